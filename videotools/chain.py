@@ -1,0 +1,125 @@
+"""Parse a processing chain: ``"resize:width=640 | background:alpha=0.01 | posterize:k=6"``.
+
+Syntax
+------
+Steps are separated by ``|`` and run left to right. Each step is a name,
+optionally followed by ``:`` and ``key=value`` pairs separated by ``,``.
+Repeat a key to give a list (``background:alpha=0.1,alpha=0.01``).
+
+Steps
+-----
+``posterize``   k=8, space=rgb|lab, seed=0, refit=never|every:N|scene, fit_frames=1, palette=FILE
+``background``  alpha=0.1,alpha=0.01 (default both), view=background|side-by-side|mask|foreground,
+                selective=false, warmup=true, threshold=25
+``resize``      width=, height=, scale=
+``grey``        (no options)
+``blur``        sigma=2
+``flip``        axis=h|v
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .errors import ParameterError
+from .frames import Frame
+from .kmeans import Palette
+from .processors import Background, Blur, Flip, Grey, Posterize, Resize
+
+
+def _bool(v: str) -> bool:
+    s = v.lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(v)
+
+
+def load_palette(value: str, *, k: int = 8, seed: int = 0, space: str | None = None) -> Palette:
+    """A palette from a saved JSON file, or fitted on an image file (``--palette-from``)."""
+    from pathlib import Path
+
+    from .sources.images import is_image_path, read_image
+
+    p = Path(value)
+    if not p.exists():
+        raise ParameterError(f"no such palette file: {value}")
+    if is_image_path(p):
+        return Palette.fit(read_image(p), k, seed=seed, space=space or "rgb")
+    pal = Palette.load(p)
+    if space and space != pal.space:
+        pal = Palette(pal.colors, space=space)
+    return pal
+
+
+def _posterize(**kw: Any) -> Posterize:
+    pal = kw.pop("palette", None)
+    if pal is not None:
+        kw["palette"] = load_palette(pal, k=kw.get("k", 8), seed=kw.get("seed", 0), space=kw.get("space"))
+    return Posterize(**kw)
+
+
+def _background(alpha: list[float] | None = None, **kw: Any) -> Background:
+    return Background(tuple(alpha) if alpha else (0.1, 0.01), **kw)
+
+
+# name -> (factory, {parameter: converter})
+STEPS: dict[str, tuple[Callable[..., Callable[[Frame], Frame]], dict[str, Callable[[str], Any]]]] = {
+    "posterize": (_posterize, {"k": int, "space": str, "seed": int, "refit": str, "fit_frames": int,
+                               "palette": str, "sample": int}),
+    "background": (_background, {"alpha": float, "view": str, "selective": _bool, "warmup": _bool,
+                                 "threshold": float}),
+    "resize": (Resize, {"width": int, "height": int, "scale": float}),
+    "grey": (Grey, {}),
+    "gray": (Grey, {}),
+    "blur": (Blur, {"sigma": float}),
+    "flip": (Flip, {"axis": str}),
+}
+LISTS = {("background", "alpha")}
+
+
+def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
+    """Build the processors a chain string names.
+
+    Raises
+    ------
+    ParameterError
+        Naming the step or parameter that is unknown or has a bad value.
+
+    Examples
+    --------
+    >>> [type(p).__name__ for p in parse_chain("resize:width=320 | posterize:k=4")]
+    ['Resize', 'Posterize']
+    """
+    steps = []
+    if not text or not text.strip():
+        return steps
+    for raw in text.split("|"):
+        part = raw.strip()
+        if not part:
+            raise ParameterError(f"empty step in chain {text!r}")
+        name, _, args = part.partition(":")
+        name = name.strip().lower()
+        if name not in STEPS:
+            raise ParameterError(f"unknown chain step {name!r}; known: {', '.join(sorted(STEPS))}")
+        factory, params = STEPS[name]
+        kw: dict[str, Any] = {}
+        for item in filter(None, (a.strip() for a in args.split(","))) if args else []:
+            key, eq, value = item.partition("=")
+            key = key.strip().replace("-", "_")
+            if not eq or key not in params:
+                known = ", ".join(params) or "none"
+                raise ParameterError(f"bad parameter {item!r} for {name}; known: {known}")
+            try:
+                v = params[key](value.strip())
+            except ValueError as err:
+                raise ParameterError(f"bad value for {name} {key}: {value!r}") from err
+            if (name, key) in LISTS:
+                kw.setdefault(key, []).append(v)
+            elif key in kw:
+                raise ParameterError(f"{name} {key} given twice")
+            else:
+                kw[key] = v
+        steps.append(factory(**kw))
+    return steps

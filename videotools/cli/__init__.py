@@ -1,0 +1,17 @@
+"""The ``videotools`` command: a thin typer layer over the Python API (one module per command group)."""
+
+from __future__ import annotations
+
+import logging
+
+from . import io, process_cmds  # noqa: F401  (each module registers its commands on ``app``)
+from .app import app
+
+
+def main() -> None:
+    """Entry point of the console script and of ``python -m videotools``."""
+    logging.basicConfig(level=logging.WARNING, format="videotools: %(message)s")
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,175 @@
+"""Processor commands: posterize, background, and the chain reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from ..errors import OutputExistsError, ParameterError, SinkError
+from .app import (CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt, MaxOpt, OutOpt,
+                  OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt, _run_common, app,
+                  user_errors)
+
+
+@app.command()
+def posterize(
+    source: SourceArg,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of colours.")] = 8,
+    out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
+    palette_out: Annotated[Optional[Path], typer.Option("--palette-out", help="Save the palette (JSON) here.")] = None,
+    palette_from: Annotated[Optional[Path], typer.Option(
+        "--palette-from", help="Use a saved palette (.json), or fit one on this image.")] = None,
+    space: Annotated[str, typer.Option("--space", help="rgb or lab: where 'nearest colour' is measured.")] = "rgb",
+    refit: Annotated[str, typer.Option("--refit", help="never | every:N | scene (refit on scene cuts).")] = "never",
+    fit_frames: Annotated[int, typer.Option("--fit-frames", min=1, help="Frames the fit samples: spread "
+                                            "over a video file; the first N of a live source.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fit (same seed, same palette).")] = 0,
+    max_frames: MaxOpt = None, overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
+    start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
+    camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, camera_mode: CamModeOpt = None,
+) -> None:
+    """Posterize with k colours fitted once and applied to every frame by exact nearest-colour lookup.
+
+    Examples:
+
+      videotools posterize clip.mp4 -k 8 --out poster.mp4 --palette-out pal.json
+
+      videotools posterize other.mp4 --palette-from pal.json --out other-poster.mp4
+
+      videotools posterize photo.jpg -k 6 --out photo-6.png
+
+      videotools posterize 0 -k 8 --display        (webcam; keys: r refit, +/- k)
+    """
+    from ..chain import load_palette
+    from ..processors import Posterize
+    from ..sources import open_source
+
+    with user_errors():
+        if palette_out is not None and palette_out.exists() and not overwrite:
+            raise OutputExistsError(f"output exists: {palette_out} (use --overwrite to replace it)")
+        if palette_out is not None and not palette_out.parent.is_dir():
+            raise SinkError(f"output folder does not exist: {palette_out.parent}")
+        pal = load_palette(str(palette_from), k=k, seed=seed, space=space) if palette_from else None
+        proc = Posterize(k, space=space, seed=seed, refit=refit, fit_frames=fit_frames, palette=pal)
+        if pal is None and fit_frames > 1:
+            frames = sample_frames(source, fit_frames, start=start, end=end)
+            if frames:
+                proc.fit(frames)
+                proc.fit_frames = 1
+        stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
+                            overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
+                            camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
+                            title="videotools posterize")
+        if proc.palette is not None:
+            if not quiet:
+                typer.echo(f"palette ({proc.palette.space}, k={proc.palette.k}): {' '.join(proc.palette.hex)}", err=True)
+            if palette_out is not None:
+                proc.palette.save(palette_out)
+                typer.echo(f"wrote {palette_out}", err=True)
+        del stats
+
+
+def sample_frames(spec: str, n: int, *, start=None, end=None) -> list:
+    """Up to ``n`` frames spread evenly over a video file (empty for live sources and images)."""
+    from ..sources import FileSource, open_source
+
+    with open_source(spec, start=start, end=end) as src:
+        if not isinstance(src, FileSource) or src.is_stream or not src.info.duration:
+            return []
+        duration = src.info.duration
+    frames = []
+    t0 = start or 0.0
+    for i in range(n):
+        t = t0 + duration * (i + 0.5) / n
+        with FileSource(spec, start=t) as one:
+            for frame in one:
+                frames.append(frame)
+                break
+    return frames
+
+
+@app.command()
+def background(
+    source: SourceArg,
+    alpha: Annotated[Optional[List[float]], typer.Option(
+        "--alpha", "-a", help="Learning rate in (0, 1]; repeat for several models. Default: 0.1 and 0.01.")] = None,
+    save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for background-alpha<A>.png "
+                                           "(written at the end and on Ctrl-C).")] = Path("."),
+    out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
+    view: Annotated[str, typer.Option("--view", help="side-by-side | background | mask | foreground "
+                                      "(what --out/--display/--serve show).")] = "side-by-side",
+    every: Annotated[Optional[int], typer.Option("--every", min=1, help="Also save snapshots every N frames.")] = None,
+    selective: Annotated[bool, typer.Option("--selective", help="Learn only where the frame matches the "
+                                            "model, so queues and stopped cars do not smear in.")] = False,
+    no_warmup: Annotated[bool, typer.Option("--no-warmup", help="Textbook update from frame 1 "
+                                            "(default: cumulative mean until t = 1/alpha).")] = False,
+    threshold: Annotated[float, typer.Option("--threshold", help="Grey levels that count as foreground.")] = 25.0,
+    max_frames: MaxOpt = None, overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
+    start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
+    camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, camera_mode: CamModeOpt = None,
+) -> None:
+    """Recover the background with running averages at several learning rates side by side.
+
+    A fast model (alpha 0.1) follows lighting and parked cars; a slow one (0.01)
+    averages the traffic away into the empty road. One PNG per model is saved.
+
+    Examples:
+
+      videotools background traffic.mp4 --save-dir out/
+
+      videotools background traffic.mp4 --selective --out side.mp4 --view side-by-side
+
+      videotools background 0 --display --alpha 0.05 --alpha 0.005
+    """
+    from ..processors import Background
+    from ..sinks import check_output, write_image
+
+    with user_errors():
+        alphas = tuple(alpha) if alpha else (0.1, 0.01)
+        proc = Background(alphas, view=view, warmup=not no_warmup, selective=selective, threshold=threshold)
+        if not save_dir.is_dir():
+            raise SinkError(f"output folder does not exist: {save_dir}")
+        finals = [save_dir / f"background-alpha{a:g}.png" for a in alphas]
+        for p in finals:
+            check_output(p, overwrite=overwrite)
+
+        def snapshot(i: int, _in, _out) -> None:
+            if every and (i + 1) % every == 0:
+                for a, img in zip(alphas, proc.model.backgrounds):
+                    write_image(save_dir / f"background-alpha{a:g}-f{i + 1:06d}.png", img, overwrite=overwrite)
+
+        stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
+                            overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
+                            camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
+                            title="videotools background", on_frame=snapshot if every else None)
+        if stats.frames == 0:
+            raise ParameterError(f"no frames read from {source}: nothing to save")
+        for p, img in zip(finals, proc.model.backgrounds):
+            write_image(p, img, overwrite=overwrite)
+            typer.echo(f"wrote {p}", err=True)
+
+
+@app.command()
+def chains() -> None:
+    """Explain the --chain syntax and list the processors with their options."""
+    from .. import chain
+
+    typer.echo(chain.__doc__.strip())
+
+
+@app.command()
+def cameras(max_index: Annotated[int, typer.Option("--max-index", min=1, help="Indices to try.")] = 10) -> None:
+    """List the cameras that open, with their capture size and fps."""
+    from ..sources import list_cameras
+
+    with user_errors():
+        found = list_cameras(max_index)
+        if not found:
+            typer.echo("no camera opened (tried indices 0.."
+                       f"{max_index - 1}); is one plugged in and free?", err=True)
+            raise typer.Exit(1)
+        for cam in found:
+            fps = f"{cam['fps']:g} fps" if cam["fps"] else "fps unknown"
+            typer.echo(f"{cam['index']}  {cam['device']}  {cam['size'][0]}x{cam['size'][1]}  {fps}")

@@ -1,0 +1,130 @@
+"""The frame type and the few conversions every module shares.
+
+A frame is an ``(H, W, 3) uint8`` numpy array in RGB order. BGR exists only on
+the lines that call OpenCV; helpers here do the conversion at that edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import cv2
+
+from .errors import FrameError
+
+Frame = np.ndarray
+"""``(H, W, 3) uint8`` RGB array."""
+
+
+def check_frame(frame: object) -> Frame:
+    """Return ``frame`` if it is an ``(H, W, 3) uint8`` array, else raise :class:`FrameError`."""
+    if not isinstance(frame, np.ndarray):
+        raise FrameError(f"expected a numpy array, got {type(frame).__name__}")
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise FrameError(f"expected (H, W, 3) uint8, got {frame.shape} {frame.dtype}")
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise FrameError(f"expected a non-empty frame, got shape {frame.shape}")
+    return frame
+
+
+def to_rgb(image: np.ndarray, *, bgr: bool = False) -> Frame:
+    """Convert grey, grey+alpha, RGB(A) or BGR(A) of any integer/float depth to ``(H, W, 3) uint8`` RGB.
+
+    Parameters
+    ----------
+    image : (H, W[, C]) ndarray
+        C in {1, 2, 3, 4}. 16-bit images are scaled down to 8 bits; floats are
+        taken as 0..1. Alpha is dropped (composited on black).
+    bgr : bool
+        True if a 3/4-channel input is in OpenCV's BGR(A) order.
+
+    Raises
+    ------
+    FrameError
+        If the shape cannot be read as an image.
+    """
+    a = np.asarray(image)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4) or a.size == 0:
+        raise FrameError(f"cannot read an image of shape {a.shape}")
+    a = to_uint8(a)
+    c = a.shape[2]
+    if c in (2, 4):
+        alpha = a[:, :, -1:].astype(np.uint16)
+        colour = (a[:, :, :-1].astype(np.uint16) * alpha + 127) // 255
+        a = colour.astype(np.uint8)
+        c -= 1
+    if c == 1:
+        return np.ascontiguousarray(np.repeat(a, 3, axis=2))
+    if bgr:
+        return cv2.cvtColor(a, cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(a)
+
+
+def to_uint8(a: np.ndarray) -> np.ndarray:
+    """Scale any integer or float array to uint8 (16-bit >> 8, floats in 0..1)."""
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == np.uint16:
+        return (a >> 8).astype(np.uint8)
+    if np.issubdtype(a.dtype, np.floating):
+        return np.clip(np.rint(a * 255.0), 0, 255).astype(np.uint8)
+    if a.dtype == bool:
+        return a.astype(np.uint8) * 255
+    return np.clip(a, 0, 255).astype(np.uint8)
+
+
+def rgb_to_bgr(frame: Frame) -> np.ndarray:
+    """RGB -> BGR for OpenCV calls (a new contiguous array)."""
+    return cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """Smallest even ``(W, H)`` at least as large: what yuv420p H.264 needs."""
+    return width + (width & 1), height + (height & 1)
+
+
+def fit_into(frame: Frame, size: tuple[int, int]) -> Frame:
+    """Scale ``frame`` to fit ``size`` (W, H) keeping its aspect, centred on black (letterbox)."""
+    w, h = size
+    fh, fw = frame.shape[:2]
+    if (fw, fh) == (w, h):
+        return frame
+    s = min(w / fw, h / fh)
+    nw, nh = max(1, round(fw * s)), max(1, round(fh * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(frame, (nw, nh), interpolation=interp)
+    out = np.zeros((h, w, 3), np.uint8)
+    y, x = (h - nh) // 2, (w - nw) // 2
+    out[y : y + nh, x : x + nw] = small
+    return out
+
+
+def label(frame: Frame, text: str) -> Frame:
+    """Draw ``text`` in the top-left corner on a dark box (in place, returns ``frame``)."""
+    h = frame.shape[0]
+    scale = max(0.4, h / 720)
+    thick = max(1, round(scale * 1.5))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    pad = max(3, round(4 * scale))
+    cv2.rectangle(frame, (0, 0), (tw + 2 * pad, th + base + 2 * pad), (0, 0, 0), -1)
+    cv2.putText(frame, text, (pad, th + pad), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                (255, 255, 255), thick, cv2.LINE_AA)
+    return frame
+
+
+def tile(frames: list[Frame], size: tuple[int, int], names: list[str] | None = None) -> Frame:
+    """Lay ``frames`` out on a grid that fills ``size`` (W, H), each scaled to its cell and labelled."""
+    n = len(frames)
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    w, h = size
+    cw, ch = w // cols, h // rows
+    out = np.zeros((h, w, 3), np.uint8)
+    for i, f in enumerate(frames):
+        r, c = divmod(i, cols)
+        cell = fit_into(f, (cw, ch)).copy()
+        if names:
+            label(cell, names[i])
+        out[r * ch : (r + 1) * ch, c * cw : (c + 1) * cw] = cell
+    return out

@@ -1,0 +1,71 @@
+"""Small stateless processors that make chains practical (resize big footage, grey, blur, flip)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..errors import ParameterError
+from ..frames import Frame
+
+
+class Resize:
+    """Scale frames to ``width`` (height follows the aspect) or to ``width`` x ``height``, or by ``scale``."""
+
+    def __init__(self, *, width: int | None = None, height: int | None = None,
+                 scale: float | None = None) -> None:
+        if scale is None and width is None and height is None:
+            raise ParameterError("resize needs width=, height= or scale=")
+        for name, v in (("width", width), ("height", height)):
+            if v is not None and v < 1:
+                raise ParameterError(f"resize {name} must be >= 1, got {v}")
+        if scale is not None and not 0 < scale <= 16:
+            raise ParameterError(f"resize scale must be in (0, 16], got {scale}")
+        self.width, self.height, self.scale = width, height, scale
+
+    def __call__(self, frame: Frame) -> Frame:
+        h, w = frame.shape[:2]
+        if self.scale is not None:
+            size = (max(1, round(w * self.scale)), max(1, round(h * self.scale)))
+        elif self.width and self.height:
+            size = (self.width, self.height)
+        elif self.width:
+            size = (self.width, max(1, round(h * self.width / w)))
+        else:
+            size = (max(1, round(w * self.height / h)), self.height)
+        if size == (w, h):
+            return frame
+        interp = cv2.INTER_AREA if size[0] < w else cv2.INTER_LINEAR
+        return cv2.resize(frame, size, interpolation=interp)
+
+
+class Grey:
+    """Grey frames (still three channels, so every sink and processor takes them)."""
+
+    def __call__(self, frame: Frame) -> Frame:
+        g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        return cv2.cvtColor(g, cv2.COLOR_GRAY2RGB)
+
+
+class Blur:
+    """Gaussian blur with standard deviation ``sigma`` pixels."""
+
+    def __init__(self, *, sigma: float = 2.0) -> None:
+        if not 0 < sigma <= 100:
+            raise ParameterError(f"blur sigma must be in (0, 100], got {sigma}")
+        self.sigma = sigma
+
+    def __call__(self, frame: Frame) -> Frame:
+        return cv2.GaussianBlur(frame, (0, 0), self.sigma)
+
+
+class Flip:
+    """Mirror frames: ``axis=h`` left-right (a webcam mirror), ``v`` upside down."""
+
+    def __init__(self, *, axis: str = "h") -> None:
+        if axis not in ("h", "v"):
+            raise ParameterError(f"flip axis must be h or v, got {axis!r}")
+        self.axis = axis
+
+    def __call__(self, frame: Frame) -> Frame:
+        return np.ascontiguousarray(frame[:, ::-1] if self.axis == "h" else frame[::-1])

@@ -1,0 +1,163 @@
+"""Posterize: one palette fitted once (or on a policy), applied to every frame by exact lookup."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from typing import Callable, Sequence
+
+import cv2
+import numpy as np
+
+from ..errors import ParameterError
+from ..frames import Frame
+from ..kmeans import DEFAULT_SAMPLE, SPACES, Palette
+
+log = logging.getLogger(__name__)
+
+REFIT_HELP = "never | every:N | scene"
+
+
+def parse_refit(policy: str) -> tuple[str, int]:
+    """``"never"`` -> ("never", 0); ``"every:30"`` -> ("every", 30); ``"scene"`` -> ("scene", 0)."""
+    p = str(policy).strip().lower()
+    if p in ("never", "scene"):
+        return p, 0
+    m = re.fullmatch(r"every:(\d+)", p)
+    if m and int(m.group(1)) > 0:
+        return "every", int(m.group(1))
+    raise ParameterError(f"--refit must be {REFIT_HELP} (N > 0), got {policy!r}")
+
+
+class SceneCutDetector:
+    """Flags a scene cut when a small grey thumbnail changes by more than ``threshold`` levels on average."""
+
+    def __init__(self, threshold: float = 30.0) -> None:
+        self.threshold = threshold
+        self._prev: np.ndarray | None = None
+
+    def __call__(self, frame: Frame) -> bool:
+        thumb = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), (64, 36),
+                           interpolation=cv2.INTER_AREA).astype(np.int16)
+        prev, self._prev = self._prev, thumb
+        return prev is not None and float(np.abs(thumb - prev).mean()) > self.threshold
+
+    def reset(self) -> None:
+        self._prev = None
+
+
+class Posterize:
+    """A processor that maps every frame onto one k-colour palette.
+
+    The palette is fitted on the first frame (or on frames given to
+    :meth:`fit`, or taken from ``palette``), then kept: every frame goes
+    through the same exact nearest-colour lookup, so static parts of the
+    picture never flicker. Refits (by policy or on request) keep label order.
+
+    Parameters
+    ----------
+    k : int
+        Colours, 1..256.
+    space : {"rgb", "lab"}
+    seed : int
+    refit : str
+        ``never`` (default), ``every:N`` frames, or ``scene`` (on a scene cut).
+    fit_frames : int
+        Frames the first fit samples: the first frame is used at once; with
+        N > 1 the palette is refitted once, after N frames, on all of them.
+    palette : Palette, optional
+        Start from this palette (``--palette-from``); no fit happens unless
+        the refit policy or a key asks.
+    sample : int
+        Pixels drawn per fit.
+    """
+
+    def __init__(self, k: int = 8, *, space: str = "rgb", seed: int = 0, refit: str = "never",
+                 fit_frames: int = 1, palette: Palette | None = None,
+                 sample: int = DEFAULT_SAMPLE) -> None:
+        if not isinstance(k, (int, np.integer)) or not 1 <= k <= 256:
+            raise ParameterError(f"k must be an integer in 1..256, got {k!r}")
+        if space not in SPACES:
+            raise ParameterError(f"space must be one of {SPACES}, got {space!r}")
+        if fit_frames < 1:
+            raise ParameterError(f"--fit-frames must be >= 1, got {fit_frames}")
+        self.k, self.space, self.seed, self.sample = int(k), space, seed, sample
+        self.refit_mode, self.refit_every = parse_refit(refit)
+        self.refit_policy = refit
+        self.fit_frames = fit_frames
+        self.palette: Palette | None = palette
+        self.fixed = palette is not None
+        self.frames = 0
+        self.refits = 0
+        self._pending: list[Frame] = []
+        self._refit_now = False
+        self._scene = SceneCutDetector()
+        self.on_refit: Callable[[Palette], None] | None = None
+
+    def fit(self, frames: Sequence[Frame] | Frame) -> Palette:
+        """Fit (or refit, keeping label order) the palette on ``frames`` now."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore" if self.palette is not None else "default")
+            new = Palette.fit(frames, self.k, seed=self.seed, sample=self.sample, space=self.space,
+                              previous=self.palette)
+        if self.palette is not None:
+            self.palette.close()
+            self.refits += 1
+        self.palette = new.build_lookup()
+        if self.on_refit is not None:
+            self.on_refit(new)
+        return new
+
+    def request_refit(self) -> str:
+        """Refit on the next frame (the ``r`` key)."""
+        self._refit_now = True
+        return "refitting palette"
+
+    def set_k(self, k: int) -> str:
+        """Change k and refit on the next frame (the ``+``/``-`` keys)."""
+        self.k = int(min(256, max(1, k)))
+        self.fixed = False
+        self._refit_now = True
+        return f"k = {self.k}"
+
+    @property
+    def keys(self) -> dict[str, tuple[Callable[[], object], str]]:
+        """Window keys this processor answers."""
+        return {"r": (self.request_refit, "refit the palette now"),
+                "+": (lambda: self.set_k(self.k + 1), "one more colour"),
+                "=": (lambda: self.set_k(self.k + 1), "one more colour"),
+                "-": (lambda: self.set_k(self.k - 1), "one colour fewer")}
+
+    def __call__(self, frame: Frame) -> Frame:
+        self.frames += 1
+        cut = self._scene(frame) if self.refit_mode == "scene" else False
+        if self.palette is None:
+            self.fit(frame)
+            if self.fit_frames > 1:
+                self._pending = [frame]
+        elif self._pending:
+            if (self.frames - 1) % max(1, self.fit_frames // 8) == 0:  # at most ~8 frames kept
+                self._pending.append(frame)
+            if self.frames >= self.fit_frames:
+                frames, self._pending = self._pending, []
+                self.fit(frames)
+        elif self._refit_now and self.palette.k != self.k:
+            self.palette = None  # a new k: fit afresh (label order cannot carry over)
+            self.fit(frame)
+        elif self._refit_now or cut or (self.refit_mode == "every" and (self.frames - 1) % self.refit_every == 0):
+            self.fit(frame)
+        self._refit_now = False
+        return self.palette.apply(frame)
+
+    def reset(self) -> None:
+        """Forget the fitted palette (a given ``palette`` is kept)."""
+        if not self.fixed:
+            self.palette = None
+        self.frames = 0
+        self._pending = []
+        self._scene.reset()
+
+    def close(self) -> None:
+        if self.palette is not None:
+            self.palette.close()

@@ -1,0 +1,53 @@
+"""The Sink protocol and the output-path checks every file sink shares."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ..errors import OutputExistsError, SinkError
+from ..frames import Frame
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """Consumes frames; a context manager that flushes and releases on exit."""
+
+    def write(self, frame: Frame) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SinkBase:
+    """``with`` support for sinks."""
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def check_output(path: str | os.PathLike, *, overwrite: bool) -> Path:
+    """Validate an output file path before anything is written.
+
+    Raises
+    ------
+    SinkError
+        If the folder does not exist or the path is a folder.
+    OutputExistsError
+        If the file exists and ``overwrite`` is False.
+    """
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise SinkError(f"output folder does not exist: {parent}")
+    if p.is_dir():
+        raise SinkError(f"output is a folder, expected a file name: {p}")
+    if p.exists() and not overwrite:
+        raise OutputExistsError(f"output exists: {p} (use --overwrite to replace it)")
+    return p

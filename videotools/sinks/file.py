@@ -1,0 +1,200 @@
+"""Video files (H.264 through imageio-ffmpeg) and image files as sinks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+
+from ..errors import OutputExistsError, ParameterError, SinkError
+from ..frames import Frame, check_frame, fit_into, rgb_to_bgr
+from .base import SinkBase, check_output
+
+log = logging.getLogger(__name__)
+
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+# extension -> (codec, extra ffmpeg output options)
+CONTAINERS = {
+    ".mp4": ("libx264", ["-movflags", "+faststart"]),
+    ".m4v": ("libx264", ["-movflags", "+faststart"]),
+    ".mov": ("libx264", ["-movflags", "+faststart"]),
+    ".mkv": ("libx264", []),
+    ".avi": ("mjpeg", []),
+}
+VIDEO_EXTENSIONS = tuple(CONTAINERS)
+
+
+class VideoSink(SinkBase):
+    """Write RGB frames to a video file through the ffmpeg bundled with imageio-ffmpeg.
+
+    H.264 (libx264, yuv420p) in MP4/MOV/MKV, with ``+faststart`` for MP4 so the
+    file streams; ``.avi`` gets Motion-JPEG. The writer opens on the first
+    frame and fixes the size from it (odd sizes are padded by one black pixel
+    row/column to even, never rescaled; later frames of another size are
+    letterboxed into it). Encoding runs in ffmpeg; a writer thread feeds it so
+    the pipe never blocks processing. ``close()`` flushes the encoder and waits
+    for ffmpeg, so the file is complete and playable.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        ``.mp4``, ``.m4v``, ``.mov``, ``.mkv`` or ``.avi``.
+    fps : float
+    crf : int
+        x264 quality, 0 (lossless) .. 51; 20 is visually near-transparent.
+    preset : str
+        x264 speed/size trade-off; ``veryfast`` keeps up with live 1080p on 2 cores.
+    overwrite : bool
+        Replace an existing file.
+
+    Raises
+    ------
+    SinkError, OutputExistsError, ParameterError
+    """
+
+    def __init__(self, path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20,
+                 preset: str = "veryfast", overwrite: bool = False, queue_size: int = 4) -> None:
+        ext = Path(path).suffix.lower()
+        if ext not in CONTAINERS:
+            raise SinkError(f"unknown video extension {ext or '(none)'!r} in {path}; "
+                            f"use one of {', '.join(VIDEO_EXTENSIONS)}")
+        if not 0 <= crf <= 51:
+            raise ParameterError(f"--crf must be in 0..51, got {crf}")
+        if preset not in PRESETS:
+            raise ParameterError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
+        if not fps or fps <= 0:
+            raise ParameterError(f"fps must be > 0, got {fps}")
+        self.path = check_output(path, overwrite=overwrite)
+        self.fps, self.crf, self.preset = float(fps), crf, preset
+        self.codec, self._extra = CONTAINERS[ext]
+        self.size: tuple[int, int] | None = None
+        self.frames_written = 0
+        self._gen = None
+        self._queue: queue.Queue = queue.Queue(queue_size)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._warned_size = False
+
+    def _open(self, frame: Frame) -> None:
+        h, w = frame.shape[:2]
+        self.size = (w, h)
+        out = ["-preset", self.preset, "-crf", str(self.crf)] if self.codec == "libx264" else ["-q:v", "3"]
+        if (w | h) & 1:
+            out += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
+            log.info("padding %dx%d to even size for yuv420p", w, h)
+        pix_out = "yuvj420p" if self.codec == "mjpeg" else "yuv420p"
+        self._gen = imageio_ffmpeg.write_frames(
+            str(self.path), (w, h), fps=self.fps, codec=self.codec, quality=None,
+            pix_fmt_out=pix_out, macro_block_size=1, ffmpeg_log_level="error",
+            output_params=out + self._extra)
+        self._gen.send(None)
+        self._thread = threading.Thread(target=self._writer, daemon=True, name="videotools-encode")
+        self._thread.start()
+
+    def _writer(self) -> None:
+        while True:
+            frame = self._queue.get()
+            if frame is None:
+                return
+            try:
+                self._gen.send(frame)
+            except Exception as err:  # keep draining so write() never blocks forever
+                self._error = err
+
+    def write(self, frame: Frame) -> None:
+        check_frame(frame)
+        if self._gen is None:
+            self._open(frame)
+        elif (frame.shape[1], frame.shape[0]) != self.size:
+            if not self._warned_size:
+                log.warning("frame size %dx%d differs from the video's %dx%d: letterboxing",
+                            frame.shape[1], frame.shape[0], *self.size)
+                self._warned_size = True
+            frame = fit_into(frame, self.size)
+        if self._error is not None:
+            raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
+        self._queue.put(np.ascontiguousarray(frame))
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Flush queued frames, close ffmpeg's input and wait until the file is finalized."""
+        if self._gen is None:
+            return
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join()
+        gen, self._gen = self._gen, None
+        gen.close()  # closes stdin, waits for ffmpeg to write the trailer (moov atom)
+        if self._error is not None:
+            raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
+
+
+class ImageSink(SinkBase):
+    """Write frames as image files.
+
+    A pattern with a ``%d``-style field (``frames/%05d.png``) writes one file per
+    frame, counting from 0 (its folder is created if its parent exists); a
+    plain name (``out.png``) keeps the last frame and writes it on close.
+
+    Raises
+    ------
+    SinkError, OutputExistsError
+    """
+
+    def __init__(self, path: str | os.PathLike, *, overwrite: bool = False, start: int = 0) -> None:
+        self.pattern = os.fspath(path)
+        self.overwrite = overwrite
+        self.sequence = "%" in self.pattern
+        self.index = start
+        self.frames_written = 0
+        self._last: Frame | None = None
+        if self.sequence:
+            try:
+                first = Path(self.pattern % start)
+            except (TypeError, ValueError) as err:
+                raise SinkError(f"bad image pattern {self.pattern!r}: use one field like %05d") from err
+            folder = first.parent
+            if not folder.exists() and str(folder) and folder.parent.is_dir():
+                folder.mkdir()
+            check_output(first, overwrite=overwrite)
+        else:
+            check_output(self.pattern, overwrite=overwrite)
+        if Path(self.pattern).suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"):
+            raise SinkError(f"unknown image extension in {self.pattern!r}; use .png, .jpg, .bmp, .tif or .webp")
+
+    def _save(self, path: Path, frame: Frame) -> None:
+        ok, buf = cv2.imencode(path.suffix, rgb_to_bgr(frame))
+        if not ok:
+            raise SinkError(f"cannot encode image {path}")
+        buf.tofile(str(path))
+
+    def write(self, frame: Frame) -> None:
+        check_frame(frame)
+        if self.sequence:
+            p = Path(self.pattern % self.index)
+            if self.index and p.exists() and not self.overwrite:
+                raise OutputExistsError(f"output exists: {p} (use --overwrite to replace it)")
+            self._save(p, frame)
+            self.index += 1
+            self.frames_written += 1
+        else:
+            self._last = frame.copy()
+
+    def close(self) -> None:
+        if self._last is not None:
+            self._save(Path(self.pattern), self._last)
+            self.frames_written = 1
+            self._last = None
+
+
+def write_image(path: str | os.PathLike, frame: Frame, *, overwrite: bool = False) -> Path:
+    """Write one RGB frame to an image file (PNG, JPEG, ...), refusing to overwrite unless asked."""
+    with ImageSink(path, overwrite=overwrite) as sink:
+        sink.write(frame)
+    return Path(path)

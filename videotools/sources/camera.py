@@ -1,0 +1,179 @@
+"""Cameras through OpenCV's VideoCapture, with a latest-frame grabber for live use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Iterator
+
+import cv2
+
+from ..errors import SourceError
+from ..frames import Frame, to_rgb
+from .base import SourceBase, StreamInfo
+
+log = logging.getLogger(__name__)
+
+MODES = ("latest", "every")
+
+
+class CameraSource(SourceBase):
+    """Frames from a camera (index or device path), RGB.
+
+    In ``"latest"`` mode (the default, for live use) a grabber thread reads the
+    camera continuously and keeps only the newest frame: a slow consumer gets
+    the freshest picture and older frames are dropped and counted in
+    ``dropped``, never queued. In ``"every"`` mode each frame the driver
+    delivers is returned in order (for recording).
+
+    Parameters
+    ----------
+    device : int or str
+        Camera index (``0``) or device path (``/dev/video0``).
+    mode : {"latest", "every"}
+    size : (W, H), optional
+        Requested capture size; the driver may pick another, see ``.size``.
+    fps : float, optional
+        Requested capture rate.
+    lost_after : float
+        Seconds without a frame after which the camera counts as gone.
+    capture_factory : callable, optional
+        Builds the capture object (default ``cv2.VideoCapture``); tests pass a stub.
+
+    Raises
+    ------
+    SourceError
+        If the camera cannot be opened or delivers no first frame.
+    """
+
+    def __init__(self, device: int | str = 0, *, mode: str = "latest",
+                 size: tuple[int, int] | None = None, fps: float | None = None,
+                 lost_after: float = 2.0,
+                 capture_factory: Callable[..., object] | None = None) -> None:
+        if mode not in MODES:
+            raise SourceError(f"camera mode must be one of {MODES}, got {mode!r}")
+        self.device, self.mode, self.lost_after = device, mode, lost_after
+        factory = capture_factory or cv2.VideoCapture
+        self._cap = factory(device)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(f"cannot open camera {device!r} (missing, busy, or no permission)")
+        if size:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        if fps:
+            self._cap.set(cv2.CAP_PROP_FPS, fps)
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise SourceError(f"camera {device!r} opened but delivered no frame (busy?)")
+        self._first: Frame | None = to_rgb(first, bgr=True)
+        h, w = self._first.shape[:2]
+        cam_fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0) or (fps or 30.0)
+        self.info = StreamInfo(fps=cam_fps, size=(w, h), kind="camera")
+        self.grabbed = 1  # frames delivered by the camera
+        self.dropped = 0  # frames replaced by a newer one before they were used
+        self.last_timestamp = time.monotonic()  # capture time of the frame last returned
+        self._cond = threading.Condition()
+        self._latest: Frame | None = None
+        self._latest_ts = 0.0
+        self._seq = 0
+        self._ended = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._released = False
+
+    # -- grabber thread (latest mode) -------------------------------------------------
+    def _grab_loop(self) -> None:
+        last_ok = time.monotonic()
+        while not self._stop.is_set():
+            ok, bgr = self._cap.read()
+            now = time.monotonic()
+            if not ok or bgr is None:
+                if now - last_ok > self.lost_after:
+                    break
+                time.sleep(0.005)
+                continue
+            last_ok = now
+            frame = to_rgb(bgr, bgr=True)
+            with self._cond:
+                if self._latest is not None:
+                    self.dropped += 1
+                self._latest, self._latest_ts = frame, now
+                self._seq += 1
+                self.grabbed += 1
+                self._cond.notify_all()
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def _iter_latest(self) -> Iterator[Frame]:
+        self._thread = threading.Thread(target=self._grab_loop, daemon=True, name="videotools-camera")
+        self._thread.start()
+        while True:
+            with self._cond:
+                while self._latest is None and not self._ended:
+                    self._cond.wait(0.1)
+                if self._latest is None:
+                    return
+                frame, self.last_timestamp = self._latest, self._latest_ts
+                self._latest = None
+            self.frames_read += 1
+            yield frame
+
+    def _iter_every(self) -> Iterator[Frame]:
+        last_ok = time.monotonic()
+        while True:
+            ok, bgr = self._cap.read()
+            now = time.monotonic()
+            if not ok or bgr is None:
+                if now - last_ok > self.lost_after:
+                    return
+                time.sleep(0.005)
+                continue
+            last_ok = now
+            self.grabbed += 1
+            self.last_timestamp = now
+            self.frames_read += 1
+            yield to_rgb(bgr, bgr=True)
+
+    def __iter__(self) -> Iterator[Frame]:
+        first, self._first = self._first, None
+        if first is not None:
+            self.frames_read += 1
+            yield first
+        inner = self._iter_latest() if self.mode == "latest" else self._iter_every()
+        yield from inner
+        if not self._stop.is_set():
+            self.warning = f"camera {self.device!r} stopped delivering frames (unplugged?); run ended"
+            log.warning(self.warning)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.lost_after + 1)
+        if not self._released:
+            self._released = True
+            self._cap.release()
+
+
+def list_cameras(max_index: int = 10, *, capture_factory: Callable[..., object] | None = None
+                 ) -> list[dict]:
+    """Try camera indices ``0 .. max_index-1``; return those that open with their size and fps."""
+    factory = capture_factory or cv2.VideoCapture
+    found = []
+    for i in range(max_index):
+        cap = factory(i)
+        try:
+            if not cap.isOpened():
+                continue
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                continue
+            found.append({"index": i, "device": f"/dev/video{i}",
+                          "size": (frame.shape[1], frame.shape[0]),
+                          "fps": float(cap.get(cv2.CAP_PROP_FPS) or 0) or None})
+        finally:
+            cap.release()
+    return found

@@ -1,0 +1,138 @@
+"""Video files and network streams, decoded by the FFmpeg that imageio-ffmpeg bundles."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import imageio_ffmpeg
+import numpy as np
+
+from ..errors import SourceError
+from ..frames import Frame
+from .base import SourceBase, StreamInfo
+
+log = logging.getLogger(__name__)
+
+STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
+
+
+class FileSource(SourceBase):
+    """Frames of a video file or network stream, in RGB, read through ffmpeg.
+
+    Decoding runs in the ffmpeg process; a reader thread keeps up to
+    ``prefetch`` frames ready so decoding overlaps processing.
+
+    Parameters
+    ----------
+    path : str or Path
+        Anything ffmpeg opens: a file, or an ``rtsp://``/``http(s)://`` URL.
+    start, end : float, optional
+        Seconds to seek to before the first frame, and to stop at.
+    prefetch : int
+        Decoded frames buffered ahead (bounded, so memory stays flat).
+
+    Raises
+    ------
+    SourceError
+        If the file is missing, or ffmpeg cannot read a video stream from it.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, start: float | None = None,
+                 end: float | None = None, prefetch: int = 4) -> None:
+        self.path = str(path)
+        self.is_stream = self.path.lower().startswith(STREAM_SCHEMES)
+        if not self.is_stream:
+            p = Path(self.path)
+            if not p.exists():
+                raise SourceError(f"no such file: {self.path}")
+            if p.is_dir():
+                raise SourceError(f"is a folder, not a video: {self.path}")
+        if start is not None and start < 0:
+            raise SourceError(f"--start must be >= 0 seconds, got {start}")
+        if end is not None and end <= (start or 0):
+            raise SourceError(f"--end ({end}) must be after --start ({start or 0})")
+        self.start, self.end = start, end
+        inp: list[str] = []
+        out: list[str] = []
+        if self.is_stream and self.path.lower().startswith(("rtsp://", "rtsps://")):
+            inp += ["-rtsp_transport", "tcp"]
+        if start:
+            inp += ["-ss", f"{start:.6f}"]
+        if end is not None:
+            out += ["-t", f"{end - (start or 0):.6f}"]
+        self._gen = imageio_ffmpeg.read_frames(self.path, input_params=inp, output_params=out)
+        try:
+            meta = next(self._gen)
+        except (OSError, RuntimeError, StopIteration) as err:
+            self._gen.close()
+            raise SourceError(f"cannot read a video from {self.path}: {_first_line(err)}") from err
+        w, h = meta["size"]
+        fps = float(meta.get("fps") or 0) or 25.0
+        duration = float(meta.get("duration") or 0) or None
+        if duration is not None:
+            duration = max(0.0, min(duration, end if end is not None else duration) - (start or 0))
+        count = round(duration * fps) if duration and not self.is_stream else None
+        self.info = StreamInfo(fps=fps, size=(int(w), int(h)), frame_count=count or None,
+                               duration=duration, codec=meta.get("codec"),
+                               kind="stream" if self.is_stream else "video")
+        self._shape = (int(h), int(w), 3)
+        self._prefetch = prefetch
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _reader(self, q: queue.Queue) -> None:
+        try:
+            for raw in self._gen:
+                # a writable copy, made on this thread, so users may draw on frames
+                frame = np.frombuffer(raw, np.uint8).reshape(self._shape).copy()
+                while not self._stop.is_set():
+                    try:
+                        q.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+            q.put(None)
+        except Exception as err:  # a damaged file: report what was readable
+            q.put(err)
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._thread is not None:
+            raise SourceError(f"{self.path} is already being read; open it again to restart")
+        q: queue.Queue = queue.Queue(self._prefetch)
+        self._thread = threading.Thread(target=self._reader, args=(q,), daemon=True,
+                                        name="videotools-decode")
+        self._thread.start()
+        while True:
+            item = q.get()
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest "
+                                f"could not be decoded ({_first_line(item)})")
+                log.warning(self.warning)
+                return
+            self.frames_read += 1
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=2)
+        if self._thread is None or not self._thread.is_alive():
+            self._gen.close()  # ends the ffmpeg process
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    lines = [ln for ln in text.splitlines() if ln.strip() and "===" not in ln]
+    # ffmpeg's own last line says most (e.g. "Invalid data found when processing input")
+    if len(lines) > 1:
+        return lines[-1].strip()[:200]
+    return (lines[0] if lines else type(err).__name__)[:200]
