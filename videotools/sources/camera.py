@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 import threading
 import time
 from typing import Callable, Iterator
@@ -16,6 +18,28 @@ from .base import SourceBase, StreamInfo
 log = logging.getLogger(__name__)
 
 MODES = ("latest", "every")
+
+
+@contextlib.contextmanager
+def quiet_opencv():
+    """Silence OpenCV's own log while probing devices (it prints every backend it tries)."""
+    lg = getattr(getattr(cv2, "utils", None), "logging", None)
+    if lg is None:  # pragma: no cover - very old OpenCV
+        yield
+        return
+    old = lg.getLogLevel()
+    lg.setLogLevel(lg.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        lg.setLogLevel(old)
+
+
+def open_capture(device: int | str) -> cv2.VideoCapture:
+    """cv2.VideoCapture on the platform's native camera API (V4L2 on Linux), quietly."""
+    api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
+    with quiet_opencv():
+        return cv2.VideoCapture(device, api)
 
 
 class CameraSource(SourceBase):
@@ -54,7 +78,7 @@ class CameraSource(SourceBase):
         if mode not in MODES:
             raise SourceError(f"camera mode must be one of {MODES}, got {mode!r}")
         self.device, self.mode, self.lost_after = device, mode, lost_after
-        factory = capture_factory or cv2.VideoCapture
+        factory = capture_factory or open_capture
         self._cap = factory(device)
         if not self._cap.isOpened():
             self._cap.release()
@@ -64,7 +88,8 @@ class CameraSource(SourceBase):
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
         if fps:
             self._cap.set(cv2.CAP_PROP_FPS, fps)
-        ok, first = self._cap.read()
+        with quiet_opencv():
+            ok, first = self._cap.read()
         if not ok or first is None:
             self._cap.release()
             raise SourceError(f"camera {device!r} opened but delivered no frame (busy?)")
@@ -161,14 +186,15 @@ class CameraSource(SourceBase):
 def list_cameras(max_index: int = 10, *, capture_factory: Callable[..., object] | None = None
                  ) -> list[dict]:
     """Try camera indices ``0 .. max_index-1``; return those that open with their size and fps."""
-    factory = capture_factory or cv2.VideoCapture
+    factory = capture_factory or open_capture
     found = []
     for i in range(max_index):
         cap = factory(i)
         try:
             if not cap.isOpened():
                 continue
-            ok, frame = cap.read()
+            with quiet_opencv():
+                ok, frame = cap.read()
             if not ok or frame is None:
                 continue
             found.append({"index": i, "device": f"/dev/video{i}",

@@ -1,0 +1,112 @@
+"""Shared fixtures: small generated clips, a fake camera, and an Xvfb display."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import videotools as vt
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "traffic.mp4"
+
+
+def cli(*args: str, timeout: float = 120, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    """Run ``python -m videotools ARGS`` in a subprocess (the real entry point, real stderr)."""
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "videotools", *args], capture_output=True, text=True,
+                          timeout=timeout, env=e, **kw)
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    """A 2-second 160x90 synthetic traffic MP4 (50 frames)."""
+    path = tmp_path_factory.mktemp("clips") / "clip.mp4"
+    with vt.open_source("synthetic:traffic?size=160x90&seconds=2&seed=3") as src, \
+            vt.VideoSink(path, fps=src.fps, crf=10) as sink:
+        for f in src:
+            sink.write(f)
+    return path
+
+
+class FakeCapture:
+    """A stand-in for cv2.VideoCapture: frames numbered in their pixels, at ``fps``.
+
+    ``frame[0, 0, 0]`` and ``frame[0, 0, 1]`` hold the frame number (low/high byte);
+    ``stamps[n]`` is the time frame n was captured. After ``lost_after_frames`` the
+    camera "is unplugged": read() fails from then on.
+    """
+
+    def __init__(self, device=0, *, fps: float = 100.0, size=(64, 48), lost_after_frames: int | None = None):
+        self.fps, self.size, self.lost_after = fps, size, lost_after_frames
+        self.n = 0
+        self.stamps: dict[int, float] = {}
+        self.released = False
+        self.opened = True
+        self._next = time.monotonic()
+        self.lock = threading.Lock()
+
+    def isOpened(self):  # noqa: N802 - cv2's name
+        return self.opened
+
+    def set(self, prop, value):
+        return True
+
+    def get(self, prop):
+        return self.fps
+
+    def read(self):
+        if self.released or (self.lost_after is not None and self.n >= self.lost_after):
+            time.sleep(0.01)
+            return False, None
+        now = time.monotonic()
+        if self._next > now:
+            time.sleep(self._next - now)
+        self._next = max(self._next + 1 / self.fps, time.monotonic() - 1 / self.fps)
+        w, h = self.size
+        img = np.zeros((h, w, 3), np.uint8)
+        with self.lock:
+            n = self.n
+            self.n += 1
+            self.stamps[n] = time.monotonic()
+        img[0, 0, 0] = n & 255  # BGR order: channel 0 is blue here
+        img[0, 0, 1] = (n >> 8) & 255
+        return True, img
+
+    def release(self):
+        self.released = True
+
+
+def frame_number(rgb: np.ndarray) -> int:
+    """Decode FakeCapture's number from an RGB frame (its BGR channel 0 is RGB channel 2)."""
+    return int(rgb[0, 0, 2]) | (int(rgb[0, 0, 1]) << 8)
+
+
+@pytest.fixture(scope="session")
+def xdisplay():
+    """An Xvfb display for window tests; skipped where Xvfb is not installed."""
+    xvfb = shutil.which("Xvfb")
+    if not xvfb:
+        pytest.skip("Xvfb is not installed (.ci/run installs it)")
+    for num in range(90, 110):
+        if not Path(f"/tmp/.X{num}-lock").exists():
+            break
+    proc = subprocess.Popen([xvfb, f":{num}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{num}").exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.skip("Xvfb did not start")
+        time.sleep(0.05)
+    yield f":{num}"
+    proc.terminate()
+    proc.wait(5)

@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+import videotools as vt
+
+
+def _read(path):
+    with vt.open_source(path) as src:
+        return src.size, list(src)
+
+
+def test_round_trip_synthetic_to_mp4(tmp_path):
+    scene = vt.SyntheticTraffic(size=(320, 180), seconds=1, noise=0)
+    path = tmp_path / "out.mp4"
+    with vt.VideoSink(path, fps=scene.fps, crf=12) as sink:
+        for f in scene:
+            sink.write(f)
+    size, frames = _read(path)
+    assert size == (320, 180) and len(frames) == 25
+    errs = [np.abs(f.astype(int) - scene.frame(i)).mean() for i, f in enumerate(frames)]
+    assert max(errs) < 4, errs
+    head = path.read_bytes()[:64]
+    assert b"ftyp" in head and b"moov" in path.read_bytes()[:4096]  # +faststart: index up front
+
+
+def test_odd_size_is_padded_not_rescaled(tmp_path):
+    scene = vt.SyntheticTraffic(size=(161, 91), seconds=0.4, noise=0)
+    path = tmp_path / "odd.mp4"
+    with vt.VideoSink(path, fps=25, crf=10) as sink:
+        for f in scene:
+            sink.write(f)
+    size, frames = _read(path)
+    assert size == (162, 92) and len(frames) == 10
+    inner = frames[3][:91, :161].astype(int)
+    assert np.abs(inner - scene.frame(3)).mean() < 4   # same pixels at the same place: no rescale
+    assert frames[3][:, 161].max() < 40                  # the added column is black padding
+
+
+@pytest.mark.parametrize("ext", [".mkv", ".avi", ".mov"])
+def test_other_containers(tmp_path, ext):
+    scene = vt.SyntheticTraffic(size=(96, 64), seconds=0.4, noise=0)
+    path = tmp_path / f"out{ext}"
+    with vt.open_sink(path, fps=25, crf=12) as sink:
+        for f in scene:
+            sink.write(f)
+    size, frames = _read(path)
+    assert size == (96, 64) and len(frames) == 10
+    assert np.abs(frames[5].astype(int) - scene.frame(5)).mean() < 8
+
+
+def test_overwrite_rules_and_bad_outputs(tmp_path):
+    existing = tmp_path / "taken.mp4"
+    existing.write_bytes(b"precious")
+    with pytest.raises(vt.OutputExistsError, match="output exists: .*taken.mp4 \\(use --overwrite"):
+        vt.VideoSink(existing)
+    assert existing.read_bytes() == b"precious"
+    with pytest.raises(vt.SinkError, match="output folder does not exist: .*nofolder"):
+        vt.VideoSink(tmp_path / "nofolder" / "x.mp4")
+    with pytest.raises(vt.SinkError, match="unknown output extension '.xyz'"):
+        vt.open_sink(tmp_path / "x.xyz")
+    with pytest.raises(vt.ParameterError, match="--crf must be in 0..51, got 99"):
+        vt.VideoSink(tmp_path / "y.mp4", crf=99)
+    sink = vt.VideoSink(existing, overwrite=True)
+    sink.write(np.zeros((16, 16, 3), np.uint8))
+    sink.close()
+    assert existing.read_bytes()[:4] != b"prec"
+
+
+def test_size_change_is_letterboxed(tmp_path):
+    path = tmp_path / "mixed.mp4"
+    with vt.VideoSink(path, fps=10, crf=0) as sink:
+        sink.write(np.full((40, 80, 3), 200, np.uint8))
+        sink.write(np.full((80, 80, 3), 200, np.uint8))  # taller: scaled into 40x80, black bars at sides
+    size, frames = _read(path)
+    assert size == (80, 40)
+    assert frames[1][20, 40].min() > 180 and frames[1][20, 5].max() < 30
+
+
+def test_image_sinks(tmp_path):
+    frames = [np.full((10, 12, 3), v, np.uint8) for v in (10, 20, 30)]
+    with vt.ImageSink(tmp_path / "seq" / "%03d.png") as sink:
+        for f in frames:
+            sink.write(f)
+    got = sorted(p.name for p in (tmp_path / "seq").iterdir())
+    assert got == ["000.png", "001.png", "002.png"]
+    assert vt.read_image(tmp_path / "seq" / "002.png")[0, 0].tolist() == [30, 30, 30]
+    with vt.ImageSink(tmp_path / "last.png") as sink:
+        for f in frames:
+            sink.write(f)
+    assert vt.read_image(tmp_path / "last.png")[0, 0].tolist() == [30, 30, 30]
+    with pytest.raises(vt.OutputExistsError):
+        vt.ImageSink(tmp_path / "seq" / "%03d.png")

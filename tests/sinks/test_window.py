@@ -1,0 +1,58 @@
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+import videotools as vt
+from tests.conftest import cli
+
+
+def test_no_display_is_one_clear_line(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(vt.DisplayError, match="no display \\(DISPLAY is not set\\); use --out"):
+        vt.WindowSink("x")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    r = subprocess.run([sys.executable, "-m", "videotools", "run", "synthetic:traffic?seconds=1", "--display"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        "videotools: error: cannot open a window: no display (DISPLAY is not set); use --out FILE or --serve PORT instead"]
+
+
+def _xdotool(display, *args):
+    return subprocess.run(["xdotool", *args], capture_output=True, text=True, env=dict(os.environ, DISPLAY=display))
+
+
+def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool is not installed (.ci/run installs it)")
+    env = dict(os.environ, DISPLAY=xdisplay, QT_QPA_PLATFORM="xcb")
+    out = tmp_path / "rec.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", "synthetic:traffic?seconds=0&size=320x180",
+                             "--display", "--out", str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wid = ""
+        deadline = time.monotonic() + 30
+        while not wid and time.monotonic() < deadline:
+            wid = _xdotool(xdisplay, "search", "--name", "^videotools$").stdout.split()
+            wid = wid[0] if wid else ""
+            time.sleep(0.2)
+        assert wid, "no window appeared"
+        geo = _xdotool(xdisplay, "getwindowgeometry", wid).stdout
+        assert "Geometry" in geo
+        time.sleep(0.5)
+        _xdotool(xdisplay, "windowactivate", "--sync", wid)
+        _xdotool(xdisplay, "key", "--window", wid, "q")
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped: quit key" in err
+    with vt.open_source(out) as src:  # the recording made alongside the window is complete
+        assert sum(1 for _ in src) > 0

@@ -1,0 +1,72 @@
+import time
+
+import numpy as np
+import pytest
+
+import videotools as vt
+from tests.conftest import FakeCapture, frame_number
+
+
+def test_latest_mode_drops_instead_of_queueing():
+    cam = FakeCapture(fps=200)
+    src = vt.CameraSource(0, mode="latest", capture_factory=lambda d: cam)
+    lags = []
+    got = []
+    with src:
+        for i, frame in enumerate(src):
+            n = frame_number(frame)
+            got.append(n)
+            if i:
+                lags.append(cam.n - 1 - n)  # how many newer frames exist than the one we got
+            time.sleep(0.05)  # a slow consumer: 20 fps against a 200 fps camera
+            if i == 15:
+                break
+    assert src.dropped > 50  # most frames were dropped ...
+    assert max(lags) <= 3     # ... and what we got was never more than a frame or so old
+    assert got == sorted(got) and len(set(got)) == len(got)
+    assert cam.released
+
+
+def test_every_mode_keeps_every_frame():
+    cam = FakeCapture(fps=500)
+    with vt.CameraSource(0, mode="every", capture_factory=lambda d: cam) as src:
+        got = []
+        for frame in src:
+            got.append(frame_number(frame))
+            time.sleep(0.005)
+            if len(got) == 30:
+                break
+    assert got == list(range(30))
+
+
+def test_unplugged_camera_ends_cleanly():
+    cam = FakeCapture(fps=200, lost_after_frames=20)
+    with vt.CameraSource(0, capture_factory=lambda d: cam, lost_after=0.3) as src:
+        frames = list(src)
+    assert 1 <= len(frames) <= 20
+    assert "stopped delivering frames" in src.warning
+    assert cam.released
+
+
+def test_camera_that_does_not_open():
+    cam = FakeCapture()
+    cam.opened = False
+    with pytest.raises(vt.SourceError, match="cannot open camera 3"):
+        vt.CameraSource(3, capture_factory=lambda d: cam)
+    assert cam.released
+
+
+def test_camera_specs_route_to_camera(monkeypatch):
+    seen = []
+
+    class Cap(FakeCapture):
+        def __init__(self, device):
+            super().__init__()
+            seen.append(device)
+
+    monkeypatch.setattr("videotools.sources.camera.open_capture", Cap)
+    for spec in ("0", "camera:1", "/dev/video2", "camera:/dev/video3"):
+        with vt.open_source(spec) as src:
+            assert isinstance(src, vt.CameraSource)
+            assert next(iter(src)).shape == (48, 64, 3)
+    assert seen == [0, 1, "/dev/video2", "/dev/video3"]

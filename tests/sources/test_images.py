@@ -1,0 +1,47 @@
+import cv2
+import numpy as np
+import pytest
+
+import videotools as vt
+
+
+def _write(path, img):
+    assert cv2.imwrite(str(path), img)
+
+
+def test_folder_natural_order_and_conversions(tmp_path):
+    grey = np.full((20, 30), 77, np.uint8)
+    bgra = np.zeros((20, 30, 4), np.uint8)
+    bgra[..., 2] = 255  # red
+    bgra[..., 3] = 255
+    deep = np.full((20, 30, 3), 65535, np.uint16)
+    _write(tmp_path / "img10.png", grey)
+    _write(tmp_path / "img2.png", bgra)
+    _write(tmp_path / "img1.png", deep)
+    (tmp_path / "notes.txt").write_text("ignored")
+    src = vt.open_source(tmp_path)
+    assert [p.rsplit("/", 1)[-1] for p in src.paths] == ["img1.png", "img2.png", "img10.png"]
+    frames = list(src)
+    assert all(f.shape == (20, 30, 3) and f.dtype == np.uint8 for f in frames)
+    assert frames[0][0, 0].tolist() == [255, 255, 255]
+    assert frames[1][0, 0].tolist() == [255, 0, 0]  # BGRA red -> RGB red
+    assert frames[2][0, 0].tolist() == [77, 77, 77]
+
+
+def test_glob_single_image_and_unreadable(tmp_path):
+    _write(tmp_path / "a.png", np.zeros((8, 8, 3), np.uint8))
+    (tmp_path / "b.png").write_bytes(b"not a png")
+    _write(tmp_path / "c.png", np.full((8, 8, 3), 9, np.uint8))
+    src = vt.open_source(str(tmp_path / "*.png"))
+    frames = list(src)
+    assert len(frames) == 2 and src.skipped[0].endswith("b.png")
+    assert "skipped 1 unreadable" in src.warning
+    one = vt.open_source(tmp_path / "c.png")
+    assert one.frame_count == 1 and one.info.kind == "image"
+    with pytest.raises(vt.SourceError, match="not a readable image: .*b.png"):
+        vt.open_source(tmp_path / "b.png")
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(vt.SourceError, match="no images found in"):
+        vt.open_source(tmp_path)

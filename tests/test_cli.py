@@ -1,0 +1,79 @@
+"""Each user mistake: one line on stderr naming the bad value, exit code 1, no traceback."""
+
+import json
+
+import numpy as np
+import pytest
+
+import videotools as vt
+from tests.conftest import SAMPLE, cli
+
+
+@pytest.mark.parametrize("args,message", [
+    (["run", "missing.mp4"], "videotools: error: no such file: missing.mp4"),
+    (["run", "{notvideo}"], "videotools: error: cannot read a video from {notvideo}"),
+    (["run", "synthetic:weather"], "videotools: error: unknown synthetic scene 'weather'"),
+    (["run", "camera:7"], "videotools: error: cannot open camera 7"),
+    (["run", "synthetic:traffic?seconds=1", "--out", "{tmp}/no/such/dir/x.mp4"],
+     "videotools: error: output folder does not exist: {tmp}/no/such/dir"),
+    (["run", "synthetic:traffic?seconds=1", "--out", "{existing}"],
+     "videotools: error: output exists: {existing} (use --overwrite to replace it)"),
+    (["run", "synthetic:traffic?seconds=1", "--chain", "sharpen"], "videotools: error: unknown chain step 'sharpen'"),
+    (["posterize", "synthetic:traffic?seconds=1", "--refit", "sometimes"],
+     "videotools: error: --refit must be never | every:N | scene (N > 0), got 'sometimes'"),
+    (["background", "synthetic:traffic?seconds=1", "--alpha", "1.5", "--save-dir", "{tmp}"],
+     "videotools: error: alpha must be in (0, 1], got 1.5"),
+])
+def test_user_errors(tmp_path, args, message):
+    notvideo = tmp_path / "notes.mp4"
+    notvideo.write_text("hello")
+    existing = tmp_path / "exists.mp4"
+    existing.write_bytes(b"keep me")
+    fill = {"notvideo": str(notvideo), "tmp": str(tmp_path), "existing": str(existing)}
+    args = [a.format(**fill) for a in args]
+    r = cli(*args)
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(message.format(**fill)), lines[0]
+    assert existing.read_bytes() == b"keep me"
+
+
+def test_run_copies_and_info_reports(tmp_path):
+    out = tmp_path / "copy.mp4"
+    r = cli("run", str(SAMPLE), "--out", str(out), "--max-frames", "30")
+    assert r.returncode == 0, r.stderr
+    assert "30 frames" in r.stderr
+    r = cli("info", str(out), "--json", "--count")
+    doc = json.loads(r.stdout)
+    assert doc["frames"] == 30 and doc["width"] == 640 and doc["codec"] == "h264"
+
+
+def test_chain_through_cli(tmp_path):
+    out = tmp_path / "last.png"
+    r = cli("run", "synthetic:traffic?size=160x90&seconds=1", "--chain", "resize:width=80 | posterize:k=3",
+            "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    img = vt.read_image(out)
+    assert img.shape == (45, 80, 3)
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) <= 3
+
+
+def test_python_m_and_help_examples():
+    r = cli("--help")
+    assert r.returncode == 0 and "posterize" in r.stdout and "background" in r.stdout
+    for cmd in ("run", "posterize", "background", "info", "demo"):
+        h = cli(cmd, "--help")
+        assert h.returncode == 0 and ("Example" in h.stdout or "videotools-demo" in h.stdout), cmd
+
+
+def test_demo_writes_next_to_user_and_never_overwrites(tmp_path):
+    r = cli("demo", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r2 = cli("demo", "-q", cwd=tmp_path)
+    assert r2.returncode == 0, r2.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["videotools-demo-2-background.png", "videotools-demo-2.mp4",
+                     "videotools-demo-background.png", "videotools-demo.mp4"]
+    with vt.open_source(tmp_path / "videotools-demo.mp4") as src:
+        assert src.size == (640, 360) and sum(1 for _ in src) == 250

@@ -1,0 +1,105 @@
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import videotools as vt
+
+
+class Recorder:
+    def __init__(self):
+        self.frames = []
+        self.closed = False
+
+    def write(self, frame):
+        self.frames.append(frame)
+
+    def close(self):
+        self.closed = True
+
+
+class Double:
+    closed = False
+
+    def __call__(self, frame):
+        return (frame // 2) * 2
+
+    def close(self):
+        self.closed = True
+
+
+def test_runs_processors_in_order_into_every_sink():
+    src = vt.open_source("synthetic:traffic?size=96x64&seconds=1")
+    a, b = Recorder(), Recorder()
+    proc = Double()
+    stats = vt.Pipeline(src, [proc, vt.Grey()], [a, b]).run()
+    assert stats.frames == 25 and len(a.frames) == 25 and len(b.frames) == 25
+    f = a.frames[3]
+    assert (f[..., 0] == f[..., 1]).all()  # grey after double
+    assert a.closed and b.closed and proc.closed
+
+
+def test_max_frames_and_stop_reason():
+    src = vt.open_source("synthetic:traffic?size=96x64&seconds=0")
+    rec = Recorder()
+    stats = vt.Pipeline(src, [], [rec], max_frames=7).run()
+    assert stats.frames == 7 and stats.stopped_by == "max frames"
+
+
+def test_sinks_closed_when_a_processor_fails():
+    src = vt.open_source("synthetic:traffic?size=96x64&seconds=1")
+    rec = Recorder()
+
+    def bad(frame):
+        raise vt.ParameterError("boom")
+
+    with pytest.raises(vt.ParameterError, match="boom"):
+        vt.Pipeline(src, [bad], [rec]).run()
+    assert rec.closed
+
+
+def test_processor_must_return_a_frame():
+    src = vt.open_source("synthetic:traffic?size=96x64&seconds=1")
+    with pytest.raises(vt.FrameError, match="expected \\(H, W, 3\\) uint8, got \\(64, 96\\) uint8"):
+        vt.Pipeline(src, [lambda f: f[..., 0]], []).run()
+
+
+def test_memory_stays_flat_over_a_long_run():
+    import tracemalloc
+
+    src = vt.open_source("synthetic:traffic?size=160x90&seconds=0&noise=0")
+    post = vt.Posterize(k=4)
+    seen = []
+
+    def probe(i, _a, _b):
+        if i in (50, 1500):
+            seen.append(tracemalloc.get_traced_memory()[0])
+
+    tracemalloc.start()
+    try:
+        vt.Pipeline(src, [post], [], max_frames=1501, on_frame=probe).run()
+    finally:
+        tracemalloc.stop()
+    assert seen[1] - seen[0] < 2_000_000  # 1450 more frames (63 MB of pixels) held nothing
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_mid_recording_leaves_a_playable_file(tmp_path, sig):
+    out = tmp_path / "rec.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", "synthetic:traffic?seconds=0&size=320x180",
+                             "--out", str(out), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while (not out.exists() or out.stat().st_size < 2000) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    with vt.open_source(out) as src:
+        frames = list(src)
+    assert src.warning is None
+    assert len(frames) > 10 and frames[-1].shape == (180, 320, 3)
