@@ -347,11 +347,16 @@ class Palette:
             k = len(distinct)
         if len(distinct) == k:  # nothing to cluster: the colours are the palette
             colors = np.stack([distinct & 255, (distinct >> 8) & 255, distinct >> 16], 1).astype(np.uint8)
+            labels = None
         else:
             res = kmeans(to_space(pixels, space), k, seed=seed, attempts=attempts)
-            colors = from_space(res.centres, space)
-        pal = cls(_order(colors, previous), space=space)
-        return pal
+            colors, labels = from_space(res.centres, space), res.labels
+        if previous is not None and previous.k == k:
+            if labels is None:
+                labels = cls(colors, space=space).nearest(pixels)
+            return cls(colors[_match_previous(previous.nearest(pixels), labels, colors, previous)],
+                       space=space)
+        return cls(colors[_by_luminance(colors)], space=space)
 
     @classmethod
     def from_colors(cls, colors: Sequence[str | Sequence[int]], *, space: str = "rgb") -> "Palette":
@@ -499,24 +504,36 @@ class Palette:
             pass
 
 
-def _order(colors: np.ndarray, previous: Palette | None) -> np.ndarray:
-    """Sort colours darkest first, or match them to ``previous`` so labels keep their meaning."""
-    if previous is not None and previous.k == len(colors):
-        old = previous.colors.astype(np.int64)
-        new = colors.astype(np.int64)
-        d = ((old[:, None, :] - new[None, :, :]) ** 2).sum(2)
-        order = np.full(len(old), -1)
-        used_old, used_new = set(), set()
-        for flat in np.argsort(d, axis=None, kind="stable"):  # greedy: closest pairs first
-            i, j = divmod(int(flat), len(new))
-            if i in used_old or j in used_new:
-                continue
-            order[i] = j
-            used_old.add(i)
-            used_new.add(j)
-        return colors[order]
-    keys = (colors[:, 2], colors[:, 1], colors[:, 0], luminance(colors))
-    return colors[np.lexsort(keys)]
+def _by_luminance(colors: np.ndarray) -> np.ndarray:
+    """Order that sorts colours darkest first (Rec. 601 luma), ties by R, G, B."""
+    return np.lexsort((colors[:, 2], colors[:, 1], colors[:, 0], luminance(colors)))
+
+
+def _match_previous(old_labels: np.ndarray, new_labels: np.ndarray, colors: np.ndarray,
+                    previous: Palette) -> np.ndarray:
+    """Order of the new colours so that new label i covers the pixels old label i covered.
+
+    Greedy on the overlap (pixel counts) of old and new clusters, largest first; a
+    new cluster that overlaps no free old label goes to the nearest free old colour.
+    Matching by membership rather than colour keeps labels through a global
+    brightness change, where two similar colours could swap by distance.
+    """
+    k = len(colors)
+    overlap = np.bincount(old_labels.astype(np.int64) * k + new_labels, minlength=k * k).reshape(k, k)
+    order = np.full(k, -1)
+    free_new = np.ones(k, bool)
+    for flat in np.argsort(-overlap, axis=None, kind="stable"):
+        i, j = divmod(int(flat), k)
+        if overlap[i, j] == 0:
+            break
+        if order[i] < 0 and free_new[j]:
+            order[i], free_new[j] = j, False
+    for i in np.flatnonzero(order < 0):
+        cand = np.flatnonzero(free_new)
+        d = ((colors[cand].astype(np.int64) - previous.colors[i].astype(np.int64)) ** 2).sum(1)
+        j = cand[d.argmin()]
+        order[i], free_new[j] = j, False
+    return order
 
 
 def _sample_pixels(data, sample: int, rng: np.random.Generator) -> np.ndarray:

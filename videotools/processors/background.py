@@ -46,8 +46,11 @@ class BackgroundModel:
     selective : bool
         After warm-up, a model learns only where the frame matches it (within
         ``threshold``), so queues and stopped cars do not smear into the
-        background. If less than half the picture matches (a lighting jump, a
-        camera move) the whole frame is learnt, so the model cannot freeze.
+        background. Two guards keep it from freezing: a pixel that has differed
+        for longer than ``2/alpha`` frames in a row is a real change (a ghost of
+        a car that was there at the start, a parked car) and is learnt; and if
+        less than half the picture matches (a lighting jump, a camera move),
+        the whole frame is learnt.
     threshold : float
         Grey levels of difference (max over channels) that count as foreground.
 
@@ -75,6 +78,7 @@ class BackgroundModel:
         """Forget everything learnt."""
         self.t = 0
         self._acc: list[np.ndarray] = []
+        self._age: list[np.ndarray] = []  # frames each pixel has been foreground in a row (selective)
 
     def rate(self, i: int) -> float:
         """The learning rate model ``i`` uses for the next frame."""
@@ -89,15 +93,16 @@ class BackgroundModel:
                                  f"{self._acc[0].shape[1]}x{self._acc[0].shape[0]}; reset() first")
         if not self._acc:
             self._acc = [frame.astype(np.float32) for _ in self.alphas]
+            self._age = [np.zeros(frame.shape[:2], np.uint16) for _ in self.alphas] if self.selective else []
             self.t = 1
             return
         for i, acc in enumerate(self._acc):
             a = self.rate(i)
             warm = not self.warmup or self.t >= 1.0 / self.alphas[i]
             if self.selective and warm:
-                match = self._match(frame, acc)
-                if cv2.countNonZero(match) * 2 >= match.size:
-                    cv2.accumulateWeighted(frame, acc, a, mask=match)
+                learn = self._learn_mask(frame, acc, self._age[i], int(2 / self.alphas[i]))
+                if cv2.countNonZero(learn) * 2 >= learn.size:
+                    cv2.accumulateWeighted(frame, acc, a, mask=learn)
                     continue
             cv2.accumulateWeighted(frame, acc, a)
         self.t += 1
@@ -108,11 +113,14 @@ class BackgroundModel:
         d = cv2.absdiff(frame, bg)
         return cv2.max(cv2.max(d[:, :, 0], d[:, :, 1]), d[:, :, 2])
 
-    def _match(self, frame: Frame, acc: np.ndarray) -> np.ndarray:
-        """uint8 mask (255 = frame agrees with the model), dilated foreground excluded."""
+    def _learn_mask(self, frame: Frame, acc: np.ndarray, age: np.ndarray, timeout: int) -> np.ndarray:
+        """uint8 mask (255 = learn): where the frame agrees with the model, or has differed for > timeout frames."""
         fg = (self._diff(frame, acc) > self.threshold).astype(np.uint8)
         fg = cv2.dilate(fg, self._kernel, iterations=2)
-        return (fg == 0).astype(np.uint8) * 255
+        np.add(age, 1, out=age, where=fg > 0)
+        age[fg == 0] = 0
+        learn = (fg == 0) | (age > timeout)
+        return learn.astype(np.uint8) * 255
 
     @property
     def backgrounds(self) -> list[Frame]:
