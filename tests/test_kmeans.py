@@ -7,7 +7,9 @@ import pytest
 
 import videotools as vt
 from videotools.kmeans import build_rgb_table, to_space
-from tests.conftest import SAMPLE
+from tests.conftest import ROOT
+
+SAMPLES = ROOT / "samples"
 
 
 def brute_nearest_dist(pixels: np.ndarray, colors: np.ndarray, space: str = "rgb") -> np.ndarray:
@@ -24,7 +26,11 @@ def dist_to(pixels, colors, labels, space="rgb"):
 
 
 def real_image():
-    with vt.open_source(SAMPLE, start=4) as src:
+    return vt.read_image(SAMPLES / "coffee.png")
+
+
+def clip_frame():
+    with vt.open_source(SAMPLES / "traffic.mp4", start=4) as src:
         return next(iter(src))
 
 
@@ -68,8 +74,9 @@ def test_kmeans_errors(data, k, msg):
 
 # -- palettes -----------------------------------------------------------------------------
 @pytest.mark.parametrize("k", [2, 3, 5, 8, 16, 32, 64])
-def test_apply_is_exact_on_a_real_image(k):
-    img = real_image()
+@pytest.mark.parametrize("name", ["coffee.png", "chelsea.png", "traffic.mp4"])
+def test_apply_is_exact_on_real_images(k, name):
+    img = clip_frame() if name.endswith(".mp4") else vt.read_image(SAMPLES / name)
     pal = vt.Palette.fit(img, k, seed=k)
     labels = pal.labels(img)
     got = dist_to(img, pal.colors, labels)

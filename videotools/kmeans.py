@@ -304,7 +304,7 @@ class Palette:
     # -- construction ---------------------------------------------------------------
     @classmethod
     def fit(cls, data: np.ndarray | Iterable[np.ndarray], k: int, *, seed: int = 0,
-            sample: int = DEFAULT_SAMPLE, space: str = "rgb", attempts: int = 3,
+            sample: int = DEFAULT_SAMPLE, space: str = "rgb", attempts: int = 1,
             previous: "Palette | None" = None) -> "Palette":
         """Fit ``k`` colours with k-means on a seeded random sample of pixels.
 
@@ -321,6 +321,10 @@ class Palette:
         sample : int
             Pixels drawn for the fit (default 50,000); all when fewer.
         space : {"rgb", "lab"}
+        attempts : int
+            k-means++ starts (best kept). One is enough for colours: the fit
+            stops when no centre moves by more than 0.1 grey level (or after
+            50 iterations), which keeps a refit of k = 32 under 0.2 s.
         previous : Palette, optional
             On a refit: order the new colours so label i stays closest to the
             previous colour i (stable labels). Otherwise colours are sorted by
@@ -349,7 +353,7 @@ class Palette:
             colors = np.stack([distinct & 255, (distinct >> 8) & 255, distinct >> 16], 1).astype(np.uint8)
             labels = None
         else:
-            res = kmeans(to_space(pixels, space), k, seed=seed, attempts=attempts)
+            res = kmeans(to_space(pixels, space), k, seed=seed, attempts=attempts, max_iter=50, tol=0.1)
             colors, labels = from_space(res.centres, space), res.labels
         if previous is not None and previous.k == k:
             if labels is None:

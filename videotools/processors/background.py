@@ -114,13 +114,16 @@ class BackgroundModel:
         return cv2.max(cv2.max(d[:, :, 0], d[:, :, 1]), d[:, :, 2])
 
     def _learn_mask(self, frame: Frame, acc: np.ndarray, age: np.ndarray, timeout: int) -> np.ndarray:
-        """uint8 mask (255 = learn): where the frame agrees with the model, or has differed for > timeout frames."""
-        fg = (self._diff(frame, acc) > self.threshold).astype(np.uint8)
+        """uint8 mask (255 = learn): where the frame agrees with the model, or has differed for > timeout frames.
+
+        All in OpenCV calls (no numpy temporaries): this runs per frame per model.
+        """
+        _, fg = cv2.threshold(self._diff(frame, acc), self.threshold, 255, cv2.THRESH_BINARY)
         fg = cv2.dilate(fg, self._kernel, iterations=2)
-        np.add(age, 1, out=age, where=fg > 0)
-        age[fg == 0] = 0
-        learn = (fg == 0) | (age > timeout)
-        return learn.astype(np.uint8) * 255
+        cv2.add(age, 1, dst=age, mask=fg, dtype=cv2.CV_16U)   # saturating count of foreground frames
+        age[...] = cv2.bitwise_and(age, age, mask=fg)           # reset where the pixel matches again
+        stale = cv2.compare(age, timeout, cv2.CMP_GT)
+        return cv2.bitwise_or(cv2.bitwise_not(fg), stale)
 
     @property
     def backgrounds(self) -> list[Frame]:

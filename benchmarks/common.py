@@ -1,0 +1,50 @@
+"""Shared helpers for the benchmark scripts: timing medians and the JSON envelope."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from typing import Callable
+
+import cv2
+import numpy as np
+
+
+def machine() -> dict:
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+            "opencv": cv2.__version__, "platform": platform.platform()}
+
+
+def median_time(fn: Callable[[], object], runs: int = 5, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in seconds over ``runs`` runs, after ``warmup`` untimed runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def result(case: str, metric: str, value: float, *, baseline: str | None = None,
+           baseline_value: float | None = None, runs: int = 1, higher_is_better: bool = False, **extra) -> dict:
+    """One result row; ``ratio`` > 1 always means videotools is better than the baseline."""
+    row = {"case": case, "metric": metric, "value": round(value, 4), "runs": runs}
+    if baseline is not None and baseline_value is not None:
+        row["baseline"] = baseline
+        row["baseline_value"] = round(baseline_value, 4)
+        if value and baseline_value:
+            row["ratio"] = round(value / baseline_value if higher_is_better else baseline_value / value, 3)
+    row.update(extra)
+    return row
+
+
+def emit(name: str, results: list[dict], **extra) -> None:
+    doc = {"benchmark": name, "machine": machine(), "results": results, **extra}
+    json.dump(doc, sys.stdout, indent=1)
+    sys.stdout.write("\n")
