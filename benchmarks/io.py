@@ -39,7 +39,7 @@ def ffmpeg(*args: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--frames", type=int, default=120)
+    ap.add_argument("--frames", type=int, default=250)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", default="480p,720p,1080p")
     ap.add_argument("--preset", default="veryfast")

@@ -128,3 +128,41 @@ def tile(frames: list[Frame], size: tuple[int, int], names: list[str] | None = N
             label(cell, names[i])
         out[r * ch : (r + 1) * ch, c * cw : (c + 1) * cw] = cell
     return out
+
+
+# -- YUV 4:2:0 <-> RGB, for the pipes to and from ffmpeg ---------------------------------
+# Y'CbCr -> R'G'B' for limited ("tv") range: Kr, Kb of each matrix.
+_MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722), "bt2020": (0.2627, 0.0593)}
+
+
+def _yuv_to_rgb_matrix(matrix: str, full_range: bool) -> np.ndarray:
+    kr, kb = _MATRICES[matrix]
+    kg = 1 - kr - kb
+    ys, cs, y0 = (1.0, 1.0, 0.0) if full_range else (255 / 219, 255 / 224, 16.0)
+    # R = ys(Y-y0) + 2(1-kr) cs (V-128); B = ys(Y-y0) + 2(1-kb) cs (U-128); G from luma
+    rv, bu = 2 * (1 - kr) * cs, 2 * (1 - kb) * cs
+    gu, gv = -kb * bu / kg, -kr * rv / kg
+    m = np.array([[ys, 0.0, rv], [ys, gu, gv], [ys, bu, 0.0]])
+    offset = -(m @ np.array([y0, 128.0, 128.0]))
+    return np.hstack([m, offset[:, None]]).astype(np.float32)
+
+
+def i420_to_rgb(buf: np.ndarray, width: int, height: int, *, matrix: str = "bt601",
+                full_range: bool = False) -> Frame:
+    """Convert one planar YUV 4:2:0 frame (even size) to ``(H, W, 3) uint8`` RGB.
+
+    BT.601 limited range goes through OpenCV's own conversion; other matrices or
+    full range through a 3x4 ``cv2.transform`` after upsampling the chroma.
+    """
+    planes = np.asarray(buf, np.uint8).reshape(height * 3 // 2, width)
+    if matrix == "bt601" and not full_range:
+        return cv2.cvtColor(planes, cv2.COLOR_YUV2RGB_I420)
+    y = planes[:height]
+    quarter = (height // 2) * (width // 2)
+    flat = planes.reshape(-1)[width * height:]
+    u = flat[:quarter].reshape(height // 2, width // 2)
+    v = flat[quarter:].reshape(height // 2, width // 2)
+    size = (width, height)
+    yuv = cv2.merge([y, cv2.resize(u, size, interpolation=cv2.INTER_LINEAR),
+                     cv2.resize(v, size, interpolation=cv2.INTER_LINEAR)])
+    return cv2.transform(yuv, _yuv_to_rgb_matrix(matrix, full_range))

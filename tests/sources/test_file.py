@@ -64,3 +64,58 @@ def test_damaged_middle_is_reported(clip, tmp_path):
     with vt.open_source(bad) as src:
         n = sum(1 for _ in src)
     assert n > 10  # decoding went on past the damage or stopped with what it had
+
+
+def _ffmpeg_rgb(path):
+    """ffmpeg's own rgb24 conversion of the first frame (the reference)."""
+    import imageio_ffmpeg
+
+    gen = imageio_ffmpeg.read_frames(str(path))
+    meta = next(gen)
+    w, h = meta["size"]
+    frame = np.frombuffer(next(gen), np.uint8).reshape(h, w, 3)
+    gen.close()
+    return meta["pix_fmt"], frame
+
+
+@pytest.mark.parametrize("args,path_kind", [
+    (["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"], "yuv bt709"),
+    (["-pix_fmt", "yuv444p"], "rgb24 fallback"),
+    (["-pix_fmt", "yuvj420p"], "yuv full range"),
+    ([], "yuv bt601"),
+])
+def test_colour_matches_ffmpegs_own_conversion(tmp_path, args, path_kind):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    src = tmp_path / "src.mkv"
+    scene = vt.SyntheticTraffic(size=(320, 180), noise=0)
+    with vt.VideoSink(src, fps=25, crf=0) as sink:
+        for t in range(3):
+            sink.write(scene.frame(t))
+    clip = tmp_path / "tagged.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(src), "-c:v", "libx264", "-crf", "0",
+                    *args, str(clip)], check=True)
+    pix_fmt, ref = _ffmpeg_rgb(clip)
+    with vt.open_source(clip) as s:
+        got = next(iter(s))
+        assert (s._yuv is None) == (path_kind == "rgb24 fallback"), pix_fmt
+    d = np.abs(got.astype(int) - ref)
+    assert d.mean() < 1.5 and np.percentile(d, 99) <= 4, (pix_fmt, d.mean())
+
+
+def test_odd_sized_file_reads_back(tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    src = tmp_path / "even.mkv"
+    with vt.VideoSink(src, fps=25, crf=0) as sink:
+        sink.write(vt.SyntheticTraffic(size=(322, 182), noise=0).frame(0))
+    odd = tmp_path / "odd.mkv"  # 4:4:4 allows odd sizes
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(src), "-vf", "crop=321:181:0:0",
+                    "-c:v", "libx264", "-pix_fmt", "yuv444p", "-crf", "0", str(odd)], check=True)
+    with vt.open_source(odd) as s:
+        frame = next(iter(s))
+    assert s.size == (321, 181) and frame.shape == (181, 321, 3)

@@ -13,7 +13,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from ..errors import OutputExistsError, ParameterError, SinkError
-from ..frames import Frame, check_frame, fit_into, rgb_to_bgr
+from ..frames import Frame, check_frame, even_size, fit_into, rgb_to_bgr
 from .base import SinkBase, check_output
 
 log = logging.getLogger(__name__)
@@ -84,18 +84,30 @@ class VideoSink(SinkBase):
     def _open(self, frame: Frame) -> None:
         h, w = frame.shape[:2]
         self.size = (w, h)
+        self._even = even_size(w, h)
+        if self._even != (w, h):
+            log.info("padding %dx%d to %dx%d for yuv420p", w, h, *self._even)
         out = ["-preset", self.preset, "-crf", str(self.crf)] if self.codec == "libx264" else ["-q:v", "3"]
-        if (w | h) & 1:
-            out += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
-            log.info("padding %dx%d to even size for yuv420p", w, h)
+        # say what the pixels are (BT.601, as converted below) so players do not guess BT.709 for HD
+        out += ["-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m"]
         pix_out = "yuvj420p" if self.codec == "mjpeg" else "yuv420p"
+        # Frames go down the pipe as I420, converted here by OpenCV (SIMD, threaded, BT.601
+        # limited range like ffmpeg's default): half the bytes of RGB, and ffmpeg's own
+        # single-threaded rgb24->yuv420p conversion (3 ms per 1080p frame) is skipped.
         self._gen = imageio_ffmpeg.write_frames(
-            str(self.path), (w, h), fps=self.fps, codec=self.codec, quality=None,
-            pix_fmt_out=pix_out, macro_block_size=1, ffmpeg_log_level="error",
+            str(self.path), self._even, fps=self.fps, codec=self.codec, quality=None,
+            pix_fmt_in="yuv420p", pix_fmt_out=pix_out, macro_block_size=1, ffmpeg_log_level="error",
             output_params=out + self._extra)
         self._gen.send(None)
         self._thread = threading.Thread(target=self._writer, daemon=True, name="videotools-encode")
         self._thread.start()
+
+    def _to_i420(self, frame: Frame) -> np.ndarray:
+        w, h = self.size
+        ew, eh = self._even
+        if (ew, eh) != (w, h):  # one black row/column, never a rescale
+            frame = cv2.copyMakeBorder(frame, 0, eh - h, 0, ew - w, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        return cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)
 
     def _writer(self) -> None:
         while True:
@@ -119,7 +131,7 @@ class VideoSink(SinkBase):
             frame = fit_into(frame, self.size)
         if self._error is not None:
             raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
-        self._queue.put(np.ascontiguousarray(frame))
+        self._queue.put(self._to_i420(np.ascontiguousarray(frame)))
         self.frames_written += 1
 
     def close(self) -> None:

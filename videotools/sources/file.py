@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import re
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -13,7 +14,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from ..errors import SourceError
-from ..frames import Frame
+from ..frames import Frame, i420_to_rgb
 from .base import SourceBase, StreamInfo
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,15 @@ class FileSource(SourceBase):
             inp += ["-ss", f"{start:.6f}"]
         if end is not None:
             out += ["-t", f"{end - (start or 0):.6f}"]
-        self._gen = imageio_ffmpeg.read_frames(self.path, input_params=inp, output_params=out)
-        try:
-            meta = next(self._gen)
-        except (OSError, RuntimeError, StopIteration) as err:
+        self._inp, self._out = inp, out
+        # Fast path: 8-bit 4:2:0 streams (most video) travel the pipe as I420, half the bytes
+        # of RGB, and are converted here with the stream's own colour matrix. Open that way
+        # first; a stream of another format (4:4:4, 10-bit, odd size) is reopened as rgb24.
+        meta = self._start("yuv420p")
+        self._yuv = yuv420_matrix(meta.get("pix_fmt", ""), *meta["size"])
+        if self._yuv is None:
             self._gen.close()
-            raise SourceError(f"cannot read a video from {self.path}: {_first_line(err)}") from err
+            meta = self._start("rgb24")
         w, h = meta["size"]
         fps = float(meta.get("fps") or 0) or 25.0
         duration = float(meta.get("duration") or 0) or None
@@ -85,11 +89,26 @@ class FileSource(SourceBase):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def _start(self, pix_fmt: str) -> dict:
+        """Start ffmpeg decoding to ``pix_fmt``; return the stream's metadata."""
+        bits = 12 if pix_fmt == "yuv420p" else 24
+        self._gen = imageio_ffmpeg.read_frames(self.path, pix_fmt=pix_fmt, bits_per_pixel=bits,
+                                               input_params=self._inp, output_params=self._out)
+        try:
+            return next(self._gen)
+        except (OSError, RuntimeError, StopIteration) as err:
+            self._gen.close()
+            raise SourceError(f"cannot read a video from {self.path}: {_first_line(err)}") from err
+
     def _reader(self, q: queue.Queue) -> None:
         try:
             for raw in self._gen:
-                # a writable copy, made on this thread, so users may draw on frames
-                frame = np.frombuffer(raw, np.uint8).reshape(self._shape).copy()
+                # a new writable array, made on this thread, so users may draw on frames
+                if self._yuv is not None:
+                    frame = i420_to_rgb(np.frombuffer(raw, np.uint8), self._shape[1], self._shape[0],
+                                        matrix=self._yuv[0], full_range=self._yuv[1])
+                else:
+                    frame = np.frombuffer(raw, np.uint8).reshape(self._shape).copy()
                 while not self._stop.is_set():
                     try:
                         q.put(frame, timeout=0.1)
@@ -127,6 +146,27 @@ class FileSource(SourceBase):
             self._thread.join(timeout=2)
         if self._thread is None or not self._thread.is_alive():
             self._gen.close()  # ends the ffmpeg process
+
+
+def yuv420_matrix(pix_fmt: str, width: int, height: int) -> tuple[str, bool] | None:
+    """``(matrix, full_range)`` if a stream can be read as I420 and converted exactly here, else None.
+
+    ffmpeg's pix_fmt text looks like ``yuv420p(tv, bt709/bt709/bt709, progressive)``.
+    Untagged streams use BT.601, as ffmpeg's own conversion does.
+    """
+    m = re.match(r"(yuvj?420p)(?:\((.*)\))?$", pix_fmt.strip())
+    if not m or width % 2 or height % 2:
+        return None
+    tags = (m.group(2) or "").lower()
+    full = m.group(1) == "yuvj420p" or re.search(r"\b(pc|jpeg)\b", tags) is not None
+    space = tags.split(",")[1].strip().split("/")[0] if tags.count(",") >= 2 else ""
+    if space in ("bt709",):
+        return "bt709", full
+    if space.startswith("bt2020"):
+        return "bt2020", full
+    if space in ("", "unknown", "bt470bg", "smpte170m", "fcc", "progressive", "tv", "pc"):
+        return "bt601", full
+    return None
 
 
 def _first_line(err: BaseException) -> str:
