@@ -114,7 +114,7 @@ def test_odd_sized_file_reads_back(tmp_path):
     with vt.VideoSink(src, fps=25, crf=0) as sink:
         sink.write(vt.SyntheticTraffic(size=(322, 182), noise=0).frame(0))
     odd = tmp_path / "odd.mkv"  # 4:4:4 allows odd sizes
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(src), "-vf", "crop=321:181:0:0",
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(src), "-vf", "format=yuv444p,crop=321:181:0:0",
                     "-c:v", "libx264", "-pix_fmt", "yuv444p", "-crf", "0", str(odd)], check=True)
     with vt.open_source(odd) as s:
         frame = next(iter(s))
