@@ -152,6 +152,7 @@ def stability(rows: list, k: int = 8, frames: int = 60) -> None:
         return float(np.mean([psnr(o, f) for o, f in zip(outs, clip)]))
 
     post = vt.Posterize(k=k)
+    post.fit(clip[:: frames // 5][:5])  # like the CLI's --fit-frames 5: frames spread over the clip
     once = [post(f) for f in clip]
     per_frame = [vt.Palette.fit(f, k, seed=t).apply(f) for t, f in enumerate(clip)]
     with tempfile.TemporaryDirectory() as tmp:

@@ -101,15 +101,19 @@ def fit_into(frame: Frame, size: tuple[int, int]) -> Frame:
 
 
 def label(frame: Frame, text: str) -> Frame:
-    """Draw ``text`` in the top-left corner on a dark box (in place, returns ``frame``)."""
+    """Draw ``text`` (lines split on newlines) in the top-left corner on a dark box; in place, returns ``frame``."""
     h = frame.shape[0]
     scale = max(0.4, h / 720)
     thick = max(1, round(scale * 1.5))
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
     pad = max(3, round(4 * scale))
-    cv2.rectangle(frame, (0, 0), (tw + 2 * pad, th + base + 2 * pad), (0, 0, 0), -1)
-    cv2.putText(frame, text, (pad, th + pad), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                (255, 255, 255), thick, cv2.LINE_AA)
+    lines = text.splitlines() or [""]
+    sizes = [cv2.getTextSize(ln, cv2.FONT_HERSHEY_SIMPLEX, scale, thick) for ln in lines]
+    line_h = max(th + base for (_, th), base in sizes) + pad
+    width = max(tw for (tw, _), _ in sizes)
+    cv2.rectangle(frame, (0, 0), (width + 2 * pad, line_h * len(lines) + pad), (0, 0, 0), -1)
+    for i, ln in enumerate(lines):
+        y = pad + i * line_h + sizes[i][0][1]
+        cv2.putText(frame, ln, (pad, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
     return frame
 
 

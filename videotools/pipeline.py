@@ -217,7 +217,7 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
             start: float | None = None, end: float | None = None, crf: int = 20,
             preset: str = "veryfast", camera_mode: str | None = None,
             camera_size: tuple[int, int] | None = None, camera_fps: float | None = None,
-            title: str = "videotools", keys: dict | None = None,
+            title: str = "videotools", keys: dict | None = None, record_dir: str = ".",
             on_frame: Callable[[int, Frame, Frame], None] | None = None,
             extra_sinks: Sequence[Sink] = ()) -> RunStats:
     """Open ``source``, run ``processors`` and write to every requested sink: what ``videotools run`` does.
@@ -230,7 +230,9 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
         Output files: videos (``.mp4`` ...), image sequences (``frames/%05d.png``)
         or one image (``out.png``, the last frame).
     display : bool
-        Show a window (keys: q/Esc quit, space pause, plus the processors' keys).
+        Show a window with an overlay and keys (q/Esc quit, space pause, h overlay,
+        v side by side, b background, s snapshot, o record, ? help, plus the
+        processors' keys); snapshots and recordings go to ``record_dir``.
     serve : str, optional
         ``[HOST:]PORT`` for an MJPEG preview in a browser.
     camera_mode : {"latest", "every"}, optional
@@ -250,21 +252,23 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
     own_source = not isinstance(source, SourceBase)
     src = open_source(source, start=start, end=end, camera_mode=camera_mode, camera_size=camera_size,
                       camera_fps=camera_fps) if own_source else source
+    processors = list(processors)
     sinks: list[Sink] = []
     try:
         for o in outs:
             sinks.append(open_sink(o, fps=src.fps, crf=crf, preset=preset, overwrite=overwrite))
         if serve is not None:
             sink = MjpegSink(serve, title=title)
-            log.warning("preview at %s", sink.url)
             print(f"preview: {sink.url}", file=sys.stderr)
             sinks.append(sink)
         if display:
-            all_keys: dict = {}
-            for proc in processors:
-                all_keys.update(getattr(proc, "keys", {}) or {})
-            all_keys.update(keys or {})
-            sinks.append(WindowSink(title, keys=all_keys))
+            from .live import LiveChain, Recorder
+
+            recorder = Recorder(record_dir, fps=src.fps, crf=crf, preset=preset)
+            live = LiveChain(processors, recorder=recorder, snapshot_dir=record_dir, source=src)
+            processors = [live]
+            window = WindowSink(title, keys={**live.keys, **(keys or {})}, overlay=live.overlay_lines)
+            sinks += [window, recorder]
         sinks.extend(extra_sinks)
     except BaseException:
         for s in sinks:

@@ -96,3 +96,13 @@ def test_cli_posterize_image_and_palette_round_trip(tmp_path):
 def test_bad_refit_policy(policy):
     with pytest.raises(vt.ParameterError, match="--refit must be"):
         vt.Posterize(refit=policy)
+
+
+def test_black_first_frame_does_not_stick():
+    post = vt.Posterize(k=4)
+    with pytest.warns(UserWarning, match="k reduced from 4 to 1"):
+        post(np.zeros((90, 160, 3), np.uint8))
+    scene = vt.SyntheticTraffic(size=(160, 90))
+    for t in range(1, 12):
+        out = post(scene.frame(t))
+    assert post.palette.k == 4 and len(np.unique(out.reshape(-1, 3), axis=0)) == 4

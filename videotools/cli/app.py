@@ -99,14 +99,14 @@ def report(stats, outs: list[str] | None = None, quiet: bool = False) -> None:
 
 def _run_common(source, processors, *, out, display, serve, max_frames, overwrite, quiet, start, end,
                 crf, preset, camera_size, camera_fps, camera_mode, title="videotools", on_frame=None,
-                keys=None):
+                keys=None, record_dir="."):
     from ..pipeline import process
 
     stats = process(source, processors, out=out, display=display, serve=serve, max_frames=max_frames,
                     overwrite=overwrite, progress=not quiet and sys.stderr.isatty(), start=start, end=end,
                     crf=crf, preset=preset, camera_mode=camera_mode,
                     camera_size=parse_size(camera_size, "--camera-size"), camera_fps=camera_fps,
-                    title=title, on_frame=on_frame, keys=keys)
+                    title=title, on_frame=on_frame, keys=keys, record_dir=record_dir)
     report(stats, out, quiet)
     return stats
 

@@ -182,8 +182,12 @@ class Background:
         return f"view: {self.view}"
 
     def __call__(self, frame: Frame) -> Frame:
+        self.model.update(frame)
+        return self.view_of(frame)
+
+    def view_of(self, frame: Frame) -> Frame:
+        """The current view for ``frame`` without feeding it to the models."""
         m = self.model
-        m.update(frame)
         if self.view == "background":
             return m.background()
         mask = m.foreground(frame)

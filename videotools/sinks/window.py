@@ -31,6 +31,16 @@ def display_problem() -> str | None:
     return None
 
 
+def _quiet_qt_fonts() -> None:
+    """opencv-python's Qt looks for fonts inside the wheel and warns on every window; point it at the system's."""
+    if os.environ.get("QT_QPA_FONTDIR") or not sys.platform.startswith("linux"):
+        return
+    for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts"):
+        if os.path.isdir(d):
+            os.environ["QT_QPA_FONTDIR"] = d
+            return
+
+
 class WindowSink(SinkBase):
     """Show frames in a window; ``q``/Esc or closing the window ends the run.
 
@@ -43,6 +53,8 @@ class WindowSink(SinkBase):
         the picture.
     max_size : (W, H), optional
         Larger frames are shown scaled down to fit (the recording is not).
+    overlay : callable, optional
+        Returns lines of text drawn over the picture (the window only, never recordings).
 
     Raises
     ------
@@ -52,8 +64,10 @@ class WindowSink(SinkBase):
 
     def __init__(self, title: str = "videotools", *,
                  keys: dict[str, tuple[Callable[[], object], str]] | None = None,
-                 max_size: tuple[int, int] | None = (1920, 1080)) -> None:
+                 max_size: tuple[int, int] | None = (1920, 1080),
+                 overlay: Callable[[], list[str]] | None = None) -> None:
         self.title = title
+        self.overlay = overlay
         self.keys = dict(keys or {})
         self.max_size = max_size
         self.paused = False
@@ -63,6 +77,7 @@ class WindowSink(SinkBase):
         problem = display_problem()
         if problem:
             raise DisplayError(f"cannot open a window: {problem}; use --out FILE or --serve PORT instead")
+        _quiet_qt_fonts()
         try:
             cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
         except cv2.error as err:
@@ -83,8 +98,11 @@ class WindowSink(SinkBase):
                 s = min(1.0, self.max_size[0] / w, self.max_size[1] / h)
                 cv2.resizeWindow(self.title, max(1, int(w * s)), max(1, int(h * s)))
             self._sized = True
+        lines = list(self.overlay()) if self.overlay else []
         if self._flash and time.monotonic() < self._flash[1]:
-            frame = label(frame.copy(), self._flash[0])
+            lines += self._flash[0].split("  ") if len(self._flash[0]) > 60 else [self._flash[0]]
+        if lines:
+            frame = label(frame.copy(), "\n".join(lines))
         cv2.imshow(self.title, rgb_to_bgr(frame))
 
     def _handle(self, key: int) -> None:

@@ -1,0 +1,89 @@
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+import cv2
+import numpy as np
+import pytest
+
+import videotools as vt
+
+
+def _feed(sink, stop):
+    scene = vt.SyntheticTraffic(size=(160, 90), noise=0)
+    t = 0
+    while not stop.is_set():
+        frame = scene.frame(t)
+        frame[:8, :8] = (t * 7) % 256  # a changing corner, so frames differ
+        sink.write(frame)
+        t += 1
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def served():
+    sink = vt.MjpegSink("127.0.0.1:0", title="test preview")
+    stop = threading.Event()
+    th = threading.Thread(target=_feed, args=(sink, stop), daemon=True)
+    th.start()
+    yield sink
+    stop.set()
+    th.join()
+    sink.close()
+
+
+def _read_parts(url, n, timeout=10):
+    parts = []
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        assert resp.headers["Content-Type"].startswith("multipart/x-mixed-replace")
+        buf = b""
+        while len(parts) < n:
+            buf += resp.read1(65536)
+            while True:
+                start = buf.find(b"\xff\xd8")
+                end = buf.find(b"\xff\xd9", start + 2)
+                if start < 0 or end < 0:
+                    break
+                parts.append(buf[start:end + 2])
+                buf = buf[end + 2:]
+    return parts
+
+
+def test_page_and_stream(served):
+    assert served.url.startswith("http://127.0.0.1:")
+    page = urllib.request.urlopen(served.url, timeout=5).read().decode()
+    assert "<img" in page and "/stream" in page and "test preview" in page
+    jpegs = _read_parts(served.url + "stream", 3)
+    frames = [cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR) for j in jpegs]
+    assert all(f.shape == (90, 160, 3) for f in frames)
+    assert frames[0][:8, :8].mean() != frames[2][:8, :8].mean()  # live: different frames
+    one = urllib.request.urlopen(served.url + "frame.jpg", timeout=5).read()
+    assert cv2.imdecode(np.frombuffer(one, np.uint8), cv2.IMREAD_COLOR).shape == (90, 160, 3)
+
+
+def test_bad_address_and_port_in_use(served):
+    with pytest.raises(vt.ParameterError, match="--serve takes \\[HOST:\\]PORT"):
+        vt.MjpegSink("localhost:http")
+    with pytest.raises(vt.SinkError, match=f"cannot serve on 127.0.0.1:{served.port}"):
+        vt.MjpegSink(f"127.0.0.1:{served.port}")
+
+
+def test_page_renders_in_headless_chromium(served, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed (.ci/run installs it)")
+    shot = tmp_path / "shot.png"
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", "--window-size=400,300", "--virtual-time-budget=3000",
+           f"--screenshot={shot}", served.url]
+    subprocess.run(cmd, capture_output=True, timeout=90)
+    img = cv2.imread(str(shot))
+    assert img is not None, "no screenshot"
+    # the page background is #111; the stream's picture (grass, road) must be on it
+    greenish = (img[:, :, 1].astype(int) - img[:, :, 2] > 25) & (img[:, :, 1] > 80)
+    assert greenish.sum() > 500

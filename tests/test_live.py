@@ -1,0 +1,99 @@
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import videotools as vt
+from videotools.live import LiveChain, Recorder
+from tests.conftest import FakeCapture, frame_number
+
+
+def test_display_is_never_more_than_one_processing_time_behind_capture():
+    cam = FakeCapture(fps=30, size=(320, 240))
+    src = vt.CameraSource(0, mode="latest", capture_factory=lambda d: cam)
+    work = 0.08  # a slow processor: 80 ms, where frames come every 33 ms
+
+    def slow(frame):
+        time.sleep(work)
+        return frame
+
+    lat = []
+
+    class Display:
+        def write(self, frame):
+            lat.append(time.monotonic() - cam.stamps[frame_number(frame)])
+
+    stats = vt.Pipeline(src, [slow], [Display()], max_frames=25).run()
+    assert stats.frames == 25 and src.dropped > 20  # about 2 of every 3 frames dropped, none queued
+    steady = lat[2:]
+    # capture -> display = processing + at most one frame interval of waiting (+ scheduling slack)
+    assert max(steady) < work + 1 / 30 + 0.03, max(steady)
+    assert min(steady) >= work
+
+
+@pytest.mark.filterwarnings("ignore:only 1 distinct colours")
+def test_memory_stays_flat_with_a_live_camera():
+    cam = FakeCapture(fps=1000, size=(320, 240))
+    src = vt.CameraSource(0, capture_factory=lambda d: cam)
+    live = LiveChain([vt.Posterize(k=4)], source=src)
+    seen = []
+
+    def probe(i, *_):
+        if i in (30, 400):
+            seen.append(tracemalloc.get_traced_memory()[0])
+
+    tracemalloc.start()
+    try:
+        vt.Pipeline(src, [live], [], max_frames=401, on_frame=probe).run()
+    finally:
+        tracemalloc.stop()
+    assert seen[1] - seen[0] < 1_000_000
+
+
+def test_live_chain_keys_snapshot_recording_and_overlay(tmp_path):
+    scene = vt.SyntheticTraffic(size=(160, 90), noise=0)
+    rec = Recorder(tmp_path, fps=25)
+    post = vt.Posterize(k=4)
+    live = LiveChain([post], recorder=rec, snapshot_dir=tmp_path)
+    out = live(scene.frame(0))
+    assert len(np.unique(out.reshape(-1, 3), axis=0)) <= 4
+    assert set("hvbsor+-").issubset(live.keys)
+    assert live.keys["o"][0]().startswith("recording ")
+    for t in range(1, 11):
+        rec.write(live(scene.frame(t)))
+    assert "REC" in " ".join(live.overlay_lines())
+    assert live.keys["o"][0]().startswith("saved ")
+    assert live.keys["s"][0]().startswith("saved snapshot-")
+    live.keys["v"][0]()
+    side = live(scene.frame(11))
+    assert side.shape == (90, 160, 3)
+    live.keys["b"][0]()
+    bg = live(scene.frame(12))
+    assert bg.shape == (90, 160, 3)
+    live.keys["h"][0]()
+    assert live.overlay_lines() == []
+    (video,) = rec.written
+    with vt.open_source(video) as src:
+        assert sum(1 for _ in src) == 10
+    assert vt.read_image(live.snapshots[0]).shape == (90, 160, 3)
+
+
+def test_recording_is_finalized_when_the_camera_is_unplugged(tmp_path):
+    cam = FakeCapture(fps=200, size=(160, 120), lost_after_frames=60)
+    src = vt.CameraSource(0, capture_factory=lambda d: cam, lost_after=0.3)
+    rec = Recorder(tmp_path, fps=30)
+    rec.start()
+    stats = vt.Pipeline(src, [], [rec]).run()
+    assert "stopped delivering frames" in stats.warning and cam.released
+    with vt.open_source(rec.written[0]) as back:
+        assert sum(1 for _ in back) == stats.frames > 0
+
+
+def test_live_without_display_says_so(monkeypatch):
+    from tests.conftest import cli
+
+    r = cli("live", env={"DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("videotools: error: cannot open a window: no display (DISPLAY is not set); "
+                                "use --out FILE or --serve PORT instead")

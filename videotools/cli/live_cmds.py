@@ -1,0 +1,56 @@
+"""The live command: a camera through a chain, in a window and/or a browser, with keys and recording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import DisplayError
+from .app import (CamFpsOpt, CamSizeOpt, ChainOpt, CrfOpt, MaxOpt, OutOpt, OverwriteOpt, PresetOpt,
+                  QuietOpt, ServeOpt, _run_common, app, user_errors)
+
+
+@app.command()
+def live(
+    camera: Annotated[str, typer.Argument(help="Camera index or device (0, /dev/video0), or any source.")] = "0",
+    chain: ChainOpt = "posterize:k=8",
+    out: OutOpt = None, serve: ServeOpt = None,
+    record_dir: Annotated[Path, typer.Option("--record-dir", help="Where o (record) and s (snapshot) write.")] = Path("."),
+    camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, max_frames: MaxOpt = None,
+    overwrite: OverwriteOpt = False, quiet: QuietOpt = False, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
+) -> None:
+    """Live camera processing with no lag: posterize k=8 by default, overlay and keys.
+
+    The newest camera frame is always the one shown (older ones are dropped and
+    counted). Keys: q/Esc quit, space pause, h overlay, r refit palette, +/- k,
+    b background view, v original | processed, s snapshot PNG, o start/stop
+    recording (timestamped MP4, finalized on stop, quit or Ctrl-C), ? keys.
+
+    Examples:
+
+      videotools live
+
+      videotools live 1 --camera-size 1280x720 --chain 'flip | posterize:k=6,space=lab'
+
+      videotools live --serve 8080          (headless box: watch at http://127.0.0.1:8080/)
+    """
+    from ..chain import parse_chain
+    from ..sinks import display_problem
+
+    with user_errors():
+        if not record_dir.is_dir():
+            from ..errors import SinkError
+
+            raise SinkError(f"output folder does not exist: {record_dir}")
+        processors = parse_chain(chain)
+        problem = display_problem()
+        if problem and not (serve or out):
+            raise DisplayError(f"cannot open a window: {problem}; use --out FILE or --serve PORT instead")
+        if problem:
+            typer.echo(f"videotools: no window ({problem}); running without one", err=True)
+        _run_common(camera, processors, out=out, display=not problem, serve=serve, max_frames=max_frames,
+                    overwrite=overwrite, quiet=quiet, start=None, end=None, crf=crf, preset=preset,
+                    camera_size=camera_size, camera_fps=camera_fps, camera_mode="latest",
+                    title="videotools live", record_dir=str(record_dir))
