@@ -11,6 +11,7 @@ def cut_scene(n_each=6):
     b = np.zeros((90, 160, 3), np.uint8)
     b[:, :80] = (250, 240, 30)
     b[:, 80:] = (200, 30, 200)
+    b[:30, :] = (20, 20, 20)
     return frames + [b] * n_each
 
 
@@ -34,7 +35,7 @@ def test_every_n_and_scene_policies():
     outs = [scene(f) for f in frames]
     assert scene.refits == 1
     assert np.array_equal(np.unique(outs[-1].reshape(-1, 3), axis=0),
-                          np.array([[200, 30, 200], [250, 240, 30]]))
+                          np.array([[20, 20, 20], [200, 30, 200], [250, 240, 30]]))
     never = vt.Posterize(k=3)
     out = [never(f) for f in frames][-1]
     assert never.refits == 0 and not np.array_equal(out, frames[-1])

@@ -71,7 +71,7 @@ class Posterize:
         the refit policy or a key asks.
 
     If a fit finds fewer distinct colours than ``k`` (a black first frame from a
-    camera warming up), it is retried every 10 frames until it gets ``k``.
+    camera warming up), it is retried every 10 frames, during the first 100.
     sample : int
         Pixels drawn per fit.
     """
@@ -145,7 +145,7 @@ class Posterize:
             if self.frames >= self.fit_frames:
                 frames, self._pending = self._pending, []
                 self.fit(frames)
-        elif self.palette.k < self.k and not self.fixed and self.frames % 10 == 0:
+        elif self.palette.k < self.k and not self.fixed and self.frames % 10 == 0 and self.frames <= 100:
             self.fit(frame)  # the first frames had too few colours (a camera warming up): try again
         elif self._refit_now and self.palette.k != self.k:
             self.palette = None  # a new k: fit afresh (label order cannot carry over)
