@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from . import io, live_cmds, process_cmds  # noqa: F401  (each module registers its commands on ``app``)
+from . import io, live_cmds, process_cmds, stills_cmds  # noqa: F401  (each module registers its commands on ``app``)
 from .app import app
 
 

@@ -44,13 +44,13 @@ def posterize(
     """
     from ..chain import load_palette
     from ..processors import Posterize
-    from ..sources import open_source
-
     with user_errors():
         if palette_out is not None and palette_out.exists() and not overwrite:
             raise OutputExistsError(f"output exists: {palette_out} (use --overwrite to replace it)")
         if palette_out is not None and not palette_out.parent.is_dir():
             raise SinkError(f"output folder does not exist: {palette_out.parent}")
+        from ..sources import sample_frames
+
         pal = load_palette(str(palette_from), k=k, seed=seed, space=space) if palette_from else None
         proc = Posterize(k, space=space, seed=seed, refit=refit, fit_frames=fit_frames, palette=pal)
         if pal is None and fit_frames > 1:
@@ -69,25 +69,6 @@ def posterize(
                 proc.palette.save(palette_out)
                 typer.echo(f"wrote {palette_out}", err=True)
         del stats
-
-
-def sample_frames(spec: str, n: int, *, start=None, end=None) -> list:
-    """Up to ``n`` frames spread evenly over a video file (empty for live sources and images)."""
-    from ..sources import FileSource, open_source
-
-    with open_source(spec, start=start, end=end) as src:
-        if not isinstance(src, FileSource) or src.is_stream or not src.info.duration:
-            return []
-        duration = src.info.duration
-    frames = []
-    t0 = start or 0.0
-    for i in range(n):
-        t = t0 + duration * (i + 0.5) / n
-        with FileSource(spec, start=t) as one:
-            for frame in one:
-                frames.append(frame)
-                break
-    return frames
 
 
 @app.command()

@@ -24,7 +24,7 @@ from .images import ImageSource, is_image_path, list_images, read_image
 from .synthetic import SyntheticTraffic, parse_synthetic
 
 __all__ = ["Source", "SourceBase", "StreamInfo", "open_source", "FileSource", "CameraSource",
-           "ImageSource", "SyntheticTraffic", "list_cameras", "read_image", "list_images"]
+           "ImageSource", "SyntheticTraffic", "list_cameras", "read_image", "list_images", "sample_frames"]
 
 
 def camera_device(spec: str) -> int | str | None:
@@ -95,3 +95,38 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
     if is_image_path(p):
         return ImageSource(s, fps=image_fps)
     return FileSource(s, start=start, end=end)
+
+
+def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None,
+                  end: float | None = None) -> list:
+    """Up to ``n`` RGB frames spread evenly over a source.
+
+    A video file is sampled by seeking (fast, whatever its length); an image
+    sequence by index; a synthetic scene by frame number. Live sources
+    (cameras, streams) give an empty list: there is no "whole length" to sample.
+    """
+    if n < 1:
+        raise SourceError(f"the number of frames to sample must be >= 1, got {n}")
+    with open_source(spec, start=start, end=end) as src:
+        if isinstance(src, SyntheticTraffic):
+            total = src.frame_count or n
+            return [src.frame(int(total * (i + 0.5) / n)) for i in range(min(n, total))]
+        if isinstance(src, ImageSource):
+            paths = src.paths
+            picks = sorted({int(len(paths) * (i + 0.5) / n) for i in range(min(n, len(paths)))})
+            out = []
+            for i in picks:
+                try:
+                    out.append(read_image(paths[i]))
+                except SourceError:
+                    continue
+            return out
+        if not isinstance(src, FileSource) or src.is_stream or not src.info.duration:
+            return []
+        duration = src.info.duration
+    frames = []
+    t0 = start or 0.0
+    for i in range(n):
+        with FileSource(spec, start=t0 + duration * (i + 0.5) / n) as one:
+            frames.extend(f for f, _ in zip(one, range(1)))
+    return frames

@@ -1,0 +1,219 @@
+"""Still-image commands: palette, segment, group."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from ..errors import OutputExistsError, ParameterError, SinkError
+from .app import OverwriteOpt, QuietOpt, app, user_errors
+
+
+def _check_new(path: Path | None, overwrite: bool) -> None:
+    """Fail before any work if an output would be overwritten or its folder is missing."""
+    if path is None:
+        return
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise SinkError(f"output folder does not exist: {path.parent}")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"output exists: {path} (use --overwrite to replace it)")
+
+
+def _load_pixels(source: str, frames: int):
+    """Frames (and alpha masks) of an image, or frames sampled across a video."""
+    from ..sources import sample_frames
+    from ..sources.images import is_image_path, read_image_rgba
+
+    if is_image_path(source) and Path(source).is_file():
+        img, alpha = read_image_rgba(source)
+        return [img], [alpha]
+    got = sample_frames(source, frames)
+    if not got:
+        raise ParameterError(f"no frames could be sampled from {source} (a live source has no length; "
+                             "record a clip first)")
+    return got, [None] * len(got)
+
+
+@app.command()
+def palette(
+    source: Annotated[str, typer.Argument(help="An image, a video (frames sampled over its length), or a folder.",
+                                          show_default=False)],
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of colours.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    bar: Annotated[Optional[Path], typer.Option("--bar", help="Write a palette bar PNG (widths = shares).")] = None,
+    bar_labels: Annotated[bool, typer.Option("--bar-labels", help="Print hex and % on the bar.")] = False,
+    gpl: Annotated[Optional[Path], typer.Option("--gpl", help="Write a GIMP palette (.gpl).")] = None,
+    save: Annotated[Optional[Path], typer.Option("--save", help="Write a palette JSON for posterize --palette-from.")] = None,
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frames sampled across a video.")] = 16,
+    space: Annotated[str, typer.Option("--space", help="rgb or lab.")] = "rgb",
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Print the dominant colours with their share of the pixels (sorted by share).
+
+    Shares are exact: each is the fraction of pixels whose nearest palette colour
+    it is, and they sum to 100%. Transparent pixels of an RGBA image are ignored.
+
+    Examples:
+
+      videotools palette samples/coffee.png -k 5
+
+      videotools palette photo.jpg -k 8 --json --bar bar.png --bar-labels --gpl photo.gpl
+
+      videotools palette clip.mp4 -k 6 --frames 32 --save clip-palette.json
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..sinks import write_image
+    from ..stills import dominant_colors, palette_bar, write_gpl
+    from ..stills.palette import percentages
+
+    with user_errors():
+        for p in (bar, gpl, save):
+            _check_new(p, overwrite)
+        imgs, masks = _load_pixels(source, frames)
+        pal, shares = dominant_colors(imgs, k, seed=seed, space=space, masks=masks)
+        if as_json:
+            typer.echo(json.dumps([s.as_dict() for s in shares]))
+        else:
+            table = Table(title=f"{len(shares)} dominant colours of {source}")
+            for col in ("", "hex", "rgb", "share"):
+                table.add_column(col, justify="right" if col == "share" else "left")
+            for s, pct in zip(shares, percentages(shares)):
+                table.add_row(f"[on {s.hex}]    [/]", s.hex, f"{s.rgb[0]:3d} {s.rgb[1]:3d} {s.rgb[2]:3d}", f"{pct:.1f}%")
+            Console().print(table)
+        if bar:
+            write_image(bar, palette_bar(shares, labels=bar_labels), overwrite=overwrite)
+            typer.echo(f"wrote {bar}", err=True)
+        if gpl:
+            write_gpl(gpl, shares, name=Path(source).stem)
+            typer.echo(f"wrote {gpl}", err=True)
+        if save:
+            pal.save(save)
+            typer.echo(f"wrote {save}", err=True)
+
+
+@app.command()
+def segment(
+    image: Annotated[str, typer.Argument(help="An image file.", show_default=False)],
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of clusters.")] = 4,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the view here (PNG/JPEG).")] = None,
+    view: Annotated[str, typer.Option("--view", help="colors (cluster mean colours), labels (distinct "
+                                      "colours) or overlay (labels over the image).")] = "colors",
+    hide: Annotated[Optional[List[int]], typer.Option("--hide", help="Black out this cluster (repeatable).")] = None,
+    features: Annotated[str, typer.Option("--features", help="rgb, lab, or rgbxy (colour + position: "
+                                          "spatially coherent regions).")] = "rgb",
+    spatial_weight: Annotated[float, typer.Option("--spatial-weight", help="Weight of position for rgbxy.")] = 1.0,
+    labels_out: Annotated[Optional[Path], typer.Option("--labels-out", help="Write the label map as a 16-bit PNG.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Segment an image into k colour clusters; list them, render a view, hide clusters.
+
+    Labels are numbered darkest cluster first and are stable for a seed, so
+    --hide numbers refer to the list the command prints.
+
+    Examples:
+
+      videotools segment samples/coffee.png -k 4 --out seg.png
+
+      videotools segment photo.jpg -k 6 --view labels --out labels.png --labels-out labels16.png
+
+      videotools segment photo.jpg -k 5 --features rgbxy --view overlay --hide 0 --out fg.png
+    """
+    import cv2
+    import numpy as np
+
+    from ..kmeans import to_hex
+    from ..sinks import write_image
+    from ..sources import read_image
+    from ..stills import segment as run_segment
+    from ..stills.palette import ColorShare, percentages
+
+    with user_errors():
+        if not out and not labels_out:
+            raise ParameterError("nothing to write: give --out and/or --labels-out")
+        _check_new(out, overwrite)
+        _check_new(labels_out, overwrite)
+        if labels_out and labels_out.suffix.lower() != ".png":
+            raise ParameterError(f"--labels-out must be a .png (16-bit), got {labels_out}")
+        img = read_image(image)
+        seg = run_segment(img, k, features=features, seed=seed, spatial_weight=spatial_weight)
+        rendered = seg.view(img, view, hide=tuple(hide or ()))
+        pct = percentages([ColorShare("", (0, 0, 0), float(s)) for s in seg.shares])
+        if not quiet:
+            for i, (c, p) in enumerate(zip(seg.colors, pct)):
+                typer.echo(f"label {i}: {to_hex(c)}  {p:5.1f}%{'  (hidden)' if hide and i in hide else ''}")
+            typer.echo(f"{seg.k} colours: compression ratio {seg.compression_ratio():.1f}:1 "
+                       f"against 24-bit RGB", err=True)
+        if out:
+            write_image(out, rendered, overwrite=overwrite)
+            typer.echo(f"wrote {out}", err=True)
+        if labels_out:
+            ok, buf = cv2.imencode(".png", seg.labels.astype(np.uint16))
+            buf.tofile(str(labels_out))
+            typer.echo(f"wrote {labels_out}", err=True)
+
+
+@app.command()
+def group(
+    folder: Annotated[str, typer.Argument(help="A folder (or glob) of images.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: group-01/, group-02/..., groups.csv.")],
+    k: Annotated[str, typer.Option("-k", "--k", help="Number of groups, or 'auto' (best silhouette).")] = "auto",
+    max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest k tried by auto.")] = 10,
+    link: Annotated[bool, typer.Option("--link", help="Symlink instead of copying.")] = False,
+    move: Annotated[bool, typer.Option("--move", help="Move instead of copying.")] = False,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Group images by visual similarity (ORB visual words + colour) into folders.
+
+    Images are copied (or --link / --move) into OUT/group-01/... and listed in
+    OUT/groups.csv with their distance to the group's centre. No image is
+    deleted or skipped: one without keypoints is grouped by colour and noted;
+    unreadable files are listed and the run goes on.
+
+    Examples:
+
+      videotools group photos/ --out grouped/
+
+      videotools group 'shots/*.jpg' --out by-look/ -k 5 --link
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..stills.group import folder_images, group_images, write_groups
+
+    with user_errors():
+        if link and move:
+            raise ParameterError("--link and --move exclude each other")
+        kk: int | str = "auto"
+        if k != "auto":
+            if not k.isdigit() or int(k) < 1:
+                raise ParameterError(f"-k takes 'auto' or a whole number >= 1, got {k!r}")
+            kk = int(k)
+        paths = folder_images(folder)
+        if out.exists() and out.is_dir() and any(out.iterdir()) and not overwrite:
+            raise OutputExistsError(f"output folder is not empty: {out} (use --overwrite to write into it)")
+        if not out.parent.is_dir():
+            raise SinkError(f"output folder does not exist: {out.parent}")
+        with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      disable=quiet or not sys.stderr.isatty(), transient=True) as prog:
+            task = prog.add_task("images", total=len(paths))
+            res = group_images(paths, kk, seed=seed, max_k=max_k, progress=lambda p: prog.advance(task))
+        if res.curve and not quiet:
+            typer.echo("k  silhouette (auto picks the highest)", err=True)
+            for kv, s in res.curve:
+                typer.echo(f"{kv:<2} {s:.3f}{'  <-' if kv == res.k else ''}", err=True)
+        csv_path = write_groups(res, out, mode="link" if link else "move" if move else "copy", overwrite=overwrite)
+        sizes = [int((res.groups == g).sum()) for g in range(res.k)]
+        typer.echo(f"{len(res.files)} images in {res.k} groups ({', '.join(map(str, sizes))}); wrote {csv_path}",
+                   err=True)
+        if res.no_keypoints:
+            typer.echo(f"{len(res.no_keypoints)} image(s) had no keypoints and were grouped by colour", err=True)
+        for p, why in res.unreadable:
+            typer.echo(f"unreadable, left in place: {p}", err=True)

@@ -1,0 +1,106 @@
+"""Dominant colours with their exact pixel shares, palette bars and GIMP palettes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from ..errors import ParameterError
+from ..frames import Frame
+from ..kmeans import Palette, luminance, to_hex
+
+
+@dataclass(frozen=True)
+class ColorShare:
+    """One dominant colour: ``hex``, ``rgb`` and ``share`` (fraction of pixels whose nearest colour it is)."""
+
+    hex: str
+    rgb: tuple[int, int, int]
+    share: float
+
+    def as_dict(self) -> dict:
+        return {"hex": self.hex, "rgb": list(self.rgb), "share": self.share}
+
+
+def dominant_colors(images: Frame | Sequence[Frame], k: int = 5, *, seed: int = 0, space: str = "rgb",
+                    masks: Sequence[np.ndarray | None] | None = None) -> tuple[Palette, list[ColorShare]]:
+    """The ``k`` dominant colours of one or more images, sorted by share (largest first).
+
+    The palette is fitted on a seeded sample; the shares are then counted over
+    *every* (opaque) pixel by exact nearest-colour assignment, so a share is
+    exactly the fraction of pixels that colour stands for, and the shares sum
+    to 1.
+
+    Parameters
+    ----------
+    images : (H, W, 3) uint8 RGB frame, or a list of them (e.g. frames sampled from a video)
+    k : int
+    masks : list of (H, W) bool, optional
+        True where a pixel counts (e.g. the opaque pixels of an RGBA image).
+
+    Raises
+    ------
+    ParameterError
+        No pixel to count (empty images, fully transparent), bad k.
+    """
+    frames = [images] if isinstance(images, np.ndarray) and images.ndim == 3 else list(images)
+    masks = list(masks) if masks is not None else [None] * len(frames)
+    pixels = [f.reshape(-1, 3) if m is None else f[m] for f, m in zip(frames, masks)]
+    pixels = [p for p in pixels if len(p)]
+    if not pixels:
+        raise ParameterError("no pixels to take colours from (empty or fully transparent image)")
+    pal = Palette.fit(np.concatenate(pixels) if len(pixels) > 1 else pixels[0], k, seed=seed, space=space)
+    counts = np.zeros(pal.k, np.int64)
+    for f, m in zip(frames, masks):
+        lab = pal.labels(f)
+        counts += np.bincount((lab if m is None else lab[m]).ravel(), minlength=pal.k)
+    total = counts.sum()
+    order = np.argsort(-counts, kind="stable")
+    shares = [ColorShare(to_hex(pal.colors[i]), tuple(int(v) for v in pal.colors[i]), float(counts[i] / total))
+              for i in order]
+    return pal, shares
+
+
+def percentages(shares: Sequence[ColorShare], decimals: int = 1) -> list[float]:
+    """Shares as percentages rounded so that they still sum to exactly 100 (largest remainder)."""
+    scale = 10 ** decimals
+    raw = np.array([s.share for s in shares]) * 100 * scale
+    floor = np.floor(raw).astype(int)
+    short = 100 * scale - floor.sum()
+    for i in np.argsort(-(raw - floor), kind="stable")[:short]:
+        floor[i] += 1
+    return (floor / scale).tolist()
+
+
+def palette_bar(shares: Sequence[ColorShare], *, width: int = 800, height: int = 120,
+                labels: bool = False) -> Frame:
+    """A bar with one block per colour, widths proportional to share; optionally labelled with hex and %."""
+    if width < len(shares) or height < 8:
+        raise ParameterError(f"bar of {width}x{height} is too small for {len(shares)} colours")
+    bar = np.zeros((height, width, 3), np.uint8)
+    edges = np.rint(np.cumsum([0.0] + [s.share for s in shares]) * width).astype(int)
+    edges[-1] = width
+    pct = percentages(shares)
+    for s, x0, x1, p in zip(shares, edges[:-1], edges[1:], pct):
+        bar[:, x0:x1] = s.rgb
+        if labels and x1 - x0 > 40:
+            ink = (0, 0, 0) if luminance(np.array([s.rgb]))[0] > 128 else (255, 255, 255)
+            scale = min(0.5, (x1 - x0) / 160)
+            for line, y in ((s.hex, height // 2 - 4), (f"{p:g}%", height // 2 + 14)):
+                cv2.putText(bar, line, (x0 + 4, y), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, 1, cv2.LINE_AA)
+    return bar
+
+
+def write_gpl(path: str | os.PathLike, shares: Sequence[ColorShare], *, name: str = "videotools") -> Path:
+    """Write a GIMP palette (``.gpl``) with the colours in share order."""
+    lines = ["GIMP Palette", f"Name: {name}", f"Columns: {min(len(shares), 16)}", "#"]
+    pct = percentages(shares)
+    lines += [f"{r:3d} {g:3d} {b:3d}\t{s.hex} {p:g}%" for s, p in zip(shares, pct) for r, g, b in [s.rgb]]
+    p = Path(path)
+    p.write_text("\n".join(lines) + "\n")
+    return p
