@@ -173,7 +173,8 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
               threshold: float = 25.0, k: int = 8, palette: Palette | None = None, seed: int = 0,
               space: str = "rgb", fit_frames: int = 4, crf: int = 20, preset: str = "veryfast",
               chunk_seconds: float | None = 60.0, scheduler: str | None = None, workers: int | None = None,
-              overwrite: bool = False, progress: Callable[[int, int], None] | None = None) -> list[BatchItem]:
+              client=None, overwrite: bool = False,
+              progress: Callable[[int, int], None] | None = None) -> list[BatchItem]:
     """Run ``do`` over every video in ``inputs`` on Dask; write outputs and ``out_dir/batch.json``.
 
     Parameters
@@ -192,6 +193,8 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
     scheduler : str, optional
         ``tcp://host:port`` of a running Dask scheduler; default a LocalCluster
         with ``workers`` processes (default: one per core).
+    client : dask.distributed.Client, optional
+        Use this client (it is left open); ``scheduler`` and ``workers`` are then ignored.
     overwrite : bool
         Redo inputs whose outputs exist; otherwise they are skipped (resume).
     progress : callable, optional
@@ -221,7 +224,10 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
             it.status, it.outputs = "skipped", [str(o) for o in outs]
         else:
             todo.append((v, outs))
-    client, cluster = connect(scheduler, workers) if todo else (None, None)
+    own = client is None and bool(todo)
+    cluster = None
+    if own:
+        client, cluster = connect(scheduler, workers)
     try:
         if todo:
             _submit_all(client, todo, items, do=do, alphas=alphas, warmup=warmup, selective=selective,
@@ -229,10 +235,10 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
                         fit_frames=fit_frames, crf=crf, preset=preset, chunk_seconds=chunk_seconds,
                         progress=progress)
     finally:
-        if client is not None:
+        if own:
             client.close()
-        if cluster is not None:
-            cluster.close()
+            if cluster is not None:
+                cluster.close()
     report = [items[str(v)] for v in videos]
     (out / "batch.json").write_text(json.dumps({"do": do, "inputs": len(videos), "items": [
         {k2: v2 for k2, v2 in it.__dict__.items()} for it in report]}, indent=1) + "\n")
