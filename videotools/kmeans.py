@@ -455,21 +455,19 @@ class Palette:
 
     def labels(self, frame: Frame) -> np.ndarray:
         """``(H, W) uint8`` label map: the index of each pixel's nearest palette colour."""
-        check_frame(frame)
-        self.build_lookup()
-        codes = _codes(frame)
-        if self.space == "lab":
-            self._fill_lab(codes)
-        return self._split(codes, self._label_rows)
+        return self._lookup(frame, self._label_rows)
 
     def apply(self, frame: Frame) -> Frame:
         """The frame with every pixel replaced by its nearest palette colour."""
+        return self._lookup(frame, self._paint_rows)
+
+    def _lookup(self, frame: Frame, fn) -> np.ndarray:
         check_frame(frame)
         self.build_lookup()
         codes = _codes(frame)
         if self.space == "lab":
             self._fill_lab(codes)
-        return self._split(codes, self._paint_rows)
+        return self._split(codes, fn)
 
     def _paint_rows(self, codes: np.ndarray) -> np.ndarray:
         lab = np.take(self._table, codes)

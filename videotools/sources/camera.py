@@ -110,18 +110,22 @@ class CameraSource(SourceBase):
         self._released = False
 
     # -- grabber thread (latest mode) -------------------------------------------------
-    def _grab_loop(self) -> None:
+    def _reads(self) -> Iterator[tuple[Frame, float]]:
+        """Frames from the device with their capture times, until it stops delivering for ``lost_after`` s."""
         last_ok = time.monotonic()
         while not self._stop.is_set():
             ok, bgr = self._cap.read()
             now = time.monotonic()
             if not ok or bgr is None:
                 if now - last_ok > self.lost_after:
-                    break
+                    return
                 time.sleep(0.005)
                 continue
             last_ok = now
-            frame = to_rgb(bgr, bgr=True)
+            yield to_rgb(bgr, bgr=True), now
+
+    def _grab_loop(self) -> None:
+        for frame, now in self._reads():
             with self._cond:
                 if self._latest is not None:
                     self.dropped += 1
@@ -148,20 +152,11 @@ class CameraSource(SourceBase):
             yield frame
 
     def _iter_every(self) -> Iterator[Frame]:
-        last_ok = time.monotonic()
-        while True:
-            ok, bgr = self._cap.read()
-            now = time.monotonic()
-            if not ok or bgr is None:
-                if now - last_ok > self.lost_after:
-                    return
-                time.sleep(0.005)
-                continue
-            last_ok = now
+        for frame, now in self._reads():
             self.grabbed += 1
             self.last_timestamp = now
             self.frames_read += 1
-            yield to_rgb(bgr, bgr=True)
+            yield frame
 
     def __iter__(self) -> Iterator[Frame]:
         first, self._first = self._first, None

@@ -35,6 +35,17 @@ def read_image(path: str | os.PathLike) -> Frame:
     SourceError
         If the file is missing or is not an image OpenCV can decode.
     """
+    return read_image_rgba(path)[0]
+
+
+def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
+    """Read an image as RGB and its alpha mask (``(H, W) bool``, True = not fully transparent), if it has one.
+
+    Raises
+    ------
+    SourceError
+        If the file is missing or is not an image OpenCV can decode.
+    """
     p = Path(path)
     if not p.exists():
         raise SourceError(f"no such file: {path}")
@@ -43,21 +54,9 @@ def read_image(path: str | os.PathLike) -> Frame:
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if img is None:
         raise SourceError(f"not a readable image: {path}")
-    return to_rgb(img, bgr=img.ndim == 3 and img.shape[2] >= 3)
-
-
-def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
-    """Read an image and its alpha mask (``(H, W) bool``, True = opaque) if it has one."""
-    p = Path(path)
-    if not p.exists():
-        raise SourceError(f"no such file: {path}")
-    data = np.fromfile(str(p), np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if img is None:
-        raise SourceError(f"not a readable image: {path}")
     alpha = None
     if img.ndim == 3 and img.shape[2] == 4:
-        alpha = img[:, :, 3] > (0 if img.dtype == np.uint8 else 0)
+        alpha = img[:, :, 3] > 0
         img = img[:, :, :3]
     return to_rgb(img, bgr=img.ndim == 3 and img.shape[2] >= 3), alpha
 
