@@ -194,3 +194,9 @@ def test_palette_pickles_without_its_table():
     blob = pickle.dumps(pal)
     assert len(blob) < 10_000
     assert pickle.loads(blob) == pal
+
+
+def test_fit_on_a_source_reads_a_bounded_number_of_frames():
+    src = vt.open_source("synthetic:traffic?size=160x90&seconds=0")  # endless
+    pal = vt.Palette.fit(src, 6)
+    assert pal.k == 6 and src.frames_read == 64

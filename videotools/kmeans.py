@@ -310,9 +310,11 @@ class Palette:
 
         Parameters
         ----------
-        data : frame, (N, 3) pixels, or iterable of frames
+        data : frame, (N, 3) pixels, list of frames, or a source
             ``(H, W, 3) uint8`` frame(s) or a pixel list. From several frames
-            the sample is drawn evenly from each.
+            the sample is drawn evenly from each; from a source (any iterable)
+            the first 64 frames are used, each subsampled as it is read, so
+            memory stays bounded.
         k : int
             1..256. If the pixels hold fewer distinct colours than ``k``, k is
             reduced to that number with a warning.
@@ -538,6 +540,17 @@ def _match_previous(old_labels: np.ndarray, new_labels: np.ndarray, colors: np.n
     return order
 
 
+MAX_FIT_FRAMES = 64
+"""Frames :meth:`Palette.fit` takes from an iterable (a source); each is subsampled as it arrives."""
+
+
+def _pixels_of(frame) -> np.ndarray:
+    f = np.asarray(frame)
+    if f.ndim != 3 or f.shape[2] != 3:
+        raise ParameterError(f"fit takes (H, W, 3) frames, got shape {f.shape}")
+    return f.reshape(-1, 3)
+
+
 def _sample_pixels(data, sample: int, rng: np.random.Generator) -> np.ndarray:
     """A seeded sample of ``(n, 3) uint8`` pixels from a frame, a pixel list or several frames."""
     if isinstance(data, np.ndarray):
@@ -549,13 +562,14 @@ def _sample_pixels(data, sample: int, rng: np.random.Generator) -> np.ndarray:
             arrays = [f.reshape(-1, 3) for f in data]
         else:
             raise ParameterError(f"fit takes (H, W, 3) frames or (N, 3) pixels, got shape {data.shape}")
-    else:
+    elif isinstance(data, (list, tuple)):
+        arrays = [_pixels_of(f) for f in data]
+    else:  # any iterable of frames, e.g. an open source: take the first MAX_FIT_FRAMES, sampled on arrival
+        per = max(1, sample // MAX_FIT_FRAMES)
         arrays = []
-        for f in data:
-            f = np.asarray(f)
-            if f.ndim != 3 or f.shape[2] != 3:
-                raise ParameterError(f"fit takes (H, W, 3) frames, got shape {f.shape}")
-            arrays.append(f.reshape(-1, 3))
+        for _, f in zip(range(MAX_FIT_FRAMES), data):  # range first: no frame is read beyond the limit
+            px = _pixels_of(f)
+            arrays.append(px if len(px) <= per else px[rng.choice(len(px), per, replace=False)])
     arrays = [a for a in arrays if len(a)]
     if not arrays:
         raise ParameterError("cannot fit a palette on an empty image")

@@ -70,3 +70,14 @@ def test_camera_specs_route_to_camera(monkeypatch):
             assert isinstance(src, vt.CameraSource)
             assert next(iter(src)).shape == (48, 64, 3)
     assert seen == [0, 1, "/dev/video2", "/dev/video3"]
+
+
+def test_list_cameras_reports_what_opens():
+    def factory(i):
+        cam = FakeCapture(size=(64, 48))
+        cam.opened = i in (0, 2)
+        return cam
+
+    found = vt.list_cameras(4, capture_factory=factory)
+    assert [(c["index"], c["device"], c["size"]) for c in found] == [(0, "/dev/video0", (64, 48)),
+                                                                       (2, "/dev/video2", (64, 48))]

@@ -119,3 +119,24 @@ def test_odd_sized_file_reads_back(tmp_path):
     with vt.open_source(odd) as s:
         frame = next(iter(s))
     assert s.size == (321, 181) and frame.shape == (181, 321, 3)
+
+
+def test_http_stream_through_ffmpeg(clip):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(clip.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{clip.name}"
+        with vt.open_source(url) as src:
+            assert src.info.kind == "stream" and src.frame_count is None and src.size == (160, 90)
+            frames = list(src)
+        with vt.open_source(clip) as local:
+            ref = list(local)
+        assert len(frames) == len(ref) == 50
+        assert np.array_equal(frames[20], ref[20])
+    finally:
+        server.shutdown()
