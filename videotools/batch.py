@@ -66,7 +66,7 @@ def read_range(path: str, first: int, count: int | None, fps: float):
     """
     start = (first - 0.5) / fps if first > 0 else None
     src = FileSource(path, start=start)
-    return src, (f for f, _ in zip(src, range(count) if count is not None else itertools.count()))
+    return src, (f for _, f in zip(range(count) if count is not None else itertools.count(), src))
 
 
 def background_chunk(path: str, first: int, count: int | None, fps: float, alphas: Sequence[float],

@@ -128,5 +128,5 @@ def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None
     t0 = start or 0.0
     for i in range(n):
         with FileSource(spec, start=t0 + duration * (i + 0.5) / n) as one:
-            frames.extend(f for f, _ in zip(one, range(1)))
+            frames.extend(f for _, f in zip(range(1), one))
     return frames
