@@ -77,3 +77,14 @@ def test_demo_writes_next_to_user_and_never_overwrites(tmp_path):
                      "videotools-demo-background.png", "videotools-demo.mp4"]
     with vt.open_source(tmp_path / "videotools-demo.mp4") as src:
         assert src.size == (640, 360) and sum(1 for _ in src) == 250
+
+
+def test_output_that_is_the_input_is_refused(tmp_path, clip):
+    import shutil
+
+    mine = tmp_path / "mine.mp4"
+    shutil.copy(clip, mine)
+    before = mine.read_bytes()
+    r = cli("run", str(mine), "--out", str(mine), "--overwrite")
+    assert r.returncode == 1 and r.stderr.strip() == f"videotools: error: output is the input: {mine} (write to another file)"
+    assert mine.read_bytes() == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -11,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol, Sequence
 
-from .errors import StopRequested
+from .errors import SinkError, StopRequested
 from .frames import Frame, check_frame
 from .sinks.base import Sink
 from .sources.base import SourceBase
@@ -247,6 +248,10 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
     from .sources import open_source
 
     outs = [out] if isinstance(out, str) else list(out or [])
+    if isinstance(source, (str, os.PathLike)) and os.path.exists(source):
+        for o in outs:
+            if os.path.exists(o) and os.path.samefile(o, source):
+                raise SinkError(f"output is the input: {o} (write to another file)")
     if camera_mode is None:
         camera_mode = "every" if outs and not display and not serve else "latest"
     own_source = not isinstance(source, SourceBase)

@@ -108,6 +108,8 @@ def _run_common(source, processors, *, out, display, serve, max_frames, overwrit
                     camera_size=parse_size(camera_size, "--camera-size"), camera_fps=camera_fps,
                     title=title, on_frame=on_frame, keys=keys, record_dir=record_dir)
     report(stats, out, quiet)
+    if not (out or display or serve or on_frame or quiet):
+        typer.echo("videotools: note: no --out, --display or --serve was given, so nothing was written", err=True)
     return stats
 
 
