@@ -88,3 +88,8 @@ def test_output_that_is_the_input_is_refused(tmp_path, clip):
     r = cli("run", str(mine), "--out", str(mine), "--overwrite")
     assert r.returncode == 1 and r.stderr.strip() == f"videotools: error: output is the input: {mine} (write to another file)"
     assert mine.read_bytes() == before
+
+
+def test_version():
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"videotools {vt.__version__}"

@@ -101,7 +101,8 @@ class Posterize:
     def fit(self, frames: Sequence[Frame] | Frame) -> Palette:
         """Fit (or refit, keeping label order) the palette on ``frames`` now."""
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore" if self.palette is not None else "default")
+            if self.palette is not None:  # a k reduction was already reported at the first fit
+                warnings.simplefilter("ignore")
             new = Palette.fit(frames, self.k, seed=self.seed, sample=self.sample, space=self.space,
                               previous=self.palette)
         if self.palette is not None:
