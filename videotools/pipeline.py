@@ -218,7 +218,7 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
             start: float | None = None, end: float | None = None, crf: int = 20,
             preset: str = "veryfast", camera_mode: str | None = None,
             camera_size: tuple[int, int] | None = None, camera_fps: float | None = None,
-            title: str = "videotools", keys: dict | None = None, record_dir: str = ".",
+            title: str = "videotools", keys: dict | None = None, record_dir: str = ".", audio: bool = True,
             on_frame: Callable[[int, Frame, Frame], None] | None = None,
             extra_sinks: Sequence[Sink] = ()) -> RunStats:
     """Open ``source``, run ``processors`` and write to every requested sink: what ``videotools run`` does.
@@ -238,6 +238,9 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
         ``[HOST:]PORT`` for an MJPEG preview in a browser.
     camera_mode : {"latest", "every"}, optional
         Default: ``every`` when recording from a camera without a window, else ``latest``.
+    audio : bool
+        Copy the soundtrack of a video file into video outputs (AAC), from
+        ``start`` on and cut to the frames written (a run stopped early, or ``end``).
 
     Raises
     ------
@@ -258,10 +261,14 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
     src = open_source(source, start=start, end=end, camera_mode=camera_mode, camera_size=camera_size,
                       camera_fps=camera_fps) if own_source else source
     processors = list(processors)
+    from .sources.file import FileSource
+
+    keeps_sound = audio and isinstance(src, FileSource) and not src.is_stream and bool(src.info.audio_codec)
     sinks: list[Sink] = []
     try:
         for o in outs:
-            sinks.append(open_sink(o, fps=src.fps, crf=crf, preset=preset, overwrite=overwrite))
+            sinks.append(open_sink(o, fps=src.fps, crf=crf, preset=preset, overwrite=overwrite,
+                                   audio_from=src.path if keeps_sound else None, audio_start=start or 0.0))
         if serve is not None:
             sink = MjpegSink(serve, title=title)
             print(f"preview: {sink.url}", file=sys.stderr)

@@ -90,3 +90,30 @@ def test_image_sinks(tmp_path):
     assert vt.read_image(tmp_path / "last.png")[0, 0].tolist() == [30, 30, 30]
     with pytest.raises(vt.OutputExistsError):
         vt.ImageSink(tmp_path / "seq" / "%03d.png")
+
+
+def test_soundtrack_is_kept_and_cut_to_the_frames(tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    src = tmp_path / "talk.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=size=160x90:rate=25:duration=4", "-f", "lavfi", "-i", "sine=frequency=440:duration=4",
+                    "-c:v", "libx264", "-c:a", "aac", "-shortest", str(src)], check=True)
+
+    def meta(path):
+        gen = imageio_ffmpeg.read_frames(str(path))
+        m = next(gen)
+        gen.close()
+        return m
+
+    vt.process(str(src), [vt.Posterize(k=4)], out=str(tmp_path / "a.mp4"))
+    assert meta(tmp_path / "a.mp4").get("audio_codec") == "aac"
+    vt.process(str(src), [], out=str(tmp_path / "b.mp4"), start=1.0, max_frames=25)
+    m = meta(tmp_path / "b.mp4")
+    assert m.get("audio_codec") == "aac" and abs(m["duration"] - 1.0) < 0.1  # cut to the 25 frames written
+    vt.process(str(src), [], out=str(tmp_path / "c.mp4"), audio=False)
+    assert "audio_codec" not in meta(tmp_path / "c.mp4")
+    vt.process("synthetic:traffic?size=160x90&seconds=1", [], out=str(tmp_path / "d.mp4"))  # no sound: fine
+    assert "audio_codec" not in meta(tmp_path / "d.mp4")

@@ -63,6 +63,8 @@ CamFpsOpt = Annotated[Optional[float], typer.Option("--camera-fps", help="Camera
 CamModeOpt = Annotated[Optional[str], typer.Option(
     "--camera-mode", help="latest (newest frame only, for live) or every (each frame, for recording). "
                           "Default: every when only recording, else latest.")]
+NoAudioOpt = Annotated[bool, typer.Option("--no-audio", help="Do not copy the source's soundtrack into "
+                                                              "video outputs (it is by default, as AAC).")]
 ChainOpt = Annotated[str, typer.Option("--chain", "-c", help="Processors, e.g. 'resize:width=640 | "
                                                                "posterize:k=6'. See 'videotools chains'.")]
 
@@ -113,14 +115,14 @@ def report(stats, outs: list[str] | None = None, quiet: bool = False) -> None:
 
 def _run_common(source, processors, *, out, display, serve, max_frames, overwrite, quiet, start, end,
                 crf, preset, camera_size, camera_fps, camera_mode, title="videotools", on_frame=None,
-                keys=None, record_dir="."):
+                keys=None, record_dir=".", audio=True):
     from ..pipeline import process
 
     stats = process(source, processors, out=out, display=display, serve=serve, max_frames=max_frames,
                     overwrite=overwrite, progress=not quiet and sys.stderr.isatty(), start=start, end=end,
                     crf=crf, preset=preset, camera_mode=camera_mode,
                     camera_size=parse_size(camera_size, "--camera-size"), camera_fps=camera_fps,
-                    title=title, on_frame=on_frame, keys=keys, record_dir=record_dir)
+                    title=title, on_frame=on_frame, keys=keys, record_dir=record_dir, audio=audio)
     report(stats, out, quiet)
     if not (out or display or serve or on_frame or quiet):
         typer.echo("videotools: note: no --out, --display or --serve was given, so nothing was written", err=True)

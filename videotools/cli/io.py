@@ -10,7 +10,7 @@ import typer
 
 from ..errors import ParameterError
 from .app import (SAMPLE_SPEC, ChainOpt, CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt,
-                  MaxOpt, OutOpt, OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt,
+                  MaxOpt, NoAudioOpt, OutOpt, OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt,
                   _run_common, app, free_name, sample_path, user_errors)
 
 @app.command()
@@ -18,8 +18,8 @@ def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: Di
         serve: ServeOpt = None, max_frames: MaxOpt = None, overwrite: OverwriteOpt = False,
         quiet: QuietOpt = False, start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20,
         preset: PresetOpt = "veryfast", camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None,
-        camera_mode: CamModeOpt = None) -> None:
-    """Copy a source to sinks through an optional processor chain.
+        camera_mode: CamModeOpt = None, no_audio: NoAudioOpt = False) -> None:
+    """Copy a source to sinks through an optional processor chain (a video's soundtrack comes along).
 
     Examples:
 
@@ -36,7 +36,8 @@ def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: Di
     with user_errors():
         _run_common(source, parse_chain(chain), out=out, display=display, serve=serve,
                     max_frames=max_frames, overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf,
-                    preset=preset, camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode)
+                    preset=preset, camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
+                    audio=not no_audio)
 
 
 @app.command()

@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from ..errors import OutputExistsError, ParameterError, SinkError
-from .app import (CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt, MaxOpt, OutOpt,
+from .app import (CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt, MaxOpt, NoAudioOpt, OutOpt,
                   OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt, _run_common, app,
                   user_errors)
 
@@ -29,6 +29,7 @@ def posterize(
     max_frames: MaxOpt = None, overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
     start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
     camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, camera_mode: CamModeOpt = None,
+    no_audio: NoAudioOpt = False,
 ) -> None:
     """Posterize with k colours fitted once and applied to every frame by exact nearest-colour lookup.
 
@@ -61,7 +62,7 @@ def posterize(
         stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
                             overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
                             camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                            title="videotools posterize")
+                            title="videotools posterize", audio=not no_audio)
         if proc.palette is not None:
             if not quiet:
                 typer.echo(f"palette ({proc.palette.space}, k={proc.palette.k}): {' '.join(proc.palette.hex)}", err=True)

@@ -52,6 +52,12 @@ class VideoSink(SinkBase):
         x264 speed/size trade-off; ``veryfast`` keeps up with live 1080p on 2 cores.
     overwrite : bool
         Replace an existing file.
+    audio_from : str, optional
+        A media file whose first audio stream is muxed in (re-encoded to AAC),
+        cut to the video's length: the soundtrack of the source, when the
+        frames keep its timeline. Ignored for ``.avi``.
+    audio_start : float
+        Seconds of that audio to skip (the source was read from ``--start``).
 
     Raises
     ------
@@ -59,7 +65,8 @@ class VideoSink(SinkBase):
     """
 
     def __init__(self, path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20,
-                 preset: str = "veryfast", overwrite: bool = False, queue_size: int = 4) -> None:
+                 preset: str = "veryfast", overwrite: bool = False, queue_size: int = 4,
+                 audio_from: str | None = None, audio_start: float = 0.0) -> None:
         ext = Path(path).suffix.lower()
         if ext not in CONTAINERS:
             raise SinkError(f"unknown video extension {ext or '(none)'!r} in {path}; "
@@ -73,6 +80,8 @@ class VideoSink(SinkBase):
         self.path = check_output(path, overwrite=overwrite)
         self.fps, self.crf, self.preset = float(fps), crf, preset
         self.codec, self._extra = CONTAINERS[ext]
+        self.audio_from = audio_from if ext != ".avi" else None
+        self.audio_start = audio_start
         self.size: tuple[int, int] | None = None
         self.frames_written = 0
         self._gen = None
@@ -94,10 +103,15 @@ class VideoSink(SinkBase):
         # Frames go down the pipe as I420, converted here by OpenCV (SIMD, threaded, BT.601
         # limited range like ffmpeg's default): half the bytes of RGB, and ffmpeg's own
         # single-threaded rgb24->yuv420p conversion (3 ms per 1080p frame) is skipped.
+        if self.audio_from:
+            out += ["-shortest", "-b:a", "160k"]
+            if self.audio_start > 0:
+                out += ["-af", f"atrim=start={self.audio_start:.6f},asetpts=PTS-STARTPTS"]
         self._gen = imageio_ffmpeg.write_frames(
             str(self.path), self._even, fps=self.fps, codec=self.codec, quality=None,
             pix_fmt_in="yuv420p", pix_fmt_out=pix_out, macro_block_size=1, ffmpeg_log_level="error",
-            output_params=out + self._extra)
+            output_params=out + self._extra, audio_path=self.audio_from,
+            audio_codec="aac" if self.audio_from else None)
         self._gen.send(None)
         self._thread = threading.Thread(target=self._writer, daemon=True, name="videotools-encode")
         self._thread.start()

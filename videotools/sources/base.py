@@ -22,6 +22,7 @@ class StreamInfo:
     duration: float | None = None
     codec: str | None = None
     kind: str = "video"
+    audio_codec: str | None = None  # a file's first audio stream, if it has one
 
 
 @runtime_checkable

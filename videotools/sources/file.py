@@ -83,7 +83,8 @@ class FileSource(SourceBase):
         count = round(duration * fps) if duration and not self.is_stream else None
         self.info = StreamInfo(fps=fps, size=(int(w), int(h)), frame_count=count or None,
                                duration=duration, codec=meta.get("codec"),
-                               kind="stream" if self.is_stream else "video")
+                               kind="stream" if self.is_stream else "video",
+                               audio_codec=meta.get("audio_codec"))
         self._shape = (int(h), int(w), 3)
         self._prefetch = prefetch
         self._stop = threading.Event()
