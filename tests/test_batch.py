@@ -102,3 +102,24 @@ def test_unreachable_scheduler_is_one_line(tmp_path, long_clip):
 def test_no_inputs(tmp_path):
     r = cli("batch", str(tmp_path), "--do", "background", "--out-dir", str(tmp_path / "o"))
     assert r.returncode == 1 and r.stderr.strip() == f"videotools: error: no videos found in {tmp_path}"
+
+
+def test_long_video_posterized_in_chunks_is_one_seamless_file(long_clip, tmp_path):
+    from videotools.batch import run_batch
+    from dask.distributed import Client, LocalCluster
+
+    pal = vt.Palette.from_colors(["#202020", "#50803a", "#a0a0a0", "#e0e0e0", "#c03030"])
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        report = run_batch(long_clip, tmp_path / "chunked", do="posterize", palette=pal, chunk_seconds=4,
+                           client=client)
+        whole = run_batch(long_clip, tmp_path / "whole", do="posterize", palette=pal, chunk_seconds=None,
+                          client=client)
+    assert report[0].status == "done" and report[0].chunks == 3 and report[0].frames == 300
+    assert whole[0].status == "done" and whole[0].chunks == 1, (whole[0].error, whole[0].warning)
+    with vt.open_source(tmp_path / "chunked" / "long.mp4") as a, vt.open_source(tmp_path / "whole" / "long.mp4") as b:
+        fa, fb = list(a), list(b)
+    assert len(fa) == len(fb) == 300
+    for i in (0, 99, 100, 101, 199, 200, 299):  # across the joins: same frames in the same places
+        assert np.abs(fa[i].astype(int) - fb[i]).mean() < 3, i
+    assert not list((tmp_path / "chunked").glob("*.part*"))

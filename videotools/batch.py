@@ -8,6 +8,10 @@ a chunk of ``n`` frames started from zero with rate ``a`` leaves
 (warm-up included: the cumulative mean of the first ``1/a`` frames), so the
 combined result equals the sequential run to float rounding. Selective update
 is not linear and cannot be chunked: with ``selective`` each video is one task.
+
+Posterize chunks of a long video are encoded as separate H.264 segments with
+the same settings and joined without re-encoding (FFmpeg's concat demuxer),
+the source's soundtrack added at the join.
 """
 
 from __future__ import annotations
@@ -107,23 +111,73 @@ def combine_chunks(chunks: Sequence[dict], alphas: Sequence[float]) -> list[np.n
     return [t.astype(np.float32) for t in total]
 
 
-def posterize_video(path: str, out: str, palette: Palette, crf: int, preset: str) -> dict:
-    """Apply one palette to a whole video, writing ``out`` via a temporary name (so a file that exists is complete)."""
+def posterize_range(path: str, out: str, palette: Palette, crf: int, preset: str, first: int = 0,
+                    count: int | None = None, fps: float | None = None, audio: bool = True) -> dict:
+    """Apply one palette to frames ``first .. first+count-1`` (default: the whole video), writing ``out``.
+
+    The file is written under a temporary name and renamed when complete, so an
+    output that exists is finished (what resume relies on). A whole video keeps
+    its soundtrack; chunks are video only (the soundtrack is added when they are joined).
+    """
     from .sinks.file import VideoSink
 
     t0 = time.perf_counter()
     tmp = Path(out).with_name(Path(out).stem + ".partial" + Path(out).suffix)
+    src, frames = read_range(path, first, count, fps or 25.0) if count is not None or first else \
+        (FileSource(path), None)
     n = 0
-    with FileSource(path) as src, VideoSink(tmp, fps=src.fps, crf=crf, preset=preset, overwrite=True) as sink:
-        for f in src:
-            sink.write(palette.apply(f))
-            n += 1
+    with src:
+        sound = path if audio and first == 0 and count is None and src.info.audio_codec else None
+        with VideoSink(tmp, fps=fps or src.fps, crf=crf, preset=preset, overwrite=True, audio_from=sound) as sink:
+            for f in frames if frames is not None else src:
+                sink.write(palette.apply(f))
+                n += 1
         warning = src.warning
     if n == 0:
         tmp.unlink(missing_ok=True)
         raise SourceError(f"no frames decoded from {path}")
     os.replace(tmp, out)
-    return {"frames": n, "seconds": time.perf_counter() - t0, "warning": warning}
+    return {"first": first, "frames": n, "seconds": time.perf_counter() - t0, "warning": warning, "out": out}
+
+
+def join_parts(parts: Sequence[str], out: str, *, audio_from: str | None = None) -> None:
+    """Join H.264 segments made with the same settings into ``out`` without re-encoding (ffmpeg concat demuxer)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    listing = Path(out).with_suffix(".parts.txt")
+    listing.write_text("".join(f"file '{Path(p).resolve().as_posix()}'\n" for p in parts))
+    tmp = Path(out).with_name(Path(out).stem + ".partial" + Path(out).suffix)
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
+    if audio_from:
+        cmd += ["-i", audio_from, "-map", "0:v:0", "-map", "1:a:0?", "-c:a", "aac", "-b:a", "160k", "-shortest"]
+    cmd += ["-c:v", "copy", "-movflags", "+faststart", str(tmp)]
+    try:
+        subprocess.run(cmd, check=True, capture_output=True)
+    except subprocess.CalledProcessError as err:
+        raise SourceError(f"joining {len(parts)} parts into {out} failed: "
+                          f"{err.stderr.decode(errors='replace').strip().splitlines()[-1:]}") from err
+    finally:
+        listing.unlink(missing_ok=True)
+    os.replace(tmp, out)
+    for p in parts:  # our own temporary segments
+        Path(p).unlink(missing_ok=True)
+
+
+def chunk_bounds(n: int | None, fps: float, chunk_seconds: float | None, min_first: int = 1
+                 ) -> list[tuple[int, int | None]]:
+    """``(first, count)`` per chunk of a video of ``n`` frames; the last chunk reads to the end.
+
+    One chunk when the video is short (under 1.5 chunks), its length unknown, or chunking is off.
+    """
+    if not chunk_seconds or not n or n <= chunk_seconds * fps * 1.5:
+        return [(0, None)]
+    size = max(int(chunk_seconds * fps), min_first)
+    starts = list(range(0, n, size))
+    if len(starts) > 1 and n - starts[-1] < size // 2:
+        starts.pop()  # no tiny last chunk
+    return [(s, (starts[i + 1] - s) if i + 1 < len(starts) else None) for i, s in enumerate(starts)]
 
 
 # -- the client side ------------------------------------------------------------------
@@ -139,6 +193,7 @@ class BatchItem:
     error: str | None = None
     warning: str | None = None
     chunks: int = 0
+    audio_from: str | None = field(default=None, repr=False)
 
 
 def connect(scheduler: str | None, workers: int | None):
@@ -241,7 +296,7 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
                 cluster.close()
     report = [items[str(v)] for v in videos]
     (out / "batch.json").write_text(json.dumps({"do": do, "inputs": len(videos), "items": [
-        {k2: v2 for k2, v2 in it.__dict__.items()} for it in report]}, indent=1) + "\n")
+        {k2: v2 for k2, v2 in it.__dict__.items() if k2 != "audio_from"} for it in report]}, indent=1) + "\n")
     return report
 
 
@@ -264,29 +319,31 @@ def _submit_all(client, todo, items, *, do, alphas, warmup, selective, threshold
             if not samples:
                 raise BatchError("no frames could be sampled from the inputs to fit a palette")
             palette = Palette.fit(samples, k, seed=seed, space=space)
-        shared = client.scatter(palette, broadcast=True)  # sent to each worker once
-        for v, outs in todo:
-            outs[0].parent.mkdir(parents=True, exist_ok=True)
-            fut = client.submit(posterize_video, str(v), str(outs[0]), shared, crf, preset, pure=False)
-            futures[fut] = (str(v), outs, None)
-    else:
-        for v, outs in todo:
-            it = items[str(v)]
-            try:
-                with FileSource(v) as probe:
-                    fps, n = probe.fps, probe.frame_count
-            except SourceError as err:
-                it.status, it.error = "failed", str(err)
-                continue
+        # sent to each worker once; hash=False: a unique key, so a batch never shares (and loses) a
+        # scattered palette with another batch on the same client
+        shared = client.scatter(palette, broadcast=True, hash=False)
+    for v, outs in todo:
+        it = items[str(v)]
+        try:
+            with FileSource(v) as probe:
+                fps, n, has_audio = probe.fps, probe.frame_count, bool(probe.info.audio_codec)
+        except SourceError as err:
+            it.status, it.error = "failed", str(err)
+            continue
+        outs[0].parent.mkdir(parents=True, exist_ok=True)
+        if do == "posterize":
+            bounds = chunk_bounds(n, fps, chunk_seconds)
+            it.chunks = len(bounds)
+            it.audio_from = str(v) if has_audio else None
+            for i, (first, count) in enumerate(bounds):
+                part = str(outs[0]) if len(bounds) == 1 else \
+                    str(outs[0].with_name(f"{outs[0].stem}.part{i:04d}{outs[0].suffix}"))
+                fut = client.submit(posterize_range, str(v), part, shared, crf, preset, first,
+                                    count if len(bounds) > 1 else None, fps, pure=False)
+                futures[fut] = (str(v), outs, first)
+        else:
             min_first = math.ceil(1 / min(alphas)) if warmup else 1
-            if selective or not chunk_seconds or not n or n <= chunk_seconds * fps * 1.5:
-                bounds = [(0, None)]
-            else:
-                size = max(int(chunk_seconds * fps), min_first)
-                starts = list(range(0, n, size))
-                if len(starts) > 1 and n - starts[-1] < size // 2:
-                    starts.pop()  # no tiny last chunk
-                bounds = [(s, (starts[i + 1] - s) if i + 1 < len(starts) else None) for i, s in enumerate(starts)]
+            bounds = chunk_bounds(None if selective else n, fps, chunk_seconds, min_first)
             it.chunks = len(bounds)
             for first, count in bounds:
                 fut = client.submit(background_chunk, str(v), first, count, fps, alphas, warmup, selective,
@@ -309,23 +366,24 @@ def _submit_all(client, todo, items, *, do, alphas, warmup, selective, threshold
             continue
         it.warning = res.get("warning") or it.warning
         it.seconds += res["seconds"]
-        if do == "posterize":
-            it.status, it.frames, it.outputs = "done", res["frames"], [str(outs[0])]
-            continue
         partial.setdefault(name, []).append(res)
-        if len(partial[name]) == it.chunks:
-            try:
-                chunks = partial.pop(name)
-                it.frames = sum(c["frames"] for c in chunks)
+        if len(partial[name]) < it.chunks:
+            continue
+        chunks = sorted(partial.pop(name), key=lambda c: c["first"])
+        it.frames = sum(c["frames"] for c in chunks)
+        try:
+            if do == "posterize":
+                if len(chunks) > 1:
+                    join_parts([c["out"] for c in chunks], str(outs[0]), audio_from=it.audio_from)
+            else:
                 states = combine_chunks(chunks, alphas)
-                outs[0].parent.mkdir(parents=True, exist_ok=True)
-                for o, s in zip(outs, states):
+                for o, st in zip(outs, states):
                     tmp = o.with_name(o.stem + ".partial.png")
-                    write_image(tmp, cv2.convertScaleAbs(s), overwrite=True)
+                    write_image(tmp, cv2.convertScaleAbs(st), overwrite=True)
                     os.replace(tmp, o)
-                it.status, it.outputs = "done", [str(o) for o in outs]
-            except VideotoolsError as err:
-                it.status, it.error = "failed", str(err)
+            it.status, it.outputs = "done", [str(o) for o in outs]
+        except VideotoolsError as err:
+            it.status, it.error = "failed", str(err)
     for name, it in items.items():
         if it.status == "pending":
             it.status = "failed"
