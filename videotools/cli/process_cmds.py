@@ -138,7 +138,7 @@ def chains() -> None:
     """Explain the --chain syntax and list the processors with their options."""
     from .. import chain
 
-    typer.echo(chain.__doc__.strip())
+    typer.echo(chain.__doc__.strip().replace("``", ""))
 
 
 @app.command()
