@@ -91,3 +91,12 @@ def test_cli_saves_pngs_even_on_ctrl_c(tmp_path):
     for a in ("0.1", "0.01"):
         img = vt.read_image(tmp_path / f"background-alpha{a}.png")
         assert img.shape == (90, 160, 3) and img.std() > 5
+
+
+def test_used_before_any_frame():
+    model = vt.BackgroundModel()
+    assert model.backgrounds == []
+    with pytest.raises(vt.NotFittedError, match="no frame seen yet"):
+        model.background()
+    with pytest.raises(vt.NotFittedError, match="no frame seen yet"):
+        model.foreground(np.zeros((4, 4, 3), np.uint8))

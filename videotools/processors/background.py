@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import NotFittedError, ParameterError
 from ..frames import Frame, check_frame, tile
 
 VIEWS = ("background", "side-by-side", "mask", "foreground")
@@ -133,7 +133,7 @@ class BackgroundModel:
     def background(self, i: int = -1) -> Frame:
         """The background of model ``i`` (default: the last, slowest)."""
         if not self._acc:
-            raise ParameterError("no frame seen yet: call update() first")
+            raise NotFittedError("no frame seen yet: call update() first")
         return cv2.convertScaleAbs(self._acc[i])
 
     def foreground(self, frame: Frame, threshold: float | None = None, *, model: int = -1) -> np.ndarray:
@@ -143,7 +143,7 @@ class BackgroundModel:
         """
         check_frame(frame)
         if not self._acc:
-            raise ParameterError("no frame seen yet: call update() first")
+            raise NotFittedError("no frame seen yet: call update() first")
         thr = self.threshold if threshold is None else float(threshold)
         fg = (self._diff(frame, self._acc[model]) > thr).astype(np.uint8)
         fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, self._kernel)
