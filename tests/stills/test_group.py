@@ -35,6 +35,7 @@ def test_groups_the_generated_set_and_reports(photo_set, tmp_path):
     flat = folder / "flat.png"  # no keypoints: still placed, by colour
     vt.write_image(flat, np.full((100, 100, 3), 90, np.uint8))
     (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    (folder / "phone.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")  # a format OpenCV does not read
     out = tmp_path / "grouped"
     r = cli("group", str(folder), "--out", str(out))
     assert r.returncode == 0, r.stderr
@@ -42,13 +43,14 @@ def test_groups_the_generated_set_and_reports(photo_set, tmp_path):
     rows = list(csv.DictReader(open(out / "groups.csv")))
     placed = {os.path.basename(r["file"]): r for r in rows}
     assert placed["broken.jpg"]["note"].startswith("unreadable") and os.path.exists(folder / "broken.jpg")
+    assert placed["phone.heic"]["note"].startswith("unreadable")  # listed, not silently skipped
     assert placed["flat.png"]["group"] and "no keypoints" in placed["flat.png"]["note"]
     names = sorted(truth)
     ari = adjusted_rand_index([truth[n] for n in names], [placed[n]["group"] for n in names])
     assert ari >= 0.9, ari
     copies = [p for g in out.iterdir() if g.is_dir() for p in g.iterdir()]
     assert len(copies) == len(truth) + 1
-    assert len(list(folder.iterdir())) == len(truth) + 2  # copies: originals untouched
+    assert len(list(folder.iterdir())) == len(truth) + 3  # copies: originals untouched
 
 
 def test_fixed_k_move_and_overwrite_rules(photo_set, tmp_path):

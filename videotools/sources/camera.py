@@ -83,6 +83,10 @@ class CameraSource(SourceBase):
         if not self._cap.isOpened():
             self._cap.release()
             raise SourceError(f"cannot open camera {device!r} (missing, busy, or no permission)")
+        if size or fps:
+            # USB webcams deliver raw YUYV by default, which caps 1080p at a few fps; ask for MJPG
+            # (compressed, full rate). A camera without it keeps its format.
+            self._cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
         if size:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])

@@ -61,7 +61,8 @@ def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
     return to_rgb(img, bgr=img.ndim == 3 and img.shape[2] >= 3), alpha
 
 
-def _natural_key(path: str) -> list:
+def natural_key(path: str) -> list:
+    """Sort key that puts img2 before img10."""
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path)]
 
 
@@ -74,7 +75,7 @@ def list_images(spec: str | os.PathLike) -> list[str]:
         paths = [str(p) for p in Path(s).iterdir() if p.is_file() and is_image_path(p)]
     else:
         paths = [s]
-    return sorted(paths, key=_natural_key)
+    return sorted(paths, key=natural_key)
 
 
 class ImageSource(SourceBase):

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import OutputExistsError, ParameterError, SinkError, SourceError
 from ..kmeans import _nearest, kmeans
-from ..sources.images import list_images, read_image
+from ..sources.images import list_images, natural_key, read_image
 
 log = logging.getLogger(__name__)
 
@@ -238,12 +238,19 @@ def write_groups(result: GroupResult, out_dir: str | os.PathLike, *, mode: str =
     return out / "groups.csv"
 
 
+# Photo formats OpenCV may not decode: listed anyway, so they are reported as unreadable, never silently skipped.
+OTHER_PHOTOS = frozenset(".heic .heif .gif .dng .cr2 .cr3 .nef .arw .orf .rw2 .raf .psd .jxl".split())
+
+
 def folder_images(folder: str | os.PathLike) -> list[str]:
-    """Image files in a folder (or glob), natural order; errors name the folder."""
+    """Image files in a folder (or glob), natural order, including photo formats OpenCV may not read."""
     f = str(folder)
     if not any(ch in f for ch in "*?[") and not Path(f).is_dir():
         raise SourceError(f"no such folder: {f}")
     paths = list_images(f)
+    if Path(f).is_dir():
+        others = [str(p) for p in Path(f).iterdir() if p.is_file() and p.suffix.lower() in OTHER_PHOTOS]
+        paths = sorted(paths + others, key=natural_key)
     if not paths:
         raise SourceError(f"no images found in {f}")
     return paths
