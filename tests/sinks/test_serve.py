@@ -87,3 +87,33 @@ def test_page_renders_in_headless_chromium(served, tmp_path):
     # the page background is #111; the stream's picture (grass, road) must be on it
     greenish = (img[:, :, 1].astype(int) - img[:, :, 2] > 25) & (img[:, :, 1] > 80)
     assert greenish.sum() > 500
+
+
+def test_cli_serve_while_posterizing():
+    import re
+    import signal
+    import socket
+    import sys
+
+    with socket.socket() as s:  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "videotools", "posterize", "synthetic:traffic?seconds=0&size=160x90",
+                             "-k", "4", "--serve", f"127.0.0.1:{port}", "-q"], stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert re.fullmatch(rf"preview: http://127.0.0.1:{port}/\n", line), line
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+        assert "/stream" in page
+        jpeg = urllib.request.urlopen(f"http://127.0.0.1:{port}/frame.jpg", timeout=10).read()
+        img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert img.shape == (90, 160, 3)
+        # posterized: the picture is (up to JPEG error) its own best 4 colours; measured about 33 dB,
+        # against about 24 dB for the unposterized scene
+        q = vt.Palette.fit(img, 4).apply(img)
+        psnr = 10 * np.log10(255 ** 2 / ((img.astype(float) - q) ** 2).mean())
+        assert psnr > 29, psnr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
