@@ -1,7 +1,5 @@
 import json
-import warnings
 
-import cv2
 import numpy as np
 import pytest
 

@@ -3,7 +3,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
 import videotools as vt

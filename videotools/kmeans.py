@@ -38,7 +38,7 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from .errors import FrameError, NotFittedError, ParameterError
+from .errors import FrameError, ParameterError
 from .frames import Frame, check_frame
 
 log = logging.getLogger(__name__)

@@ -271,7 +271,7 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
                                    audio_from=src.path if keeps_sound else None, audio_start=start or 0.0))
         if serve is not None:
             sink = MjpegSink(serve, title=title)
-            print(f"preview: {sink.url}", file=sys.stderr)
+            log.warning("preview at %s", sink.url)
             sinks.append(sink)
         if display:
             from .live import LiveChain, Recorder

@@ -1,7 +1,5 @@
-import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.request
@@ -102,7 +100,7 @@ def test_cli_serve_while_posterizing():
                              "-k", "4", "--serve", f"127.0.0.1:{port}", "-q"], stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stderr.readline()
-        assert re.fullmatch(rf"preview: http://127.0.0.1:{port}/\n", line), line
+        assert re.fullmatch(rf"videotools: preview at http://127.0.0.1:{port}/\n", line), line
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
         assert "/stream" in page
         jpeg = urllib.request.urlopen(f"http://127.0.0.1:{port}/frame.jpg", timeout=10).read()

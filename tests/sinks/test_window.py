@@ -7,7 +7,6 @@ import time
 import pytest
 
 import videotools as vt
-from tests.conftest import cli
 
 
 def test_no_display_is_one_clear_line(monkeypatch):

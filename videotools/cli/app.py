@@ -7,9 +7,6 @@ Every command parses options, calls one API function, and turns a
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Iterator, List, Optional

@@ -59,17 +59,16 @@ def posterize(
             if frames:
                 proc.fit(frames)
                 proc.fit_frames = 1
-        stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
-                            overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
-                            camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                            title="videotools posterize", audio=not no_audio)
+        _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
+                    overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
+                    camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
+                    title="videotools posterize", audio=not no_audio)
         if proc.palette is not None:
             if not quiet:
                 typer.echo(f"palette ({proc.palette.space}, k={proc.palette.k}): {' '.join(proc.palette.hex)}", err=True)
             if palette_out is not None:
                 proc.palette.save(palette_out)
                 typer.echo(f"wrote {palette_out}", err=True)
-        del stats
 
 
 @app.command()
