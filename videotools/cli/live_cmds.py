@@ -48,8 +48,6 @@ def live(
         problem = display_problem()
         if problem and not (serve or out):
             raise DisplayError(f"cannot open a window: {problem}; use --out FILE or --serve PORT instead")
-        if problem:
-            typer.echo(f"videotools: no window ({problem}); running without one", err=True)
         _run_common(camera, processors, out=out, display=not problem, serve=serve, max_frames=max_frames,
                     overwrite=overwrite, quiet=quiet, start=None, end=None, crf=crf, preset=preset,
                     camera_size=camera_size, camera_fps=camera_fps, camera_mode="latest",
