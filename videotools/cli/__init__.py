@@ -12,6 +12,7 @@ def main() -> None:
     """Entry point of the console script and of ``python -m videotools``."""
     logging.basicConfig(level=logging.WARNING, format="videotools: %(message)s")
     logging.getLogger("distributed").setLevel(logging.ERROR)  # Dask's cluster chatter is not for users
+    logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)  # e.g. "frame size differs" on rotated phone video
     app()
 
 
