@@ -140,3 +140,18 @@ def test_http_stream_through_ffmpeg(clip):
         assert np.array_equal(frames[20], ref[20])
     finally:
         server.shutdown()
+
+
+def test_rotated_phone_video_comes_out_upright(clip, tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    rotated = tmp_path / "portrait.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-display_rotation", "90", "-i", str(clip),
+                    "-c", "copy", str(rotated)], check=True)
+    _, ref = _ffmpeg_rgb(rotated)
+    with vt.open_source(rotated) as s:
+        frame = next(iter(s))
+    assert s.size == (90, 160) and frame.shape == (160, 90, 3)
+    assert np.abs(frame.astype(int) - ref).mean() < 1.5
