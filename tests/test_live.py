@@ -97,3 +97,10 @@ def test_live_without_display_says_so(monkeypatch):
     assert r.returncode == 1
     assert r.stderr.strip() == ("videotools: error: cannot open a window: no display (DISPLAY is not set); "
                                 "use --out FILE or --serve PORT instead")
+
+
+def test_a_processors_own_key_wins():
+    bg = vt.Background(view="background")
+    live = LiveChain([bg])
+    assert live.keys["b"][0]() == "view: side-by-side"  # the background command's b cycles its views
+    assert LiveChain([vt.Posterize()]).keys["b"][0]() == "background view"

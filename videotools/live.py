@@ -141,14 +141,13 @@ class LiveChain:
 
     @property
     def keys(self) -> dict[str, tuple[Callable[[], object], str]]:
-        keys = {}
-        for proc in self.processors:
+        keys = {"h": (self.toggle_overlay, "overlay on/off"),
+                "v": (self.toggle_side_by_side, "original | processed side by side"),
+                "b": (self.toggle_background, "background model view"),
+                "s": (self.snapshot, "save a PNG snapshot"),
+                "o": (self.toggle_recording, "start/stop recording an MP4")}
+        for proc in self.processors:  # a processor's own key wins (background: b cycles its views)
             keys.update(getattr(proc, "keys", {}) or {})
-        keys.update({"h": (self.toggle_overlay, "overlay on/off"),
-                     "v": (self.toggle_side_by_side, "original | processed side by side"),
-                     "b": (self.toggle_background, "background model view"),
-                     "s": (self.snapshot, "save a PNG snapshot"),
-                     "o": (self.toggle_recording, "start/stop recording an MP4")})
         return keys
 
     # -- per frame --------------------------------------------------------------------
