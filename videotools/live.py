@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from .frames import Frame, tile
 from .processors import Background
-from .sinks.base import SinkBase
+from .sinks.base import SinkBase, free_name
 from .sinks.file import VideoSink, write_image
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,7 @@ class Recorder(SinkBase):
 
     def start(self) -> str:
         if self.sink is None:
-            path = self.folder / f"{self.prefix}-{stamp()}.mp4"
-            n = 2
-            while path.exists():
-                path = self.folder / f"{self.prefix}-{stamp()}-{n}.mp4"
-                n += 1
+            path = free_name(self.folder / f"{self.prefix}-{stamp()}.mp4")
             self.sink, self.path = VideoSink(path, fps=self.fps, crf=self.crf, preset=self.preset), path
         return f"recording {self.path.name}"
 
@@ -125,11 +121,7 @@ class LiveChain:
     def snapshot(self) -> str:
         if self._last_out is None:
             return "nothing to save yet"
-        path = self.snapshot_dir / f"snapshot-{stamp()}.png"
-        n = 2
-        while path.exists():
-            path = self.snapshot_dir / f"snapshot-{stamp()}-{n}.png"
-            n += 1
+        path = free_name(self.snapshot_dir / f"snapshot-{stamp()}.png")
         write_image(path, self._last_out)
         self.snapshots.append(path)
         return f"saved {path.name}"

@@ -137,12 +137,3 @@ def sample_path() -> Path | None:
 
 SAMPLE_SPEC = "synthetic:traffic?size=640x360&seconds=10&seed=7&noise=1.5"
 
-
-def free_name(path: Path) -> Path:
-    """``path``, or ``stem-2.ext``, ``stem-3.ext``... : the first name not taken (demo never overwrites)."""
-    if not path.exists():
-        return path
-    i = 2
-    while (path.with_name(f"{path.stem}-{i}{path.suffix}")).exists():
-        i += 1
-    return path.with_name(f"{path.stem}-{i}{path.suffix}")

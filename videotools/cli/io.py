@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from ..errors import ParameterError
+from ..sinks import free_name
 from .app import (SAMPLE_SPEC, ChainOpt, CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt,
                   MaxOpt, NoAudioOpt, OutOpt, OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt,
-                  _run_common, app, free_name, sample_path, user_errors)
+                  _run_common, app, sample_path, user_errors)
 
 @app.command()
 def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: DisplayOpt = False,

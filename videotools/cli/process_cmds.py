@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from ..errors import OutputExistsError, ParameterError, SinkError
+from ..errors import ParameterError, SinkError
 from .app import (CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt, MaxOpt, NoAudioOpt, OutOpt,
                   OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt, _run_common, app,
                   user_errors)
@@ -45,11 +45,10 @@ def posterize(
     """
     from ..chain import load_palette
     from ..processors import Posterize
+    from ..sinks import check_output
     with user_errors():
-        if palette_out is not None and palette_out.exists() and not overwrite:
-            raise OutputExistsError(f"output exists: {palette_out} (use --overwrite to replace it)")
-        if palette_out is not None and not palette_out.parent.is_dir():
-            raise SinkError(f"output folder does not exist: {palette_out.parent}")
+        if palette_out is not None:
+            check_output(palette_out, overwrite=overwrite)
         from ..sources import sample_frames
 
         pal = load_palette(str(palette_from), k=k, seed=seed, space=space) if palette_from else None

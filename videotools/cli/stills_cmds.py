@@ -9,18 +9,16 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from ..errors import OutputExistsError, ParameterError, SinkError
+from ..errors import ParameterError
 from .app import OverwriteOpt, QuietOpt, app, user_errors
 
 
 def _check_new(path: Path | None, overwrite: bool) -> None:
     """Fail before any work if an output would be overwritten or its folder is missing."""
-    if path is None:
-        return
-    if not (path.parent if str(path.parent) else Path(".")).is_dir():
-        raise SinkError(f"output folder does not exist: {path.parent}")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"output exists: {path} (use --overwrite to replace it)")
+    from ..sinks import check_output
+
+    if path is not None:
+        check_output(path, overwrite=overwrite)
 
 
 def _load_pixels(source: str, frames: int):
@@ -186,7 +184,7 @@ def group(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..stills.group import folder_images, group_images, write_groups
+    from ..stills.group import check_out_dir, folder_images, group_images, write_groups
 
     with user_errors():
         if link and move:
@@ -197,10 +195,7 @@ def group(
                 raise ParameterError(f"-k takes 'auto' or a whole number >= 1, got {k!r}")
             kk = int(k)
         paths = folder_images(folder)
-        if out.exists() and out.is_dir() and any(out.iterdir()) and not overwrite:
-            raise OutputExistsError(f"output folder is not empty: {out} (use --overwrite to write into it)")
-        if not out.parent.is_dir():
-            raise SinkError(f"output folder does not exist: {out.parent}")
+        check_out_dir(out, overwrite=overwrite)
         with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       disable=quiet or not sys.stderr.isatty(), transient=True) as prog:
             task = prog.add_task("images", total=len(paths))

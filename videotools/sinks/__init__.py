@@ -6,13 +6,13 @@ import os
 from pathlib import Path
 
 from ..errors import SinkError
-from .base import Sink, SinkBase, check_output
+from .base import Sink, SinkBase, check_output, free_name
 from .file import VIDEO_EXTENSIONS, ImageSink, VideoSink, write_image
 from .serve import MjpegSink
 from .window import WindowSink, display_problem
 
 __all__ = ["Sink", "SinkBase", "VideoSink", "ImageSink", "WindowSink", "MjpegSink", "open_sink",
-           "write_image", "check_output", "display_problem"]
+           "write_image", "check_output", "free_name", "display_problem"]
 
 IMAGE_OUT = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 

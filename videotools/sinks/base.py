@@ -32,6 +32,16 @@ class SinkBase:
         self.close()
 
 
+def free_name(path: str | os.PathLike) -> Path:
+    """``path``, or ``stem-2.ext``, ``stem-3.ext``...: the first name not taken, for outputs that never overwrite."""
+    p = Path(path)
+    i = 2
+    while p.exists() or p.is_symlink():
+        p = Path(path).with_name(f"{Path(path).stem}-{i}{Path(path).suffix}")
+        i += 1
+    return p
+
+
 def check_output(path: str | os.PathLike, *, overwrite: bool) -> Path:
     """Validate an output file path before anything is written.
 

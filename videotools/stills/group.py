@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import OutputExistsError, ParameterError, SinkError, SourceError
 from ..kmeans import _nearest, kmeans
+from ..sinks.base import free_name
 from ..sources.images import list_images, natural_key, read_image
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,23 @@ def group_images(paths: Sequence[str], k: int | str = "auto", *, seed: int = 0, 
                        k=len(res.centres), curve=curve)
 
 
+def check_out_dir(out_dir: str | os.PathLike, *, overwrite: bool) -> Path:
+    """Validate the output folder before any work: its parent exists, and it is empty unless ``overwrite``.
+
+    Raises
+    ------
+    SinkError, OutputExistsError
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise SinkError(f"output is a file, expected a folder: {out}")
+    if not out.parent.is_dir():
+        raise SinkError(f"output folder does not exist: {out.parent}")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(f"output folder is not empty: {out} (use --overwrite to write into it)")
+    return out
+
+
 def write_groups(result: GroupResult, out_dir: str | os.PathLike, *, mode: str = "copy",
                  overwrite: bool = False) -> Path:
     """Place the images into ``out_dir/group-01/...`` (copy, link or move) and write ``groups.csv``.
@@ -202,13 +220,7 @@ def write_groups(result: GroupResult, out_dir: str | os.PathLike, *, mode: str =
     """
     if mode not in ("copy", "link", "move"):
         raise ParameterError(f"mode must be copy, link or move, got {mode!r}")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise SinkError(f"output is a file, expected a folder: {out}")
-    if not out.parent.is_dir():
-        raise SinkError(f"output folder does not exist: {out.parent}")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(f"output folder is not empty: {out} (use --overwrite to write into it)")
+    out = check_out_dir(out_dir, overwrite=overwrite)
     out.mkdir(exist_ok=True)
     width = max(2, len(str(result.k)))
     rows = []
@@ -216,11 +228,7 @@ def write_groups(result: GroupResult, out_dir: str | os.PathLike, *, mode: str =
         folder = out / f"group-{g + 1:0{width}d}"
         folder.mkdir(exist_ok=True)
         src = Path(path)
-        dst = folder / src.name
-        n = 2
-        while dst.exists() or dst.is_symlink():
-            dst = folder / f"{src.stem}-{n}{src.suffix}"
-            n += 1
+        dst = free_name(folder / src.name)
         if mode == "copy":
             shutil.copy2(src, dst)
         elif mode == "link":
