@@ -31,6 +31,23 @@ def median_time(fn: Callable[[], object], runs: int = 5, warmup: int = 1) -> flo
     return statistics.median(times)
 
 
+def median_times(fns: dict[str, Callable[[], object]], runs: int = 5, warmup: int = 1) -> dict[str, float]:
+    """Median wall time of each function, the functions taking turns run after run.
+
+    Interleaving keeps a slow spell of a shared machine from landing on one side only.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def result(case: str, metric: str, value: float, *, baseline: str | None = None,
            baseline_value: float | None = None, runs: int = 1, higher_is_better: bool = False, **extra) -> dict:
     """One result row; ``ratio`` > 1 always means videotools is better than the baseline."""

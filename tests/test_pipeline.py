@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 import videotools as vt
@@ -102,3 +103,67 @@ def test_signal_mid_recording_leaves_a_playable_file(tmp_path, sig):
         frames = list(src)
     assert src.warning is None
     assert len(frames) > 10 and frames[-1].shape == (180, 320, 3)
+
+
+def _tagged_clip(tmp_path, *args):
+    """A lossless 320x180 clip re-encoded by ffmpeg with ``args`` (colour tags, pixel format)."""
+    import imageio_ffmpeg
+
+    src = tmp_path / "src.mkv"
+    scene = vt.SyntheticTraffic(size=(320, 180), noise=2)
+    with vt.VideoSink(src, fps=25, crf=0) as sink:
+        for t in range(6):
+            sink.write(scene.frame(t))
+    clip = tmp_path / "tagged.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(src), "-c:v", "libx264", "-crf", "0",
+                    *args, str(clip)], check=True)
+    return clip
+
+
+def _planes(path):
+    with vt.open_source(path) as src:
+        return src.i420, [f.planes.copy() for f in src.iter_i420()]
+
+
+def test_a_plain_copy_keeps_the_decoded_yuv_bit_exact(tmp_path):
+    clip = _tagged_clip(tmp_path, "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709")
+    with vt.open_source(clip) as src:
+        assert Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "probe.mkv", fps=25)])
+    stats = vt.process(str(clip), [], out=str(tmp_path / "copy.mkv"), crf=0)
+    assert stats.frames == 6
+    tags_in, frames_in = _planes(clip)
+    tags_out, frames_out = _planes(tmp_path / "copy.mkv")
+    assert tags_in == tags_out == ("bt709", False)  # tagged with the source's own matrix
+    assert len(frames_out) == 6 and all(np.array_equal(a, b) for a, b in zip(frames_in, frames_out))
+    # through RGB (any processor) the same frames come back BT.601-tagged, close but not exact
+    vt.process(str(clip), [lambda f: f], out=str(tmp_path / "rgb.mkv"), crf=0)
+    tags_rgb, frames_rgb = _planes(tmp_path / "rgb.mkv")
+    assert tags_rgb == ("bt601", False)
+    back = [vt.frames.YuvFrame(p, "bt601").to_rgb().astype(int) for p in frames_rgb]
+    orig = [vt.frames.YuvFrame(p, "bt709").to_rgb().astype(int) for p in frames_in]
+    assert max(np.abs(a - b).mean() for a, b in zip(back, orig)) < 1.5
+
+
+def Pipeline_copies(src, processors, sinks, **kw):
+    try:
+        return vt.Pipeline(src, processors, sinks, **kw)._copies_i420()
+    finally:
+        for s in sinks:
+            s.close()
+
+
+def test_frames_go_through_rgb_whenever_anything_looks_at_them(tmp_path, clip):
+    with vt.open_source(clip) as src:
+        assert Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "a.mp4", fps=25)])
+        assert not Pipeline_copies(src, [Double()], [vt.VideoSink(tmp_path / "b.mp4", fps=25)])
+        assert not Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "c.mp4", fps=25)],
+                                   on_frame=lambda i, a, b: None)
+        assert not Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "d.mp4", fps=25), Recorder()])
+    # full-range or .avi (Motion-JPEG) outputs take the RGB route inside the sink: still right
+    full = _tagged_clip(tmp_path, "-pix_fmt", "yuvj420p")
+    for name, tolerance in (("full.mp4", 1.0), ("full.avi", 4.0)):  # lossless x264; JPEG at -q:v 3
+        stats = vt.process(str(full), [], out=str(tmp_path / name), crf=0)
+        assert stats.frames == 6
+        with vt.open_source(full) as a, vt.open_source(tmp_path / name) as b:
+            d = [np.abs(x.astype(int) - y).mean() for x, y in zip(a, b)]
+        assert len(d) == 6 and max(d) < tolerance, (name, d)

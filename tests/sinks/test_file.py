@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -21,6 +22,23 @@ def test_round_trip_synthetic_to_mp4(tmp_path):
     assert max(errs) < 4, errs
     head = path.read_bytes()[:64]
     assert b"ftyp" in head and b"moov" in path.read_bytes()[:4096]  # +faststart: index up front
+
+
+def test_recordings_are_tagged_bt601_and_not_reconverted(tmp_path):
+    import imageio_ffmpeg
+
+    frame = vt.SyntheticTraffic(size=(320, 180), noise=0).frame(0)
+    path = tmp_path / "tagged.mp4"
+    with vt.VideoSink(path, fps=25, crf=0) as sink:
+        sink.write(frame)
+    gen = imageio_ffmpeg.read_frames(str(path), pix_fmt="yuv420p", bits_per_pixel=12)
+    meta = next(gen)
+    stored = np.frombuffer(next(gen), np.uint8).reshape(270, 320)
+    gen.close()
+    # all three tags (ffmpeg names one when matrix, primaries and transfer agree)
+    assert "smpte170m" in meta["pix_fmt"] and "unknown" not in meta["pix_fmt"], meta["pix_fmt"]
+    # the stored YUV is exactly OpenCV's BT.601 conversion: ffmpeg converted nothing more
+    assert np.array_equal(stored, cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420))
 
 
 def test_odd_size_is_padded_not_rescaled(tmp_path):

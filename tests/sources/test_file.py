@@ -100,7 +100,7 @@ def test_colour_matches_ffmpegs_own_conversion(tmp_path, args, path_kind):
     pix_fmt, ref = _ffmpeg_rgb(clip)
     with vt.open_source(clip) as s:
         got = next(iter(s))
-        assert (s._yuv is None) == (path_kind == "rgb24 fallback"), pix_fmt
+        assert (s.i420 is None) == (path_kind == "rgb24 fallback"), pix_fmt
     d = np.abs(got.astype(int) - ref)
     assert d.mean() < 1.5 and np.percentile(d, 99) <= 4, (pix_fmt, d.mean())
 

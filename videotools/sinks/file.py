@@ -13,7 +13,8 @@ import imageio_ffmpeg
 import numpy as np
 
 from ..errors import OutputExistsError, ParameterError, SinkError
-from ..frames import Frame, check_frame, even_size, fit_into, rgb_to_bgr
+from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into, rgb_to_bgr
+from ..pipes import widen_pipe
 from .base import SinkBase, check_output
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ CONTAINERS = {
     ".mkv": ("libx264", []),
     ".avi": ("mjpeg", []),
 }
+# colour tags written for each YUV matrix: -colorspace, -color_primaries, -color_trc
+COLOUR_TAGS = {"bt601": ("smpte170m", "smpte170m", "smpte170m"), "bt709": ("bt709", "bt709", "bt709")}
 VIDEO_EXTENSIONS = tuple(CONTAINERS)
 
 
@@ -89,16 +92,27 @@ class VideoSink(SinkBase):
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._warned_size = False
+        self.matrix = "bt601"  # of the YUV written; RGB frames are converted with BT.601
+        self._copying = False  # opened by write_i420: decoded I420 goes to ffmpeg as it is
 
-    def _open(self, frame: Frame) -> None:
-        h, w = frame.shape[:2]
+    def _open(self, frame: Frame | YuvFrame) -> None:
+        if isinstance(frame, YuvFrame):
+            w, h = frame.size
+            self.matrix = frame.matrix
+        else:
+            h, w = frame.shape[:2]
         self.size = (w, h)
         self._even = even_size(w, h)
         if self._even != (w, h):
             log.info("padding %dx%d to %dx%d for yuv420p", w, h, *self._even)
         out = ["-preset", self.preset, "-crf", str(self.crf)] if self.codec == "libx264" else ["-q:v", "3"]
-        # say what the pixels are (BT.601, as converted below) so players do not guess BT.709 for HD
-        out += ["-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m"]
+        # Say what the piped pixels are (BT.601 limited range as converted below, or the copied
+        # I420's own matrix) on the input side: ffmpeg then tags the file with all three and
+        # converts nothing. (Given as output options instead, ffmpeg 9 converts untagged input
+        # to them, and drops the primaries and transfer tags.) Players then do not guess BT.709
+        # for BT.601 HD.
+        space, primaries, trc = COLOUR_TAGS[self.matrix]
+        inp = ["-colorspace", space, "-color_primaries", primaries, "-color_trc", trc, "-color_range", "tv"]
         pix_out = "yuvj420p" if self.codec == "mjpeg" else "yuv420p"
         # Frames go down the pipe as I420, converted here by OpenCV (SIMD, threaded, BT.601
         # limited range like ffmpeg's default): half the bytes of RGB, and ffmpeg's own
@@ -110,9 +124,10 @@ class VideoSink(SinkBase):
         self._gen = imageio_ffmpeg.write_frames(
             str(self.path), self._even, fps=self.fps, codec=self.codec, quality=None,
             pix_fmt_in="yuv420p", pix_fmt_out=pix_out, macro_block_size=1, ffmpeg_log_level="error",
-            output_params=out + self._extra, audio_path=self.audio_from,
+            input_params=inp, output_params=out + self._extra, audio_path=self.audio_from,
             audio_codec="aac" if self.audio_from else None)
         self._gen.send(None)
+        widen_pipe(self._gen, "stdin")
         self._thread = threading.Thread(target=self._writer, daemon=True, name="videotools-encode")
         self._thread.start()
 
@@ -145,7 +160,29 @@ class VideoSink(SinkBase):
             frame = fit_into(frame, self.size)
         if self._error is not None:
             raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
+        if self.matrix != "bt601":
+            raise SinkError(f"{self.path} was opened for copied {self.matrix} I420; RGB frames cannot follow")
         self._queue.put(self._to_i420(np.ascontiguousarray(frame)))
+        self.frames_written += 1
+
+    def write_i420(self, frame: YuvFrame) -> None:
+        """Write a decoded I420 frame as it is (no RGB round trip), tagged with its own matrix.
+
+        Used when a video is copied with no processor. Frames that cannot be
+        encoded as they are (full range, a matrix without tags here, Motion-JPEG
+        ``.avi``, a size other than the video's) go through RGB instead.
+        """
+        if self._gen is None and not frame.full_range and frame.matrix in COLOUR_TAGS \
+                and self.codec == "libx264":
+            self._open(frame)
+            self._copying = True
+        elif not (self._copying and frame.matrix == self.matrix and not frame.full_range
+                  and frame.size == self.size):
+            self.write(frame.to_rgb())
+            return
+        if self._error is not None:
+            raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
+        self._queue.put(frame.planes)
         self.frames_written += 1
 
     def close(self) -> None:

@@ -14,7 +14,8 @@ import imageio_ffmpeg
 import numpy as np
 
 from ..errors import SourceError
-from ..frames import Frame, i420_to_rgb
+from ..frames import Frame, I420ToRGB, YuvFrame
+from ..pipes import widen_pipe
 from .base import SourceBase, StreamInfo
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,9 @@ class FileSource(SourceBase):
         # of RGB, and are converted here with the stream's own colour matrix. Open that way
         # first; a stream of another format (4:4:4, 10-bit, odd size) is reopened as rgb24.
         meta = self._start("yuv420p")
-        self._yuv = yuv420_matrix(meta.get("pix_fmt", ""), *meta["size"])
-        if self._yuv is None:
+        # (matrix, full_range) when frames travel as I420 (see iter_i420), else None
+        self.i420 = yuv420_matrix(meta.get("pix_fmt", ""), *meta["size"])
+        if self.i420 is None:
             self._gen.close()
             meta = self._start("rgb24")
         w, h = meta["size"]
@@ -96,20 +98,17 @@ class FileSource(SourceBase):
         self._gen = imageio_ffmpeg.read_frames(self.path, pix_fmt=pix_fmt, bits_per_pixel=bits,
                                                input_params=self._inp, output_params=self._out)
         try:
-            return next(self._gen)
+            meta = next(self._gen)
         except (OSError, RuntimeError, StopIteration) as err:
             self._gen.close()
             raise SourceError(f"cannot read a video from {self.path}: {_first_line(err)}") from err
+        widen_pipe(self._gen, "stdout")
+        return meta
 
-    def _reader(self, q: queue.Queue) -> None:
+    def _reader(self, q: queue.Queue, convert) -> None:
         try:
             for raw in self._gen:
-                # a new writable array, made on this thread, so users may draw on frames
-                if self._yuv is not None:
-                    frame = i420_to_rgb(np.frombuffer(raw, np.uint8), self._shape[1], self._shape[0],
-                                        matrix=self._yuv[0], full_range=self._yuv[1])
-                else:
-                    frame = np.frombuffer(raw, np.uint8).reshape(self._shape).copy()
+                frame = convert(np.frombuffer(raw, np.uint8))
                 while not self._stop.is_set():
                     try:
                         q.put(frame, timeout=0.1)
@@ -123,12 +122,41 @@ class FileSource(SourceBase):
             q.put(err)
 
     def __iter__(self) -> Iterator[Frame]:
+        if self.i420 is not None:
+            # a new writable array per frame, made on the reader thread, so users may draw on frames
+            convert = I420ToRGB(*self.info.size, matrix=self.i420[0], full_range=self.i420[1])
+        else:
+            def convert(buf: np.ndarray) -> Frame:
+                return buf.reshape(self._shape).copy()
+        return self._frames(convert)
+
+    def iter_i420(self) -> Iterator[YuvFrame]:
+        """The frames as decoded, planar I420 (read-only), without converting them to RGB.
+
+        For copying video untouched (a pipeline with no processor). Only for
+        8-bit 4:2:0 streams of even size: raises :class:`SourceError` when
+        :attr:`i420` is None.
+        """
+        if self.i420 is None:
+            raise SourceError(f"{self.path} is not decoded as I420 (8-bit 4:2:0, even size)")
+        w, h = self.info.size
+        matrix, full = self.i420
+
+        def wrap(buf: np.ndarray) -> YuvFrame:
+            return YuvFrame(buf.reshape(h * 3 // 2, w), matrix, full)
+
+        return self._frames(wrap)
+
+    def _frames(self, convert) -> Iterator:
         if self._thread is not None:
             raise SourceError(f"{self.path} is already being read; open it again to restart")
         q: queue.Queue = queue.Queue(self._prefetch)
-        self._thread = threading.Thread(target=self._reader, args=(q,), daemon=True,
+        self._thread = threading.Thread(target=self._reader, args=(q, convert), daemon=True,
                                         name="videotools-decode")
         self._thread.start()
+        return self._drain(q)
+
+    def _drain(self, q: queue.Queue) -> Iterator:
         while True:
             item = q.get()
             if item is None:
