@@ -32,7 +32,7 @@ import numpy as np
 from .errors import ParameterError, SourceError, VideotoolsError
 from .kmeans import Palette
 from .processors.background import BackgroundModel, check_alphas
-from .sources.file import FileSource
+from .sources.file import FileSource, threads_beside_encoder
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,13 @@ def find_videos(spec: str | os.PathLike) -> list[Path]:
 
 
 # -- work done on the workers ----------------------------------------------------------
-def read_range(path: str, first: int, count: int | None, fps: float):
+def read_range(path: str, first: int, count: int | None, fps: float, threads: int | None = None):
     """Frames ``first .. first+count-1`` of a video (to the end if ``count`` is None), frame-accurately.
 
     Seeks to half a frame before ``first``: ffmpeg then starts at exactly that frame.
     """
     start = (first - 0.5) / fps if first > 0 else None
-    src = FileSource(path, start=start)
+    src = FileSource(path, start=start, threads=threads)
     return src, (f for _, f in zip(range(count) if count is not None else itertools.count(), src))
 
 
@@ -123,8 +123,9 @@ def posterize_range(path: str, out: str, palette: Palette, crf: int, preset: str
 
     t0 = time.perf_counter()
     tmp = Path(out).with_name(Path(out).stem + ".partial" + Path(out).suffix)
-    src, frames = read_range(path, first, count, fps or 25.0) if count is not None or first else \
-        (FileSource(path), None)
+    threads = threads_beside_encoder()
+    src, frames = read_range(path, first, count, fps or 25.0, threads) if count is not None or first else \
+        (FileSource(path, threads=threads), None)
     n = 0
     with src:
         sound = path if audio and first == 0 and count is None and src.info.audio_codec else None

@@ -271,11 +271,15 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
                 raise SinkError(f"output is the input: {o} (write to another file)")
     if camera_mode is None:
         camera_mode = "every" if outs and not display and not serve else "latest"
+    from .sinks.file import VIDEO_EXTENSIONS
+    from .sources.file import FileSource, threads_beside_encoder
+
+    encodes = any(os.path.splitext(o)[1].lower() in VIDEO_EXTENSIONS for o in outs)
     own_source = not isinstance(source, SourceBase)
     src = open_source(source, start=start, end=end, camera_mode=camera_mode, camera_size=camera_size,
-                      camera_fps=camera_fps) if own_source else source
+                      camera_fps=camera_fps,
+                      decode_threads=threads_beside_encoder() if encodes else None) if own_source else source
     processors = list(processors)
-    from .sources.file import FileSource
 
     keeps_sound = audio and isinstance(src, FileSource) and not src.is_stream and bool(src.info.audio_codec)
     sinks: list[Sink] = []

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -155,3 +157,14 @@ def test_rotated_phone_video_comes_out_upright(clip, tmp_path):
         frame = next(iter(s))
     assert s.size == (90, 160) and frame.shape == (160, 90, 3)
     assert np.abs(frame.astype(int) - ref).mean() < 1.5
+
+
+def test_decoder_threads_change_speed_not_frames(clip):
+    with vt.open_source(clip) as a, vt.open_source(clip, decode_threads=1) as b:
+        fa, fb = list(a), list(b)
+    assert len(fa) == len(fb) == 50 and all(np.array_equal(x, y) for x, y in zip(fa, fb))
+    with pytest.raises(vt.SourceError, match="decoder threads must be >= 1, got 0"):
+        vt.FileSource(clip, threads=0)
+    from videotools.sources.file import threads_beside_encoder
+
+    assert threads_beside_encoder() == max(1, os.cpu_count() // 4)

@@ -42,7 +42,8 @@ def camera_device(spec: str) -> int | str | None:
 
 def open_source(spec: str | os.PathLike, *, start: float | None = None, end: float | None = None,
                 camera_mode: str = "latest", camera_size: tuple[int, int] | None = None,
-                camera_fps: float | None = None, image_fps: float = 25.0) -> SourceBase:
+                camera_fps: float | None = None, image_fps: float = 25.0,
+                decode_threads: int | None = None) -> SourceBase:
     """Open the source named by ``spec``; see the module docstring for the forms.
 
     The returned source is open: its ``fps``, ``size`` and ``frame_count`` are
@@ -60,6 +61,8 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
         Requested capture size (W, H) and rate.
     image_fps : float
         Frame rate given to image sequences.
+    decode_threads : int, optional
+        ffmpeg decoder threads for video files and streams (None: ffmpeg's choice).
 
     Raises
     ------
@@ -84,7 +87,7 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
     if dev is not None and not (isinstance(dev, int) and Path(s).exists()):
         return CameraSource(dev, mode=camera_mode, size=camera_size, fps=camera_fps)
     if s.lower().startswith(STREAM_SCHEMES):
-        return FileSource(s, start=start, end=end)
+        return FileSource(s, start=start, end=end, threads=decode_threads)
     if any(ch in s for ch in "*?[") and not Path(s).exists():
         return ImageSource(s, fps=image_fps)
     p = Path(s)
@@ -94,7 +97,7 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
         raise SourceError(f"no such file: {s}")
     if is_image_path(p):
         return ImageSource(s, fps=image_fps)
-    return FileSource(s, start=start, end=end)
+    return FileSource(s, start=start, end=end, threads=decode_threads)
 
 
 def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None,
