@@ -89,7 +89,7 @@ def test_cli_saves_pngs_even_on_ctrl_c(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     for a in ("0.1", "0.01"):
-        img = vt.read_image(tmp_path / f"background-alpha{a}.png")
+        img = vt.read_image(tmp_path / f"synthetic-traffic-background-alpha{a}.png")
         assert img.shape == (90, 160, 3) and img.std() > 5
 
 

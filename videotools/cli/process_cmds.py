@@ -75,8 +75,8 @@ def background(
     source: SourceArg,
     alpha: Annotated[Optional[List[float]], typer.Option(
         "--alpha", "-a", help="Learning rate in (0, 1]; repeat for several models. Default: 0.1 and 0.01.")] = None,
-    save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for background-alpha<A>.png "
-                                           "(written at the end and on Ctrl-C).")] = Path("."),
+    save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for NAME-background-alpha<A>.png, NAME "
+                                           "being the source's (written at the end and on Ctrl-C).")] = Path("."),
     out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
     view: Annotated[str, typer.Option("--view", help="side-by-side | background | mask | foreground "
                                       "(what --out/--display/--serve show).")] = "side-by-side",
@@ -93,7 +93,8 @@ def background(
     """Recover the background with running averages at several learning rates side by side.
 
     A fast model (alpha 0.1) follows lighting and parked cars; a slow one (0.01)
-    averages the traffic away into the empty road. One PNG per model is saved.
+    averages the traffic away into the empty road. One PNG per model is saved,
+    named after the source: traffic-background-alpha0.01.png.
 
     Examples:
 
@@ -105,20 +106,22 @@ def background(
     """
     from ..processors import Background
     from ..sinks import check_output, write_image
+    from ..sources import source_name
 
     with user_errors():
         alphas = tuple(alpha) if alpha else (0.1, 0.01)
         proc = Background(alphas, view=view, warmup=not no_warmup, selective=selective, threshold=threshold)
         if not save_dir.is_dir():
             raise SinkError(f"output folder does not exist: {save_dir}")
-        finals = [save_dir / f"background-alpha{a:g}.png" for a in alphas]
+        stem = f"{source_name(source)}-background-alpha"
+        finals = [save_dir / f"{stem}{a:g}.png" for a in alphas]
         for p in finals:
             check_output(p, overwrite=overwrite)
 
         def snapshot(i: int, _in, _out) -> None:
             if every and (i + 1) % every == 0:
                 for a, img in zip(alphas, proc.model.backgrounds):
-                    write_image(save_dir / f"background-alpha{a:g}-f{i + 1:06d}.png", img, overwrite=overwrite)
+                    write_image(save_dir / f"{stem}{a:g}-f{i + 1:06d}.png", img, overwrite=overwrite)
 
         stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
                             overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import SourceError
 from .base import Source, SourceBase, StreamInfo
@@ -24,7 +25,8 @@ from .images import ImageSource, is_image_path, list_images, read_image
 from .synthetic import SyntheticTraffic, parse_synthetic
 
 __all__ = ["Source", "SourceBase", "StreamInfo", "open_source", "FileSource", "CameraSource",
-           "ImageSource", "SyntheticTraffic", "list_cameras", "read_image", "list_images", "sample_frames"]
+           "ImageSource", "SyntheticTraffic", "list_cameras", "read_image", "list_images", "sample_frames",
+           "source_name"]
 
 
 def camera_device(spec: str) -> int | str | None:
@@ -38,6 +40,31 @@ def camera_device(spec: str) -> int | str | None:
     if re.fullmatch(r"/dev/video\d+", s):
         return s
     return None
+
+
+def source_name(spec: str | os.PathLike) -> str:
+    """A short file-name-safe name for what ``spec`` opens, to name outputs after it.
+
+    ``clips/street.mp4`` -> ``street``, ``0`` -> ``camera0``, ``/dev/video2`` -> ``video2``,
+    ``synthetic:traffic?seed=1`` -> ``synthetic-traffic``, ``rtsp://host/cam1`` -> ``cam1``,
+    ``shots/`` -> ``shots``. Only characters that file systems refuse are replaced.
+    """
+    s = os.fspath(spec).strip()
+    if s.startswith("synthetic:"):
+        name = "synthetic-" + s[len("synthetic:"):].split("?")[0]
+    else:
+        dev = camera_device(s)
+        if isinstance(dev, int) and not Path(s).exists():
+            name = f"camera{dev}"
+        else:
+            url = urlsplit(s) if "://" in s else None
+            base = url.path.rstrip("/") if url else s.rstrip("/\\")
+            if url and not base:  # the host; never the user or password
+                name = url.hostname or ""
+            else:
+                name = Path(base).stem if not any(ch in base for ch in "*?[") else Path(base).parent.name
+    name = re.sub(r'[/\\:*?"<>|\x00-\x1f]+', "-", name).strip(" -.")
+    return name or "source"
 
 
 def open_source(spec: str | os.PathLike, *, start: float | None = None, end: float | None = None,
