@@ -26,6 +26,21 @@ def cli(*args: str, timeout: float = 120, env: dict | None = None, **kw) -> subp
                           timeout=timeout, env=e, **kw)
 
 
+def ffmpeg_clip(folder: Path, *args: str, frames: int = 6, noise: float = 2) -> Path:
+    """A lossless 320x180 synthetic clip re-encoded by ffmpeg with ``args`` (colour tags, pixel format)."""
+    import imageio_ffmpeg
+
+    src = folder / "src.mkv"
+    scene = vt.SyntheticTraffic(size=(320, 180), noise=noise)
+    with vt.VideoSink(src, fps=25, crf=0, overwrite=True) as sink:
+        for t in range(frames):
+            sink.write(scene.frame(t))
+    clip = folder / "tagged.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(src), "-c:v", "libx264",
+                    "-crf", "0", *args, str(clip)], check=True)
+    return clip
+
+
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory) -> Path:
     """A 2-second 160x90 synthetic traffic MP4 (50 frames)."""

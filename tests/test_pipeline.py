@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
+from tests.conftest import ffmpeg_clip
 
 
 class Recorder:
@@ -105,28 +106,13 @@ def test_signal_mid_recording_leaves_a_playable_file(tmp_path, sig):
     assert len(frames) > 10 and frames[-1].shape == (180, 320, 3)
 
 
-def _tagged_clip(tmp_path, *args):
-    """A lossless 320x180 clip re-encoded by ffmpeg with ``args`` (colour tags, pixel format)."""
-    import imageio_ffmpeg
-
-    src = tmp_path / "src.mkv"
-    scene = vt.SyntheticTraffic(size=(320, 180), noise=2)
-    with vt.VideoSink(src, fps=25, crf=0) as sink:
-        for t in range(6):
-            sink.write(scene.frame(t))
-    clip = tmp_path / "tagged.mkv"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(src), "-c:v", "libx264", "-crf", "0",
-                    *args, str(clip)], check=True)
-    return clip
-
-
 def _planes(path):
     with vt.open_source(path) as src:
         return src.i420, [f.planes.copy() for f in src.iter_i420()]
 
 
 def test_a_plain_copy_keeps_the_decoded_yuv_bit_exact(tmp_path):
-    clip = _tagged_clip(tmp_path, "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709")
+    clip = ffmpeg_clip(tmp_path, "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709")
     with vt.open_source(clip) as src:
         assert Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "probe.mkv", fps=25)])
     stats = vt.process(str(clip), [], out=str(tmp_path / "copy.mkv"), crf=0)
@@ -160,7 +146,7 @@ def test_frames_go_through_rgb_whenever_anything_looks_at_them(tmp_path, clip):
                                    on_frame=lambda i, a, b: None)
         assert not Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "d.mp4", fps=25), Recorder()])
     # full-range or .avi (Motion-JPEG) outputs take the RGB route inside the sink: still right
-    full = _tagged_clip(tmp_path, "-pix_fmt", "yuvj420p")
+    full = ffmpeg_clip(tmp_path, "-pix_fmt", "yuvj420p")
     for name, tolerance in (("full.mp4", 1.0), ("full.avi", 4.0)):  # lossless x264; JPEG at -q:v 3
         stats = vt.process(str(full), [], out=str(tmp_path / name), crf=0)
         assert stats.frames == 6

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, ffmpeg_clip
 
 
 def test_sample_clip_metadata():
@@ -87,18 +87,7 @@ def _ffmpeg_rgb(path):
     ([], "yuv bt601"),
 ])
 def test_colour_matches_ffmpegs_own_conversion(tmp_path, args, path_kind):
-    import subprocess
-
-    import imageio_ffmpeg
-
-    src = tmp_path / "src.mkv"
-    scene = vt.SyntheticTraffic(size=(320, 180), noise=0)
-    with vt.VideoSink(src, fps=25, crf=0) as sink:
-        for t in range(3):
-            sink.write(scene.frame(t))
-    clip = tmp_path / "tagged.mkv"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(src), "-c:v", "libx264", "-crf", "0",
-                    *args, str(clip)], check=True)
+    clip = ffmpeg_clip(tmp_path, *args, frames=3, noise=0)
     pix_fmt, ref = _ffmpeg_rgb(clip)
     with vt.open_source(clip) as s:
         got = next(iter(s))
