@@ -115,6 +115,13 @@ def test_long_video_posterized_in_chunks_is_one_seamless_file(long_clip, tmp_pat
                            client=client)
         whole = run_batch(long_clip, tmp_path / "whole", do="posterize", palette=pal, chunk_seconds=None,
                           client=client)
+        cut = tmp_path / "cut" / "long.mp4"  # the index says 300 frames; the last chunk has none
+        cut.parent.mkdir()
+        cut.write_bytes(long_clip.read_bytes()[: long_clip.stat().st_size * 45 // 100])
+        broken = run_batch(cut, tmp_path / "broken", do="posterize", palette=pal, chunk_seconds=4, client=client)
+    assert broken[0].status == "failed" and "no frames decoded" in broken[0].error, broken[0].error
+    left = sorted(p.name for p in (tmp_path / "broken").iterdir())
+    assert left == ["batch.json"], left  # the finished parts of a failed video are removed
     assert report[0].status == "done" and report[0].chunks == 3 and report[0].frames == 300
     assert whole[0].status == "done" and whole[0].chunks == 1, (whole[0].error, whole[0].warning)
     with vt.open_source(tmp_path / "chunked" / "long.mp4") as a, vt.open_source(tmp_path / "whole" / "long.mp4") as b:

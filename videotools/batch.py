@@ -127,16 +127,20 @@ def posterize_range(path: str, out: str, palette: Palette, crf: int, preset: str
     src, frames = read_range(path, first, count, fps or 25.0, threads) if count is not None or first else \
         (FileSource(path, threads=threads), None)
     n = 0
-    with src:
-        sound = path if audio and first == 0 and count is None and src.info.audio_codec else None
-        with VideoSink(tmp, fps=fps or src.fps, crf=crf, preset=preset, overwrite=True, audio_from=sound) as sink:
-            for f in frames if frames is not None else src:
-                sink.write(palette.apply(f))
-                n += 1
-        warning = src.warning
-    if n == 0:
-        tmp.unlink(missing_ok=True)
-        raise SourceError(f"no frames decoded from {path}")
+    try:
+        with src:
+            sound = path if audio and first == 0 and count is None and src.info.audio_codec else None
+            with VideoSink(tmp, fps=fps or src.fps, crf=crf, preset=preset, overwrite=True,
+                           audio_from=sound) as sink:
+                for f in frames if frames is not None else src:
+                    sink.write(palette.apply(f))
+                    n += 1
+            warning = src.warning
+        if n == 0:
+            raise SourceError(f"no frames decoded from {path}")
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # our own unfinished file; never the user's
+        raise
     os.replace(tmp, out)
     return {"first": first, "frames": n, "seconds": time.perf_counter() - t0, "warning": warning, "out": out}
 
@@ -164,6 +168,11 @@ def join_parts(parts: Sequence[str], out: str, *, audio_from: str | None = None)
     os.replace(tmp, out)
     for p in parts:  # our own temporary segments
         Path(p).unlink(missing_ok=True)
+
+
+def part_name(out: Path, index: int) -> Path:
+    """Where chunk ``index`` of a chunked output ``out`` is written before the parts are joined."""
+    return out.with_name(f"{out.stem}.part{index:04d}{out.suffix}")
 
 
 def chunk_bounds(n: int | None, fps: float, chunk_seconds: float | None, min_first: int = 1
@@ -337,8 +346,7 @@ def _submit_all(client, todo, items, *, do, alphas, warmup, selective, threshold
             it.chunks = len(bounds)
             it.audio_from = str(v) if has_audio else None
             for i, (first, count) in enumerate(bounds):
-                part = str(outs[0]) if len(bounds) == 1 else \
-                    str(outs[0].with_name(f"{outs[0].stem}.part{i:04d}{outs[0].suffix}"))
+                part = str(outs[0]) if len(bounds) == 1 else str(part_name(outs[0], i))
                 fut = client.submit(posterize_range, str(v), part, shared, crf, preset, first,
                                     count if len(bounds) > 1 else None, fps, pure=False)
                 futures[fut] = (str(v), outs, first)
@@ -385,7 +393,11 @@ def _submit_all(client, todo, items, *, do, alphas, warmup, selective, threshold
             it.status, it.outputs = "done", [str(o) for o in outs]
         except VideotoolsError as err:
             it.status, it.error = "failed", str(err)
+    outs_of = {str(v): outs for v, outs in todo}
     for name, it in items.items():
         if it.status == "pending":
             it.status = "failed"
             it.error = it.error or "not processed"
+        if do == "posterize" and it.status == "failed" and it.chunks > 1:
+            for i in range(it.chunks):  # the parts that did finish are of no use alone
+                part_name(outs_of[name][0], i).unlink(missing_ok=True)
