@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
-from ..pipes import widen_pipe
+from ..pipes import ffmpeg_process, widen_pipe
 from .base import SourceBase, StreamInfo
 
 log = logging.getLogger(__name__)
@@ -175,9 +175,15 @@ class FileSource(SourceBase):
             yield item
 
     def close(self) -> None:
+        """Stop reading and end the ffmpeg process, within about 2 s even if a stream has stalled."""
         self._stop.set()
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=2)
+            if self._thread.is_alive():  # blocked in a read: a stalled stream; unblock it
+                proc = ffmpeg_process(self._gen)
+                if proc is not None:
+                    proc.kill()
+                self._thread.join(timeout=2)
         if self._thread is None or not self._thread.is_alive():
             self._gen.close()  # ends the ffmpeg process
 
@@ -214,10 +220,17 @@ def yuv420_matrix(pix_fmt: str, width: int, height: int) -> tuple[str, bool] | N
     return None
 
 
+_BANNER = re.compile(r"\s*(ffmpeg version|built with|configuration:|lib\w+\s+\d+\.)")
+
+
 def _first_line(err: BaseException) -> str:
+    """The line of an imageio-ffmpeg error that says what went wrong, without ffmpeg's banner."""
     text = str(err).strip()
-    lines = [ln for ln in text.splitlines() if ln.strip() and "===" not in ln]
+    lines = [ln.strip() for ln in text.splitlines()
+             if ln.strip() and "===" not in ln and not _BANNER.match(ln)]
+    if lines == ["Could not load meta information"]:  # ffmpeg said nothing: nothing arrived in 10 s
+        return "no video information arrived within 10 s (a stalled stream, or not a video)"
     # ffmpeg's own last line says most (e.g. "Invalid data found when processing input")
     if len(lines) > 1:
-        return lines[-1].strip()[:200]
+        return lines[-1][:200]
     return (lines[0] if lines else type(err).__name__)[:200]
