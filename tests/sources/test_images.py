@@ -45,3 +45,21 @@ def test_glob_single_image_and_unreadable(tmp_path):
 def test_empty_folder(tmp_path):
     with pytest.raises(vt.SourceError, match="no images found in"):
         vt.open_source(tmp_path)
+
+
+def test_phone_photos_come_out_upright(tmp_path):
+    import struct
+
+    img = np.zeros((40, 80, 3), np.uint8)
+    img[:, :40] = (0, 0, 255)  # BGR: the left half is red, as stored
+    jpeg = cv2.imencode(".jpg", img)[1].tobytes()
+    # a minimal EXIF block: orientation 6, "rotate 90 degrees clockwise to display"
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHIHH", 0x0112, 3, 1, 6, 0) + struct.pack("<I", 0)
+    app1 = b"Exif\x00\x00" + tiff
+    path = tmp_path / "portrait.jpg"
+    path.write_bytes(jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpeg[2:])
+    rgb = vt.read_image(path)
+    assert rgb.shape == (80, 40, 3)  # displayed size: portrait
+    assert rgb[:30, :, 0].mean() > 240 and rgb[50:, :, 0].mean() < 15  # the red half is now on top
+    with vt.open_source(path) as src:
+        assert src.size == (40, 80)

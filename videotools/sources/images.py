@@ -51,7 +51,11 @@ def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
         raise SourceError(f"no such file: {path}")
     # imdecode on bytes also copes with non-ASCII paths, which imread does not on every platform
     data = np.fromfile(str(p), np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    # JPEGs (never with alpha) are decoded upright, as their EXIF orientation says: phone photos
+    # are stored sideways. IMREAD_UNCHANGED, needed to keep other formats' alpha, ignores it.
+    jpeg = data[:2].tobytes() == b"\xff\xd8"
+    flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if jpeg else cv2.IMREAD_UNCHANGED
+    img = cv2.imdecode(data, flags) if data.size else None
     if img is None:
         raise SourceError(f"not a readable image: {path}")
     alpha = None
