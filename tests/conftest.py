@@ -41,6 +41,42 @@ def ffmpeg_clip(folder: Path, *args: str, frames: int = 6, noise: float = 2) -> 
     return clip
 
 
+@pytest.fixture
+def stalled_stream(tmp_path):
+    """The URL of an HTTP MPEG-TS stream that sends about 8 s of a 16 s clip, then nothing more."""
+    import http.server
+
+    import imageio_ffmpeg
+
+    long = tmp_path / "long.mp4"  # long enough that half of it satisfies ffmpeg's probing
+    with vt.open_source("synthetic:traffic?size=160x90&seconds=16&seed=2") as src, \
+            vt.VideoSink(long, fps=25) as sink:
+        for f in src:
+            sink.write(f)
+    ts = tmp_path / "live.ts"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(long), "-c", "copy", "-f", "mpegts",
+                    str(ts)], check=True)
+    data, release = ts.read_bytes(), threading.Event()
+
+    class Stalling(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp2t")
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            release.wait(60)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/live.ts"
+    release.set()
+    server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory) -> Path:
     """A 2-second 160x90 synthetic traffic MP4 (50 frames)."""

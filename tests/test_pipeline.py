@@ -153,3 +153,16 @@ def test_frames_go_through_rgb_whenever_anything_looks_at_them(tmp_path, clip):
         with vt.open_source(full) as a, vt.open_source(tmp_path / name) as b:
             d = [np.abs(x.astype(int) - y).mean() for x, y in zip(a, b)]
         assert len(d) == 6 and max(d) < tolerance, (name, d)
+
+
+def test_sigterm_ends_a_run_stuck_on_a_stalled_stream(tmp_path, stalled_stream):
+    out = tmp_path / "rec.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", stalled_stream, "--out", str(out), "-q"],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(6)  # the half that arrives is written in well under that; then the stream is silent
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    with vt.open_source(out) as src:
+        n = sum(1 for _ in src)
+    assert 100 < n < 400, n  # everything that arrived, finalized and playable

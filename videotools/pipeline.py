@@ -51,12 +51,15 @@ class _SignalStop:
 
     def __init__(self) -> None:
         self.signal_name: str | None = None
+        self.waiting = False  # True while the loop waits for the source's next frame
         self._old: dict = {}
 
     def _handler(self, signum, _frame) -> None:
         if self.signal_name is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.signal_name = signal.Signals(signum).name
+        if self.waiting:  # nothing half-done, and a stalled stream may never send the next frame
+            raise StopRequested(self.signal_name)
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -142,7 +145,15 @@ class Pipeline:
             sig = stack.enter_context(_SignalStop())
             bar = stack.enter_context(_progress(self.progress, self._total(), self.description))
             try:
-                for frame in (self.source.iter_i420() if copy else self.source):
+                frames = iter(self.source.iter_i420() if copy else self.source)
+                while True:
+                    sig.waiting = True
+                    try:
+                        frame = next(frames)
+                    except StopIteration:
+                        break
+                    finally:
+                        sig.waiting = False
                     if copy:
                         for sink in self.sinks:
                             sink.write_i420(frame)

@@ -159,60 +159,29 @@ def test_decoder_threads_change_speed_not_frames(clip):
     assert threads_beside_encoder() == max(1, os.cpu_count() // 4)
 
 
-def test_a_stalled_stream_is_closed_promptly(tmp_path):
-    import http.server
-    import subprocess
+def test_a_stalled_stream_is_closed_promptly(stalled_stream):
     import threading
     import time
 
-    import imageio_ffmpeg
-
     from videotools.pipes import ffmpeg_process
 
-    long = tmp_path / "long.mp4"  # long enough that half of it satisfies ffmpeg's probing
-    with vt.open_source("synthetic:traffic?size=160x90&seconds=16&seed=2") as s, vt.VideoSink(long, fps=25) as sink:
-        for f in s:
-            sink.write(f)
-    ts = tmp_path / "live.ts"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(long), "-c", "copy", "-f", "mpegts",
-                    str(ts)], check=True)
-    data, release = ts.read_bytes(), threading.Event()
-
-    class Stalling(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the stdlib's name
-            self.send_response(200)
-            self.send_header("Content-Type", "video/mp2t")
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])  # half the stream, then silence
-            self.wfile.flush()
-            release.wait(30)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        src = vt.open_source(f"http://127.0.0.1:{server.server_address[1]}/live.ts")
-        frames: list = []
-        consumer = threading.Thread(target=lambda: frames.extend(src), daemon=True)
-        consumer.start()
-        seen = -1
-        while len(frames) != seen:  # until the frames stop coming: the reader now waits on ffmpeg
-            seen = len(frames)
-            time.sleep(1.0)
-        proc = ffmpeg_process(src._gen)
-        t = time.perf_counter()
-        src.close()
-        took = time.perf_counter() - t
-        consumer.join(5)
-        assert 100 < len(frames) < 400 and proc is not None, len(frames)
-        assert proc.poll() is not None, "ffmpeg still running after close()"
-        assert not consumer.is_alive()  # the consumer saw the end of the frames
-        assert took < 8, took  # 2 s for the reader, then ffmpeg is killed
-    finally:
-        release.set()
-        server.shutdown()
+    src = vt.open_source(stalled_stream)
+    frames: list = []
+    consumer = threading.Thread(target=lambda: frames.extend(src), daemon=True)
+    consumer.start()
+    seen = -1
+    while len(frames) != seen:  # until the frames stop coming: the reader now waits on ffmpeg
+        seen = len(frames)
+        time.sleep(1.0)
+    proc = ffmpeg_process(src._gen)
+    t = time.perf_counter()
+    src.close()
+    took = time.perf_counter() - t
+    consumer.join(5)
+    assert 100 < len(frames) < 400 and proc is not None, len(frames)
+    assert proc.poll() is not None, "ffmpeg still running after close()"
+    assert not consumer.is_alive()  # the consumer saw the end of the frames
+    assert took < 8, took  # 2 s for the reader, then ffmpeg is killed
 
 
 def test_ffmpeg_errors_are_told_without_its_banner():
