@@ -131,7 +131,7 @@ def posterize_range(path: str, out: str, palette: Palette, crf: int, preset: str
         with src:
             sound = path if audio and first == 0 and count is None and src.info.audio_codec else None
             with VideoSink(tmp, fps=fps or src.fps, crf=crf, preset=preset, overwrite=True,
-                           audio_from=sound) as sink:
+                           audio_from=sound, pixel_aspect=src.info.pixel_aspect) as sink:
                 for f in frames if frames is not None else src:
                     sink.write(palette.apply(f))
                     n += 1

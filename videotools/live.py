@@ -32,8 +32,10 @@ class Recorder(SinkBase):
     """
 
     def __init__(self, folder: str | Path = ".", *, fps: float = 30.0, crf: int = 20,
-                 preset: str = "veryfast", prefix: str = "videotools") -> None:
+                 preset: str = "veryfast", prefix: str = "videotools",
+                 pixel_aspect: tuple[int, int] = (1, 1)) -> None:
         self.folder, self.fps, self.crf, self.preset, self.prefix = Path(folder), fps, crf, preset, prefix
+        self.pixel_aspect = pixel_aspect
         self.sink: VideoSink | None = None
         self.path: Path | None = None
         self.written: list[Path] = []
@@ -45,7 +47,9 @@ class Recorder(SinkBase):
     def start(self) -> str:
         if self.sink is None:
             path = free_name(self.folder / f"{self.prefix}-{stamp()}.mp4")
-            self.sink, self.path = VideoSink(path, fps=self.fps, crf=self.crf, preset=self.preset), path
+            self.sink = VideoSink(path, fps=self.fps, crf=self.crf, preset=self.preset,
+                                  pixel_aspect=self.pixel_aspect)
+            self.path = path
         return f"recording {self.path.name}"
 
     def stop(self) -> str:

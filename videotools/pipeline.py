@@ -297,7 +297,8 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
     try:
         for o in outs:
             sinks.append(open_sink(o, fps=src.fps, crf=crf, preset=preset, overwrite=overwrite,
-                                   audio_from=src.path if keeps_sound else None, audio_start=start or 0.0))
+                                   audio_from=src.path if keeps_sound else None, audio_start=start or 0.0,
+                                   pixel_aspect=src.info.pixel_aspect))
         if serve is not None:
             sink = MjpegSink(serve, title=title)
             log.warning("preview at %s", sink.url)
@@ -305,7 +306,7 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
         if display:
             from .live import LiveChain, Recorder
 
-            recorder = Recorder(record_dir, fps=src.fps, crf=crf, preset=preset)
+            recorder = Recorder(record_dir, fps=src.fps, crf=crf, preset=preset, pixel_aspect=src.info.pixel_aspect)
             live = LiveChain(processors, recorder=recorder, snapshot_dir=record_dir, source=src)
             processors = [live]
             window = WindowSink(title, keys={**live.keys, **(keys or {})}, overlay=live.overlay_lines)

@@ -46,3 +46,20 @@ def ffmpeg_process(gen) -> subprocess.Popen | None:
     if frame is None:
         return None
     return next((v for v in list(frame.f_locals.values()) if isinstance(v, subprocess.Popen)), None)
+
+
+def ffmpeg_header(gen) -> str:
+    """The stream description ffmpeg printed for a started imageio-ffmpeg reader, or ``""``.
+
+    imageio-ffmpeg parses it into a few fields but drops the output's frame rate
+    and the pixel aspect ratio, which videotools needs; the text is held by the
+    generator's log catcher.
+    """
+    frame = getattr(gen, "gi_frame", None)
+    if frame is None:
+        return ""
+    for value in list(frame.f_locals.values()):
+        header = getattr(value, "header", None)
+        if isinstance(header, str):
+            return header
+    return ""

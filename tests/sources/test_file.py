@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from tests.conftest import SAMPLE, ffmpeg_clip
+from tests.conftest import SAMPLE, cli, ffmpeg_clip
 
 
 def test_sample_clip_metadata():
@@ -194,3 +194,56 @@ def test_ffmpeg_errors_are_told_without_its_banner():
     assert _first_line(stalled) == "no video information arrived within 10 s (a stalled stream, or not a video)"
     bad = OSError("Could not load meta information\n" + banner + "notes.mp4: Invalid data found when processing input")
     assert _first_line(bad) == "notes.mp4: Invalid data found when processing input"
+
+
+def test_variable_frame_rate_video_keeps_its_timing(tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    # 100 frames at 25 fps with a half-second hole after frame 50 (a phone dropping frames), and sound
+    vfr = tmp_path / "vfr.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=25:duration=4", "-f", "lavfi", "-i", "sine=duration=4.5",
+                    "-vf", "setpts='N/25/TB + gt(N,50)*0.5/TB'", "-fps_mode", "vfr", "-c:v", "libx264",
+                    "-c:a", "aac", str(vfr)], check=True)
+    with vt.open_source(vfr) as src:
+        n = sum(1 for _ in src)
+    # frames come at ffmpeg's steady 25 fps, the hole filled by repeats: 4.5 s of picture, not 4.0
+    assert src.fps == 25.0 and abs(n - 112) <= 3 and src.frame_count == 112, (n, src.frame_count)
+    out = tmp_path / "copy.mp4"
+    vt.process(str(vfr), [lambda f: f], out=str(out))
+    with vt.open_source(out) as back:
+        assert back.fps == 25.0 and back.info.audio_codec == "aac"
+        assert abs(back.info.duration - 4.5) < 0.1, back.info.duration
+
+
+def test_anamorphic_video_keeps_its_pixel_shape(tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    dv = tmp_path / "dv.mp4"  # 720x480 NTSC DV shape: pixels 8:9, shown 4:3
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=720x480:rate=30000/1001:duration=0.5", "-vf", "setsar=8/9",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(dv)], check=True)
+    with vt.open_source(dv) as src:
+        assert src.info.pixel_aspect == (8, 9) and src.size == (720, 480)
+    for name, chain in (("copy.mp4", []), ("processed.mkv", [lambda f: f])):
+        vt.process(str(dv), chain, out=str(tmp_path / name))
+        with vt.open_source(tmp_path / name) as back:
+            assert back.info.pixel_aspect == (8, 9) and back.size == (720, 480), name
+    r = cli("info", str(dv))
+    assert r.returncode == 0 and "pixels:   8:9 (anamorphic)" in r.stdout, r.stdout
+
+
+def test_output_stream_description_is_parsed():
+    from videotools.pipes import ffmpeg_header
+    from videotools.sources.file import _output_stream
+
+    header = ("  Stream #0:0: Video: h264 (High), yuv420p(progressive), 720x480 [SAR 8:9 DAR 4:3], 22.32 fps, "
+              "25 tbr, 12800 tbn\nOutput #0, image2pipe, to 'pipe:':\n  Stream #0:0: Video: rawvideo (I420), "
+              "yuv420p(progressive), 720x480 [SAR 8:9 DAR 4:3], q=2-31, 17280 kb/s, 25 fps, 25 tbn\n")
+    assert _output_stream(header) == (25.0, (8, 9))
+    assert _output_stream("") == (None, (1, 1))
+    assert ffmpeg_header(iter([])) == ""

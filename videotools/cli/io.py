@@ -60,7 +60,8 @@ def info(source: SourceArg,
             inf = src.info
             doc = {"source": source, "kind": inf.kind, "width": inf.size[0], "height": inf.size[1],
                    "fps": round(inf.fps, 3), "frames": inf.frame_count,
-                   "duration": round(inf.duration, 3) if inf.duration else None, "codec": inf.codec}
+                   "duration": round(inf.duration, 3) if inf.duration else None, "codec": inf.codec,
+                   "pixel_aspect": "{}:{}".format(*inf.pixel_aspect)}
         if count and inf.kind in ("video",):
             import imageio_ffmpeg
 
@@ -77,7 +78,8 @@ def info(source: SourceArg,
         typer.echo(f"source:   {source}\nkind:     {doc['kind']}\nsize:     {doc['width']}x{doc['height']}\n"
                    f"fps:      {doc['fps']}\nframes:   {frames}\n"
                    f"duration: {doc['duration'] if doc['duration'] is not None else 'unknown'} s\n"
-                   f"codec:    {doc['codec'] or 'unknown'}")
+                   f"codec:    {doc['codec'] or 'unknown'}"
+                   + (f"\npixels:   {doc['pixel_aspect']} (anamorphic)" if doc["pixel_aspect"] != "1:1" else ""))
 
 
 @app.command()

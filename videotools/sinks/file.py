@@ -61,6 +61,9 @@ class VideoSink(SinkBase):
         frames keep its timeline. Ignored for ``.avi``.
     audio_start : float
         Seconds of that audio to skip (the source was read from ``--start``).
+    pixel_aspect : (int, int)
+        Width:height of one pixel, written into the file so players show
+        anamorphic video (DV, DVD, HDV) at its true shape.
 
     Raises
     ------
@@ -69,7 +72,8 @@ class VideoSink(SinkBase):
 
     def __init__(self, path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20,
                  preset: str = "veryfast", overwrite: bool = False, queue_size: int = 4,
-                 audio_from: str | None = None, audio_start: float = 0.0) -> None:
+                 audio_from: str | None = None, audio_start: float = 0.0,
+                 pixel_aspect: tuple[int, int] = (1, 1)) -> None:
         ext = Path(path).suffix.lower()
         if ext not in CONTAINERS:
             raise SinkError(f"unknown video extension {ext or '(none)'!r} in {path}; "
@@ -85,6 +89,7 @@ class VideoSink(SinkBase):
         self.codec, self._extra = CONTAINERS[ext]
         self.audio_from = audio_from if ext != ".avi" else None
         self.audio_start = audio_start
+        self.pixel_aspect = pixel_aspect
         self.size: tuple[int, int] | None = None
         self.frames_written = 0
         self._gen = None
@@ -117,6 +122,8 @@ class VideoSink(SinkBase):
         # Frames go down the pipe as I420, converted here by OpenCV (SIMD, threaded, BT.601
         # limited range like ffmpeg's default): half the bytes of RGB, and ffmpeg's own
         # single-threaded rgb24->yuv420p conversion (3 ms per 1080p frame) is skipped.
+        if tuple(self.pixel_aspect) != (1, 1):
+            out += ["-vf", "setsar={}/{}".format(*self.pixel_aspect)]
         if self.audio_from:
             out += ["-shortest", "-b:a", "160k"]
             if self.audio_start > 0:

@@ -23,6 +23,7 @@ class StreamInfo:
     codec: str | None = None
     kind: str = "video"
     audio_codec: str | None = None  # a file's first audio stream, if it has one
+    pixel_aspect: tuple[int, int] = (1, 1)  # width:height of one pixel (anamorphic DV/DVD/HDV: not 1:1)
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
-from ..pipes import ffmpeg_process, widen_pipe
+from ..pipes import ffmpeg_header, ffmpeg_process, widen_pipe
 from .base import SourceBase, StreamInfo
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,11 @@ class FileSource(SourceBase):
             self._gen.close()
             meta = self._start("rgb24")
         w, h = meta["size"]
-        fps = float(meta.get("fps") or 0) or 25.0
+        out_fps, aspect = _output_stream(ffmpeg_header(self._gen))
+        # The rate ffmpeg emits frames at (its output line), which for variable-frame-rate video
+        # (phones) differs from the average rate imageio-ffmpeg reports: ffmpeg repeats or drops
+        # frames to keep that rate, so recordings at it stay in sync with the sound.
+        fps = out_fps or float(meta.get("fps") or 0) or 25.0
         duration = float(meta.get("duration") or 0) or None
         if duration is not None:
             duration = max(0.0, min(duration, end if end is not None else duration) - (start or 0))
@@ -91,7 +95,7 @@ class FileSource(SourceBase):
         self.info = StreamInfo(fps=fps, size=(int(w), int(h)), frame_count=count or None,
                                duration=duration, codec=meta.get("codec"),
                                kind="stream" if self.is_stream else "video",
-                               audio_codec=meta.get("audio_codec"))
+                               audio_codec=meta.get("audio_codec"), pixel_aspect=aspect)
         self._shape = (int(h), int(w), 3)
         self._prefetch = prefetch
         self._stop = threading.Event()
@@ -218,6 +222,18 @@ def yuv420_matrix(pix_fmt: str, width: int, height: int) -> tuple[str, bool] | N
     if space in ("", "unknown", "bt470bg", "smpte170m", "fcc", "progressive", "tv", "pc"):
         return "bt601", full
     return None
+
+
+def _output_stream(header: str) -> tuple[float | None, tuple[int, int]]:
+    """``(fps, pixel_aspect)`` of the video ffmpeg sends down the pipe, from its description."""
+    lines = [ln for ln in header.splitlines() if ln.lstrip().startswith("Stream ") and " Video: " in ln]
+    if not lines:
+        return None, (1, 1)
+    line = lines[-1]  # the pipe's output stream
+    fps = re.search(r" (\d+(?:\.\d+)?) fps", line)
+    sar = re.search(r"\[SAR (\d+):(\d+) ", line)
+    aspect = (int(sar.group(1)), int(sar.group(2))) if sar and int(sar.group(1)) and int(sar.group(2)) else (1, 1)
+    return (float(fps.group(1)) if fps and float(fps.group(1)) > 0 else None), aspect
 
 
 _BANNER = re.compile(r"\s*(ffmpeg version|built with|configuration:|lib\w+\s+\d+\.)")
