@@ -42,10 +42,7 @@ def ffmpeg_process(gen) -> subprocess.Popen | None:
     imageio-ffmpeg does not expose it; videotools needs it to widen its pipe and
     to end a process whose reader is stuck on a stalled network stream.
     """
-    frame = getattr(gen, "gi_frame", None)
-    if frame is None:
-        return None
-    return next((v for v in list(frame.f_locals.values()) if isinstance(v, subprocess.Popen)), None)
+    return next((v for v in _locals(gen) if isinstance(v, subprocess.Popen)), None)
 
 
 def ffmpeg_header(gen) -> str:
@@ -55,11 +52,11 @@ def ffmpeg_header(gen) -> str:
     and the pixel aspect ratio, which videotools needs; the text is held by the
     generator's log catcher.
     """
+    headers = (getattr(v, "header", None) for v in _locals(gen))
+    return next((h for h in headers if isinstance(h, str)), "")
+
+
+def _locals(gen) -> list:
+    """The local variables of a suspended generator (none once it has finished, or for other objects)."""
     frame = getattr(gen, "gi_frame", None)
-    if frame is None:
-        return ""
-    for value in list(frame.f_locals.values()):
-        header = getattr(value, "header", None)
-        if isinstance(header, str):
-            return header
-    return ""
+    return list(frame.f_locals.values()) if frame is not None else []
