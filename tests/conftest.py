@@ -26,6 +26,24 @@ def cli(*args: str, timeout: float = 120, env: dict | None = None, **kw) -> subp
                           timeout=timeout, env=e, **kw)
 
 
+def memory_growth(source, processors, first: int, last: int) -> int:
+    """Bytes Python holds after frame ``last`` beyond what it held after frame ``first`` of a pipeline run."""
+    import tracemalloc
+
+    seen = []
+
+    def probe(i, *_):
+        if i in (first, last):
+            seen.append(tracemalloc.get_traced_memory()[0])
+
+    tracemalloc.start()
+    try:
+        vt.Pipeline(source, processors, [], max_frames=last + 1, on_frame=probe).run()
+    finally:
+        tracemalloc.stop()
+    return seen[1] - seen[0]
+
+
 def ffmpeg_clip(folder: Path, *args: str, frames: int = 6, noise: float = 2) -> Path:
     """A lossless 320x180 synthetic clip re-encoded by ffmpeg with ``args`` (colour tags, pixel format)."""
     import imageio_ffmpeg

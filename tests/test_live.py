@@ -1,12 +1,11 @@
 import time
-import tracemalloc
 
 import numpy as np
 import pytest
 
 import videotools as vt
 from videotools.live import LiveChain, Recorder
-from tests.conftest import FakeCapture, frame_number
+from tests.conftest import FakeCapture, frame_number, memory_growth
 
 
 def test_display_is_never_more_than_one_processing_time_behind_capture():
@@ -37,18 +36,7 @@ def test_memory_stays_flat_with_a_live_camera():
     cam = FakeCapture(fps=1000, size=(320, 240))
     src = vt.CameraSource(0, capture_factory=lambda d: cam)
     live = LiveChain([vt.Posterize(k=4)], source=src)
-    seen = []
-
-    def probe(i, *_):
-        if i in (30, 400):
-            seen.append(tracemalloc.get_traced_memory()[0])
-
-    tracemalloc.start()
-    try:
-        vt.Pipeline(src, [live], [], max_frames=401, on_frame=probe).run()
-    finally:
-        tracemalloc.stop()
-    assert seen[1] - seen[0] < 1_000_000
+    assert memory_growth(src, [live], 30, 400) < 1_000_000
 
 
 def test_live_chain_keys_snapshot_recording_and_overlay(tmp_path):

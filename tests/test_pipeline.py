@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from tests.conftest import ffmpeg_clip
+from tests.conftest import ffmpeg_clip, memory_growth
 
 
 class Recorder:
@@ -69,22 +69,9 @@ def test_processor_must_return_a_frame():
 
 
 def test_memory_stays_flat_over_a_long_run():
-    import tracemalloc
-
     src = vt.open_source("synthetic:traffic?size=160x90&seconds=0&noise=0")
     post = vt.Posterize(k=4)
-    seen = []
-
-    def probe(i, _a, _b):
-        if i in (50, 1500):
-            seen.append(tracemalloc.get_traced_memory()[0])
-
-    tracemalloc.start()
-    try:
-        vt.Pipeline(src, [post], [], max_frames=1501, on_frame=probe).run()
-    finally:
-        tracemalloc.stop()
-    assert seen[1] - seen[0] < 2_000_000  # 1450 more frames (63 MB of pixels) held nothing
+    assert memory_growth(src, [post], 50, 1500) < 2_000_000  # 1450 more frames (63 MB of pixels) held nothing
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
