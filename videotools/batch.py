@@ -119,7 +119,7 @@ def posterize_range(path: str, out: str, palette: Palette, crf: int, preset: str
     output that exists is finished (what resume relies on). A whole video keeps
     its soundtrack; chunks are video only (the soundtrack is added when they are joined).
     """
-    from .sinks.file import VideoSink
+    from .sinks.video import VideoSink
 
     t0 = time.perf_counter()
     tmp = Path(out).with_name(Path(out).stem + ".partial" + Path(out).suffix)
@@ -314,7 +314,7 @@ def _submit_all(client, todo, items, *, do, alphas, warmup, selective, threshold
                 fit_frames, crf, preset, chunk_seconds, progress) -> None:
     from dask.distributed import as_completed
 
-    from .sinks.file import write_image
+    from .sinks.images import write_image
     from .sources import sample_frames
 
     futures = {}

@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 from .frames import Frame, tile
 from .processors import Background
 from .sinks.base import SinkBase, free_name
-from .sinks.file import VideoSink, write_image
+from .sinks.images import write_image
+from .sinks.video import VideoSink
 
 log = logging.getLogger(__name__)
 

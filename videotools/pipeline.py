@@ -282,7 +282,7 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
                 raise SinkError(f"output is the input: {o} (write to another file)")
     if camera_mode is None:
         camera_mode = "every" if outs and not display and not serve else "latest"
-    from .sinks.file import VIDEO_EXTENSIONS
+    from .sinks.video import VIDEO_EXTENSIONS
     from .sources.file import FileSource, threads_beside_encoder
 
     encodes = any(os.path.splitext(o)[1].lower() in VIDEO_EXTENSIONS for o in outs)

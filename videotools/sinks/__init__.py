@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..errors import SinkError
 from .base import Sink, SinkBase, check_output, free_name
-from .file import VIDEO_EXTENSIONS, ImageSink, VideoSink, write_image
+from .images import ImageSink, write_image
+from .video import VIDEO_EXTENSIONS, VideoSink
 from .serve import MjpegSink
 from .window import WindowSink, display_problem
 
