@@ -32,8 +32,8 @@ def memory_growth(source, processors, first: int, last: int) -> int:
 
     seen = []
 
-    def probe(i, *_):
-        if i in (first, last):
+    def probe(step):
+        if step.index in (first, last):
             seen.append(tracemalloc.get_traced_memory()[0])
 
     tracemalloc.start()

@@ -130,7 +130,7 @@ def test_frames_go_through_rgb_whenever_anything_looks_at_them(tmp_path, clip):
         assert Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "a.mp4", fps=25)])
         assert not Pipeline_copies(src, [Double()], [vt.VideoSink(tmp_path / "b.mp4", fps=25)])
         assert not Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "c.mp4", fps=25)],
-                                   on_frame=lambda i, a, b: None)
+                                   on_frame=lambda step: None)
         assert not Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "d.mp4", fps=25), Recorder()])
     # full-range or .avi (Motion-JPEG) outputs take the RGB route inside the sink: still right
     full = ffmpeg_clip(tmp_path, "-pix_fmt", "yuvj420p")

@@ -12,7 +12,7 @@ from .errors import (DisplayError, FrameError, NotFittedError, OutputExistsError
                      SinkError, SourceError, StopRequested, VideotoolsError)
 from .frames import Frame, check_frame, to_rgb
 from .kmeans import KMeansResult, Palette, kmeans
-from .pipeline import Pipeline, RunStats, process, run
+from .pipeline import Pipeline, RunStats, Step, process, run
 from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
 from .sinks import ImageSink, MjpegSink, VideoSink, WindowSink, open_sink, write_image
 from .sources import (CameraSource, FileSource, ImageSource, StreamInfo, SyntheticTraffic, list_cameras,
@@ -21,7 +21,7 @@ from .sources import (CameraSource, FileSource, ImageSource, StreamInfo, Synthet
 __version__ = "0.1.0"
 
 __all__ = [
-    "open_source", "open_sink", "Pipeline", "RunStats", "process", "run", "parse_chain",
+    "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "run", "parse_chain",
     "Palette", "kmeans", "KMeansResult", "Posterize", "BackgroundModel", "Background",
     "Resize", "Grey", "Blur", "Flip",
     "FileSource", "CameraSource", "ImageSource", "SyntheticTraffic", "StreamInfo", "list_cameras",

@@ -26,6 +26,20 @@ class Processor(Protocol):
     def __call__(self, frame: Frame) -> Frame: ...
 
 
+@dataclass(frozen=True)
+class Step:
+    """One frame's pass through a pipeline, as ``on_frame`` callbacks see it.
+
+    ``time`` is the frame's presentation time in seconds, as the source stamped
+    it (a file's own timestamps, a camera's capture time).
+    """
+
+    index: int
+    time: float
+    frame: Frame
+    out: Frame
+
+
 @dataclass
 class RunStats:
     """What a run did: frames, wall time, why it stopped, and any source warning."""
@@ -95,7 +109,7 @@ class Pipeline:
     progress : bool
         Show a progress bar on stderr (a spinner when the length is unknown).
     on_frame : callable, optional
-        Called with ``(index, frame_in, frame_out)`` after each frame.
+        Called with a :class:`Step` (index, time, input frame, output frame) after each frame.
 
     Examples
     --------
@@ -108,7 +122,7 @@ class Pipeline:
 
     def __init__(self, source: SourceBase, processors: Sequence[Callable[[Frame], Frame]] = (),
                  sinks: Sequence[Sink] = (), *, max_frames: int | None = None,
-                 progress: bool = False, on_frame: Callable[[int, Frame, Frame], None] | None = None,
+                 progress: bool = False, on_frame: Callable[[Step], None] | None = None,
                  description: str = "processing") -> None:
         self.source = source
         self.processors = list(processors)
@@ -128,6 +142,10 @@ class Pipeline:
         if self.max_frames is not None:
             n = min(n, self.max_frames) if n is not None else self.max_frames
         return n
+
+    def _time(self, index: int) -> float:
+        t = getattr(self.source, "time", None)
+        return float(t) if t is not None else index / self.source.fps
 
     def _copies_i420(self) -> bool:
         """True when frames can stay I420 end to end: nothing looks at their pixels."""
@@ -165,7 +183,7 @@ class Pipeline:
                         for sink in self.sinks:
                             sink.write(out)
                         if self.on_frame is not None:
-                            self.on_frame(stats.frames, frame, out)
+                            self.on_frame(Step(stats.frames, self._time(stats.frames), frame, out))
                     stats.frames += 1
                     bar(stats.frames)
                     if sig.signal_name:
@@ -244,7 +262,7 @@ def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Fra
             preset: str = "veryfast", camera_mode: str | None = None,
             camera_size: tuple[int, int] | None = None, camera_fps: float | None = None,
             title: str = "videotools", keys: dict | None = None, record_dir: str = ".", audio: bool = True,
-            on_frame: Callable[[int, Frame, Frame], None] | None = None,
+            on_frame: Callable[[Step], None] | None = None,
             extra_sinks: Sequence[Sink] = ()) -> RunStats:
     """Open ``source``, run ``processors`` and write to every requested sink: what ``videotools run`` does.
 

@@ -118,7 +118,8 @@ def background(
         for p in finals:
             check_output(p, overwrite=overwrite)
 
-        def snapshot(i: int, _in, _out) -> None:
+        def snapshot(step) -> None:
+            i = step.index
             if every and (i + 1) % every == 0:
                 for a, img in zip(alphas, proc.model.backgrounds):
                     write_image(save_dir / f"{stem}{a:g}-f{i + 1:06d}.png", img, overwrite=overwrite)
