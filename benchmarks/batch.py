@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import emit, result  # noqa: E402
+
 import videotools as vt  # noqa: E402
 import videotools.batch as vb  # noqa: E402
-from common import emit, result  # noqa: E402
 
 
 def make_clip(path: Path, size: str, seconds: float, seed: int) -> int:

@@ -8,7 +8,7 @@ import platform
 import statistics
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import cv2
 import numpy as np

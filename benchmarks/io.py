@@ -21,8 +21,9 @@ from pathlib import Path
 import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import videotools as vt  # noqa: E402
 from common import emit, median_times, result  # noqa: E402
+
+import videotools as vt  # noqa: E402
 
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()

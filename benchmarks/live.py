@@ -23,8 +23,9 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import videotools as vt  # noqa: E402
 from common import emit, result  # noqa: E402
+
+import videotools as vt  # noqa: E402
 
 
 class FakeCamera:

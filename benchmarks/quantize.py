@@ -31,8 +31,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import videotools as vt  # noqa: E402
 from common import emit, median_time, result  # noqa: E402
+
+import videotools as vt  # noqa: E402
 
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 

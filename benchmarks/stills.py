@@ -24,10 +24,11 @@ import cv2
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from common import emit, median_time, result  # noqa: E402
+
 import videotools as vt  # noqa: E402
 from videotools.sources.synthetic import synthetic_photo_set  # noqa: E402
 from videotools.stills import adjusted_rand_index, dominant_colors, group_images, segment  # noqa: E402
-from common import emit, median_time, result  # noqa: E402
 
 
 def cli(*args: str) -> float:

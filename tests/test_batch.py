@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from videotools.batch import background_chunk, combine_chunks
 from tests.conftest import cli
+from videotools.batch import background_chunk, combine_chunks
 
 pytest.importorskip("dask.distributed")
 
@@ -105,8 +105,9 @@ def test_no_inputs(tmp_path):
 
 
 def test_long_video_posterized_in_chunks_is_one_seamless_file(long_clip, tmp_path):
-    from videotools.batch import run_batch
     from dask.distributed import Client, LocalCluster
+
+    from videotools.batch import run_batch
 
     pal = vt.Palette.from_colors(["#202020", "#50803a", "#a0a0a0", "#e0e0e0", "#c03030"])
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from videotools.frames import I420ToRGB, YuvFrame, _MATRICES
+from videotools.frames import _MATRICES, I420ToRGB, YuvFrame
 
 
 def _reference(planes, w, h, matrix, full_range):

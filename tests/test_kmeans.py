@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from videotools.kmeans import build_rgb_table, to_space
 from tests.conftest import ROOT
+from videotools.kmeans import build_rgb_table, to_space
 
 SAMPLES = ROOT / "samples"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from videotools.live import LiveChain, Recorder
 from tests.conftest import FakeCapture, frame_number, memory_growth
+from videotools.live import LiveChain, Recorder
 
 
 def test_display_is_never_more_than_one_processing_time_behind_capture():

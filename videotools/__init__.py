@@ -8,15 +8,32 @@
 """
 
 from .chain import parse_chain
-from .errors import (DisplayError, FrameError, NotFittedError, OutputExistsError, ParameterError,
-                     SinkError, SourceError, StopRequested, VideotoolsError)
+from .errors import (
+                     DisplayError,
+                     FrameError,
+                     NotFittedError,
+                     OutputExistsError,
+                     ParameterError,
+                     SinkError,
+                     SourceError,
+                     StopRequested,
+                     VideotoolsError,
+)
 from .frames import Frame, check_frame, to_rgb
 from .kmeans import KMeansResult, Palette, kmeans
 from .pipeline import Pipeline, RunStats, Step, process, run
 from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
 from .sinks import ImageSink, MjpegSink, VideoSink, WindowSink, open_sink, write_image
-from .sources import (CameraSource, FileSource, ImageSource, StreamInfo, SyntheticTraffic, list_cameras,
-                      open_source, read_image)
+from .sources import (
+                     CameraSource,
+                     FileSource,
+                     ImageSource,
+                     StreamInfo,
+                     SyntheticTraffic,
+                     list_cameras,
+                     open_source,
+                     read_image,
+)
 
 __version__ = "0.1.0"
 

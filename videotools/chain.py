@@ -19,7 +19,8 @@ Steps
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import ParameterError
 from .frames import Frame

@@ -6,8 +6,8 @@ the lines that call OpenCV; helpers here do the conversion at that edge.
 
 from __future__ import annotations
 
-import numpy as np
 import cv2
+import numpy as np
 
 from .errors import FrameError
 

@@ -30,10 +30,10 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -305,7 +305,7 @@ class Palette:
     @classmethod
     def fit(cls, data: np.ndarray | Iterable[np.ndarray], k: int, *, seed: int = 0,
             sample: int = DEFAULT_SAMPLE, space: str = "rgb", attempts: int = 1,
-            previous: "Palette | None" = None) -> "Palette":
+            previous: Palette | None = None) -> Palette:
         """Fit ``k`` colours with k-means on a seeded random sample of pixels.
 
         Parameters
@@ -365,14 +365,14 @@ class Palette:
         return cls(colors[_by_luminance(colors)], space=space)
 
     @classmethod
-    def from_colors(cls, colors: Sequence[str | Sequence[int]], *, space: str = "rgb") -> "Palette":
+    def from_colors(cls, colors: Sequence[str | Sequence[int]], *, space: str = "rgb") -> Palette:
         """A palette from colours the user gives: hex strings (``"#ff8800"``) or RGB triples."""
         if len(colors) == 0:
             raise ParameterError("a palette needs at least one colour")
         return cls(np.array([parse_color(c) for c in colors], np.uint8), space=space)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Palette":
+    def load(cls, path: str | os.PathLike) -> Palette:
         """Read a palette saved by :meth:`save`.
 
         Raises
@@ -426,7 +426,7 @@ class Palette:
         self.__init__(state["colors"], space=state["space"])
 
     # -- lookup ---------------------------------------------------------------------
-    def build_lookup(self) -> "Palette":
+    def build_lookup(self) -> Palette:
         """Build the lookup table now (else the first ``apply`` does). Returns self."""
         if self._table is None:
             if self.space == "rgb":

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import videotools as vt
+from tests.conftest import cli
 from videotools.sources.synthetic import synthetic_photo_set
 from videotools.stills import adjusted_rand_index, group_images
 from videotools.stills.group import silhouette
-from tests.conftest import cli
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import videotools as vt
+from tests.conftest import ROOT, cli
 from videotools.stills import dominant_colors, palette_bar, write_gpl
 from videotools.stills.palette import percentages
-from tests.conftest import ROOT, cli
 
 
 def quadrants():

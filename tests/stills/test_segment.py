@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from videotools.stills import label_colors, segment
 from tests.conftest import ROOT, cli
+from videotools.stills import label_colors, segment
 
 
 def test_colour_segmentation_finds_the_regions():

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Iterator, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -42,22 +43,22 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
 SourceArg = Annotated[str, typer.Argument(help="Video file, camera (0, /dev/video0), stream URL, image, "
                                                "folder/glob of images, or synthetic:traffic?...",
                                           show_default=False)]
-OutOpt = Annotated[Optional[List[str]], typer.Option(
+OutOpt = Annotated[list[str] | None, typer.Option(
     "--out", "-o", help="Write here: video (.mp4 .mkv .mov .avi), image sequence (frames/%05d.png) or "
                         "one image (out.png: the last frame). Repeat for several.")]
 DisplayOpt = Annotated[bool, typer.Option("--display", "-d", help="Show a window (q/Esc quits, space pauses, ? lists keys).")]
-ServeOpt = Annotated[Optional[str], typer.Option("--serve", help="MJPEG preview for a browser at [HOST:]PORT "
+ServeOpt = Annotated[str | None, typer.Option("--serve", help="MJPEG preview for a browser at [HOST:]PORT "
                                                                    "(host defaults to 127.0.0.1).")]
-MaxOpt = Annotated[Optional[int], typer.Option("--max-frames", "-n", min=1, help="Stop after N frames.")]
+MaxOpt = Annotated[int | None, typer.Option("--max-frames", "-n", min=1, help="Stop after N frames.")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
-StartOpt = Annotated[Optional[float], typer.Option("--start", min=0, help="Start at this second (files, streams).")]
-EndOpt = Annotated[Optional[float], typer.Option("--end", min=0, help="Stop at this second (files, streams).")]
+StartOpt = Annotated[float | None, typer.Option("--start", min=0, help="Start at this second (files, streams).")]
+EndOpt = Annotated[float | None, typer.Option("--end", min=0, help="Stop at this second (files, streams).")]
 CrfOpt = Annotated[int, typer.Option("--crf", min=0, max=51, help="H.264 quality: 0 lossless .. 51 worst.")]
 PresetOpt = Annotated[str, typer.Option("--preset", help="x264 preset: ultrafast .. veryslow.")]
-CamSizeOpt = Annotated[Optional[str], typer.Option("--camera-size", help="Camera capture size, e.g. 1280x720.")]
-CamFpsOpt = Annotated[Optional[float], typer.Option("--camera-fps", help="Camera capture rate.")]
-CamModeOpt = Annotated[Optional[str], typer.Option(
+CamSizeOpt = Annotated[str | None, typer.Option("--camera-size", help="Camera capture size, e.g. 1280x720.")]
+CamFpsOpt = Annotated[float | None, typer.Option("--camera-fps", help="Camera capture rate.")]
+CamModeOpt = Annotated[str | None, typer.Option(
     "--camera-mode", help="latest (newest frame only, for live) or every (each frame, for recording). "
                           "Default: every when only recording, else latest.")]
 NoAudioOpt = Annotated[bool, typer.Option("--no-audio", help="Do not copy the source's soundtrack into "

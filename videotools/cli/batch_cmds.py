@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,11 +17,11 @@ def batch(
                                           show_default=False)],
     do: Annotated[str, typer.Option("--do", help="background or posterize.")],
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Outputs mirror the input names; batch.json reports.")],
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of a running Dask scheduler "
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler "
                                                      "(tcp://host:8786). Default: a LocalCluster.")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="LocalCluster worker processes "
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="LocalCluster worker processes "
                                                    "(default: one per core).")] = None,
-    alpha: Annotated[Optional[List[float]], typer.Option("--alpha", "-a", help="background: learning rate, "
+    alpha: Annotated[list[float] | None, typer.Option("--alpha", "-a", help="background: learning rate, "
                                                          "repeatable (default 0.1 and 0.01).")] = None,
     selective: Annotated[bool, typer.Option("--selective", help="background: selective update "
                                             "(one task per video: it cannot be chunked).")] = False,
@@ -29,7 +29,7 @@ def batch(
     chunk_seconds: Annotated[float, typer.Option("--chunk-seconds", min=0, help="background: split videos "
                                                  "longer than this into parallel chunks (0: never).")] = 60.0,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="posterize: colours.")] = 8,
-    palette_from: Annotated[Optional[Path], typer.Option("--palette-from", help="posterize: a saved palette "
+    palette_from: Annotated[Path | None, typer.Option("--palette-from", help="posterize: a saved palette "
                                                          "or an image to fit one on.")] = None,
     space: Annotated[str, typer.Option("--space", help="posterize: rgb or lab.")] = "rgb",
     fit_frames: Annotated[int, typer.Option("--fit-frames", min=1, help="posterize: frames sampled per input "
@@ -54,7 +54,14 @@ def batch(
 
       videotools batch day.mkv --do background --chunk-seconds 300 --scheduler tcp://10.0.0.5:8786 --out-dir bg/
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from ..batch import run_batch
     from ..chain import load_palette

@@ -10,9 +10,30 @@ import typer
 
 from ..errors import ParameterError
 from ..sinks import free_name
-from .app import (SAMPLE_SPEC, ChainOpt, CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt,
-                  MaxOpt, NoAudioOpt, OutOpt, OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt,
-                  _run_common, app, sample_path, user_errors)
+from .app import (
+    SAMPLE_SPEC,
+    CamFpsOpt,
+    CamModeOpt,
+    CamSizeOpt,
+    ChainOpt,
+    CrfOpt,
+    DisplayOpt,
+    EndOpt,
+    MaxOpt,
+    NoAudioOpt,
+    OutOpt,
+    OverwriteOpt,
+    PresetOpt,
+    QuietOpt,
+    ServeOpt,
+    SourceArg,
+    StartOpt,
+    _run_common,
+    app,
+    sample_path,
+    user_errors,
+)
+
 
 @app.command()
 def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: DisplayOpt = False,

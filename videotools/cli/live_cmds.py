@@ -8,8 +8,21 @@ from typing import Annotated
 import typer
 
 from ..errors import DisplayError
-from .app import (CamFpsOpt, CamSizeOpt, ChainOpt, CrfOpt, MaxOpt, OutOpt, OverwriteOpt, PresetOpt,
-                  QuietOpt, ServeOpt, _run_common, app, user_errors)
+from .app import (
+    CamFpsOpt,
+    CamSizeOpt,
+    ChainOpt,
+    CrfOpt,
+    MaxOpt,
+    OutOpt,
+    OverwriteOpt,
+    PresetOpt,
+    QuietOpt,
+    ServeOpt,
+    _run_common,
+    app,
+    user_errors,
+)
 
 
 @app.command()

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import ParameterError, SinkError
-from .app import (CamFpsOpt, CamModeOpt, CamSizeOpt, CrfOpt, DisplayOpt, EndOpt, MaxOpt, NoAudioOpt, OutOpt,
-                  OverwriteOpt, PresetOpt, QuietOpt, ServeOpt, SourceArg, StartOpt, _run_common, app,
-                  user_errors)
+from .app import (
+    CamFpsOpt,
+    CamModeOpt,
+    CamSizeOpt,
+    CrfOpt,
+    DisplayOpt,
+    EndOpt,
+    MaxOpt,
+    NoAudioOpt,
+    OutOpt,
+    OverwriteOpt,
+    PresetOpt,
+    QuietOpt,
+    ServeOpt,
+    SourceArg,
+    StartOpt,
+    _run_common,
+    app,
+    user_errors,
+)
 
 
 @app.command()
@@ -18,8 +35,8 @@ def posterize(
     source: SourceArg,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of colours.")] = 8,
     out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
-    palette_out: Annotated[Optional[Path], typer.Option("--palette-out", help="Save the palette (JSON) here.")] = None,
-    palette_from: Annotated[Optional[Path], typer.Option(
+    palette_out: Annotated[Path | None, typer.Option("--palette-out", help="Save the palette (JSON) here.")] = None,
+    palette_from: Annotated[Path | None, typer.Option(
         "--palette-from", help="Use a saved palette (.json), or fit one on this image.")] = None,
     space: Annotated[str, typer.Option("--space", help="rgb or lab: where 'nearest colour' is measured.")] = "rgb",
     refit: Annotated[str, typer.Option("--refit", help="never | every:N | scene (refit on scene cuts).")] = "never",
@@ -73,14 +90,14 @@ def posterize(
 @app.command()
 def background(
     source: SourceArg,
-    alpha: Annotated[Optional[List[float]], typer.Option(
+    alpha: Annotated[list[float] | None, typer.Option(
         "--alpha", "-a", help="Learning rate in (0, 1]; repeat for several models. Default: 0.1 and 0.01.")] = None,
     save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for NAME-background-alpha<A>.png, NAME "
                                            "being the source's (written at the end and on Ctrl-C).")] = Path("."),
     out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
     view: Annotated[str, typer.Option("--view", help="side-by-side | background | mask | foreground "
                                       "(what --out/--display/--serve show).")] = "side-by-side",
-    every: Annotated[Optional[int], typer.Option("--every", min=1, help="Also save snapshots every N frames.")] = None,
+    every: Annotated[int | None, typer.Option("--every", min=1, help="Also save snapshots every N frames.")] = None,
     selective: Annotated[bool, typer.Option("--selective", help="Learn only where the frame matches the "
                                             "model, so queues and stopped cars do not smear in.")] = False,
     no_warmup: Annotated[bool, typer.Option("--no-warmup", help="Textbook update from frame 1 "

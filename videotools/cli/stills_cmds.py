@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -42,10 +42,10 @@ def palette(
                                           show_default=False)],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of colours.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    bar: Annotated[Optional[Path], typer.Option("--bar", help="Write a palette bar PNG (widths = shares).")] = None,
+    bar: Annotated[Path | None, typer.Option("--bar", help="Write a palette bar PNG (widths = shares).")] = None,
     bar_labels: Annotated[bool, typer.Option("--bar-labels", help="Print hex and % on the bar.")] = False,
-    gpl: Annotated[Optional[Path], typer.Option("--gpl", help="Write a GIMP palette (.gpl).")] = None,
-    save: Annotated[Optional[Path], typer.Option("--save", help="Write a palette JSON for posterize --palette-from.")] = None,
+    gpl: Annotated[Path | None, typer.Option("--gpl", help="Write a GIMP palette (.gpl).")] = None,
+    save: Annotated[Path | None, typer.Option("--save", help="Write a palette JSON for posterize --palette-from.")] = None,
     frames: Annotated[int, typer.Option("--frames", min=1, help="Frames sampled across a video.")] = 16,
     space: Annotated[str, typer.Option("--space", help="rgb or lab.")] = "rgb",
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -100,14 +100,14 @@ def palette(
 def segment(
     image: Annotated[str, typer.Argument(help="An image file.", show_default=False)],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of clusters.")] = 4,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the view here (PNG/JPEG).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the view here (PNG/JPEG).")] = None,
     view: Annotated[str, typer.Option("--view", help="colors (cluster mean colours), labels (distinct "
                                       "colours) or overlay (labels over the image).")] = "colors",
-    hide: Annotated[Optional[List[int]], typer.Option("--hide", help="Black out this cluster (repeatable).")] = None,
+    hide: Annotated[list[int] | None, typer.Option("--hide", help="Black out this cluster (repeatable).")] = None,
     features: Annotated[str, typer.Option("--features", help="rgb, lab, or rgbxy (colour + position: "
                                           "spatially coherent regions).")] = "rgb",
     spatial_weight: Annotated[float, typer.Option("--spatial-weight", help="Weight of position for rgbxy.")] = 1.0,
-    labels_out: Annotated[Optional[Path], typer.Option("--labels-out", help="Write the label map as a 16-bit PNG.")] = None,
+    labels_out: Annotated[Path | None, typer.Option("--labels-out", help="Write the label map as a 16-bit PNG.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
 ) -> None:

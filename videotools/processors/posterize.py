@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np

@@ -8,8 +8,8 @@ from pathlib import Path
 from ..errors import SinkError
 from .base import Sink, SinkBase, check_output, free_name
 from .images import ImageSink, write_image
-from .video import VIDEO_EXTENSIONS, VideoSink
 from .serve import MjpegSink
+from .video import VIDEO_EXTENSIONS, VideoSink
 from .window import WindowSink, display_problem
 
 __all__ = ["Sink", "SinkBase", "VideoSink", "ImageSink", "WindowSink", "MjpegSink", "open_sink",

@@ -7,7 +7,7 @@ import logging
 import sys
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import cv2
 

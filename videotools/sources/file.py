@@ -7,8 +7,8 @@ import os
 import queue
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import imageio_ffmpeg
 import numpy as np

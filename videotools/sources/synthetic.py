@@ -11,8 +11,8 @@ foreground mask for any frame.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 from urllib.parse import parse_qsl
 
 import cv2
