@@ -26,8 +26,9 @@ def batch(
     selective: Annotated[bool, typer.Option("--selective", help="background: selective update "
                                             "(one task per video: it cannot be chunked).")] = False,
     no_warmup: Annotated[bool, typer.Option("--no-warmup", help="background: textbook update.")] = False,
-    chunk_seconds: Annotated[float, typer.Option("--chunk-seconds", min=0, help="background: split videos "
-                                                 "longer than this into parallel chunks (0: never).")] = 60.0,
+    chunk_seconds: Annotated[float, typer.Option("--chunk-seconds", min=0, help="Split videos "
+                                                 "longer than this into parallel chunks, each at most this long "
+                                                 "(0: never).")] = 60.0,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="posterize: colours.")] = 8,
     palette_from: Annotated[Path | None, typer.Option("--palette-from", help="posterize: a saved palette "
                                                          "or an image to fit one on.")] = None,
@@ -36,15 +37,19 @@ def batch(
                                             "for the shared palette.")] = 4,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     crf: CrfOpt = 20, preset: PresetOpt = "veryfast", overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dask's logs and the dashboard's "
+                                          "address (the dashboard needs bokeh: the [batch] extra).")] = False,
 ) -> None:
     """Process many videos (or very long ones) in parallel on Dask.
 
-    One task per video; backgrounds of long videos are split into chunks that
-    run in parallel and combine into exactly the sequential result. Posterize
-    fits one palette on frames from all inputs and sends it to every worker
-    once, so all outputs share it. Re-running skips inputs whose outputs are
-    complete (use --overwrite to redo them); a corrupt input is reported in
-    batch.json and the others go on.
+    One task per video; videos longer than --chunk-seconds are split into
+    chunks that run in parallel: backgrounds combine exactly, posterized parts
+    are joined without re-encoding. Posterize fits one palette on frames from
+    all inputs, saves it as OUT_DIR/palette.json before writing any video, and
+    a re-run reuses it. Re-running skips inputs whose outputs are complete
+    (use --overwrite to redo them); a corrupt input is reported in batch.json,
+    the others go on, and the exit code is 1. Relative paths are made
+    absolute; with --scheduler, every worker must see them (shared storage).
 
     Examples:
 
@@ -52,36 +57,33 @@ def batch(
 
       videotools batch 'cams/*.mp4' --do posterize -k 6 --out-dir poster/ --workers 4
 
-      videotools batch day.mkv --do background --chunk-seconds 300 --scheduler tcp://10.0.0.5:8786 --out-dir bg/
+      videotools batch /data/day.mkv --do background --scheduler tcp://10.0.0.5:8786 --out-dir /data/bg/
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..batch import run_batch
+    from ..batch.report import summary
     from ..chain import load_palette
 
     with user_errors():
         pal = load_palette(str(palette_from), k=k, seed=seed, space=space) if palette_from else None
-        with Progress(TextColumn(f"batch {do}"), BarColumn(), MofNCompleteColumn(), TextColumn("tasks"),
-                      TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                      disable=quiet or not sys.stderr.isatty(), transient=True) as prog:
-            task = prog.add_task("tasks", total=None)
+        with Progress(TextColumn(f"batch {do}"), BarColumn(), TextColumn("{task.fields[text]}"),
+                      TimeElapsedColumn(), disable=quiet or not sys.stderr.isatty(), transient=True) as prog:
+            task = prog.add_task("frames", total=None, text="probing inputs")
+
+            def show(p) -> None:
+                eta = f", {p.eta // 60:.0f}:{p.eta % 60:02.0f} left" if p.eta is not None else ""
+                prog.update(task, completed=p.frames, total=p.total,
+                            text=f"{p.frames}/{p.total or '?'} frames, {p.fps:.0f} fps{eta}; "
+                                 f"{p.inputs_done}/{p.inputs} inputs")
+
             report = run_batch(inputs, out_dir, do=do, alphas=tuple(alpha) if alpha else (0.1, 0.01),
                                warmup=not no_warmup, selective=selective, k=k, palette=pal, seed=seed,
                                space=space, fit_frames=fit_frames, crf=crf, preset=preset,
                                chunk_seconds=chunk_seconds or None, scheduler=scheduler, workers=workers,
-                               overwrite=overwrite, progress=lambda d, t: prog.update(task, completed=d, total=t))
-        counts = {s: sum(1 for it in report if it.status == s) for s in ("done", "skipped", "failed")}
-        typer.echo(f"{len(report)} inputs: {counts['done']} done, {counts['skipped']} skipped (complete), "
-                   f"{counts['failed']} failed; report: {out_dir / 'batch.json'}", err=True)
-        for it in report:
-            if it.status == "failed":
-                typer.echo(f"failed: {it.input}: {it.error}", err=True)
-        if counts["failed"] and not counts["done"] and not counts["skipped"]:
+                               overwrite=overwrite, verbose=verbose, progress=show,
+                               on_connect=(lambda d: typer.echo(d, err=True)) if verbose else None)
+        for line in summary(report, out_dir.absolute() / "batch.json"):
+            typer.echo(line, err=True)
+        if any(it.status != "done" and it.status != "skipped" for it in report):
             raise typer.Exit(1)

@@ -1,0 +1,436 @@
+"""Running a planned batch on a Dask cluster: the client, a bounded window of tasks, the results.
+
+Memory stays bounded by the tasks in flight, not by the batch: at most
+``2 x workers`` tasks are submitted at a time, each future is released as soon
+as its result is read (:class:`distributed.as_completed`, no reference kept),
+and results are folded or written at once. What the scheduler holds is then
+those tasks plus the scattered palette: at most ``2 x workers + 1`` keys.
+
+Probing the inputs (header, and frames for the palette) is a task like any
+other, so it runs on the workers in parallel. Workers report frames done as
+Dask events (at most twice a second per task), which drive the progress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import SourceError, VideotoolsError
+from ..files import write_bytes, write_text
+from ..frames import rgb_to_bgr
+from ..kmeans import Palette
+from . import work
+from .plan import BatchError, Chunk, ChunkFold, Job, Plan, part_name, plan_chunks, warmup_frames
+from .report import BatchItem, FrameCounter, Progress, write_report
+
+log = logging.getLogger(__name__)
+
+PIXELS_PER_FIT = 200_000
+"""Pixels sent to the client for the palette fit, over all inputs (each input sends its share)."""
+REPORT_EVERY = 2.0
+"""Seconds between rewrites of ``batch.json`` while a batch runs (it is rewritten at the end too)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to do to each video (the options of :func:`videotools.batch.run_batch`)."""
+
+    do: str
+    alphas: tuple[float, ...]
+    warmup: bool = True
+    selective: bool = False
+    threshold: float = 25.0
+    k: int = 8
+    seed: int = 0
+    space: str = "rgb"
+    fit_frames: int = 4
+    crf: int = 20
+    preset: str = "veryfast"
+    chunk_seconds: float | None = 60.0
+
+
+# -- the client ------------------------------------------------------------------------
+@contextlib.contextmanager
+def dask_logs(verbose: bool) -> Iterator[None]:
+    """Dask's own log lines (and its tracebacks at shutdown) only when ``verbose``."""
+    names = ("distributed", "tornado", "bokeh")
+    levels = {n: logging.getLogger(n).level for n in names}
+    if not verbose:
+        for n in names:
+            logging.getLogger(n).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for n, level in levels.items():
+            logging.getLogger(n).setLevel(level)
+
+
+def connect(scheduler: str | None, workers: int | None, *, verbose: bool = False) -> tuple[Any, Any]:
+    """A Dask client and its cluster: ``scheduler``'s, or a new LocalCluster of single-threaded processes.
+
+    Raises
+    ------
+    BatchError
+        Dask missing, or the scheduler unreachable.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise BatchError("videotools batch needs Dask: pip install 'videotools[batch]'") from err
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="5s"), None
+        except (OSError, TimeoutError, ValueError) as err:
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from err
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=":0" if verbose else None,
+                           silence_logs=logging.INFO if verbose else logging.CRITICAL)
+    return Client(cluster), cluster
+
+
+def dashboard(client: Any) -> str:
+    """The dashboard's address, or what to install to get one."""
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        return "no dashboard: it needs bokeh (pip install 'videotools[batch]')"
+    link = getattr(client, "dashboard_link", None)
+    return f"dashboard: {link}" if link else "no dashboard: the scheduler serves none"
+
+
+def _missing(paths: Sequence[str]) -> list[str]:
+    return [p for p in paths if not os.path.isdir(p)]
+
+
+def check_shared(client: Any, folders: Sequence[Path], *, timeout: float = 60) -> int:
+    """Wait for a worker, then check that every worker sees ``folders``; return how many workers there are.
+
+    Raises
+    ------
+    BatchError
+        No worker within ``timeout`` seconds, or a worker that does not see a folder.
+    """
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError as err:
+        raise BatchError(f"no Dask worker joined the scheduler within {timeout:g} s") from err
+    seen = client.run(_missing, [str(f) for f in folders])
+    for worker, missing in sorted(seen.items()):
+        if missing:
+            raise BatchError(f"worker {worker} does not see {missing[0]}: every worker must see the inputs and "
+                             f"the output folder under the same paths (shared storage)")
+    return len(seen)
+
+
+def _reporting(fn: Callable[..., dict], topic: str, tag: str, *args: Any, **kwargs: Any) -> dict:
+    """Run ``fn`` on a worker, sending ``(tag, frames)`` events on ``topic`` at most twice a second."""
+    from dask.distributed import get_worker
+
+    worker = get_worker()
+    last = [0.0]
+
+    def on_frames(n: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5:
+            last[0] = now
+            worker.log_event(topic, (tag, n))
+
+    return fn(*args, on_frames=on_frames, **kwargs)
+
+
+# -- the batch ---------------------------------------------------------------------------
+@dataclass
+class _Video:
+    """A video in progress: its report entry, what its probe said, and its chunk results so far."""
+
+    job: Job
+    item: BatchItem
+    info: dict[str, Any] = field(default_factory=dict)
+    chunks: list[Chunk] = field(default_factory=list)
+    fold: ChunkFold | None = None
+    parts: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Task:
+    fn: Callable[..., Any]
+    args: tuple
+    kwargs: dict[str, Any]
+    video: _Video
+    done: Callable[[_Video, Any], None]
+    tag: str
+    reports: bool = True  # fn takes ``on_frames`` and reports frames done
+
+
+class Runner:
+    """Runs a :class:`~videotools.batch.plan.Plan` on ``client`` and fills in the items' reports.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+    plan : Plan
+    settings : Settings
+    items : dict
+        Report entry per input (for the inputs in ``plan.todo``).
+    workers : int
+        Workers in the cluster: ``2 x workers`` tasks are kept in flight.
+    palette : Palette, optional
+        Posterize with this palette (``--palette-from``); otherwise the batch's
+        ``palette.json`` if it exists (a resumed batch), else one fitted on all inputs.
+    progress : callable, optional
+        Called with a :class:`~videotools.batch.report.Progress`, from the
+        client's threads, as frames are done.
+    """
+
+    def __init__(self, client: Any, plan: Plan, settings: Settings, items: dict[str, BatchItem], *,
+                 workers: int, palette: Palette | None = None,
+                 progress: Callable[[Progress], None] | None = None) -> None:
+        self.client, self.plan, self.s, self.items = client, plan, settings, items
+        self.limit = 2 * max(1, workers)
+        self.palette, self.shared_palette = palette, None
+        self.progress = progress
+        self.counter = FrameCounter(len(plan.todo))
+        self.queue: deque[_Task] = deque()
+        self.topic = f"videotools-frames-{secrets.token_hex(4)}"
+        self.samples: dict[int, np.ndarray] = {}
+        self.videos = {str(j.input): _Video(j, items[str(j.input)]) for j in plan.todo}
+        self._last_report = time.monotonic()
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self) -> None:
+        """Probe, fit the palette if needed, process every video; returns when all are done or failed."""
+        self.client.subscribe_topic(self.topic, self._on_event)
+        try:
+            fitting = self.s.do == "posterize" and self.palette is None and not self.plan.palette_path.exists()
+            if self.s.do == "posterize" and self.palette is None and not fitting:
+                self.palette = Palette.load(self.plan.palette_path)
+            per_input = math.ceil(PIXELS_PER_FIT / len(self.plan.jobs))
+            for i, job in enumerate(self.plan.jobs):
+                v = self.videos.get(str(job.input))
+                if v is None and not fitting:
+                    continue
+                video = v or _Video(job, BatchItem(str(job.input)))
+                self._add(work.probe, (str(job.input),), {"samples": self.s.fit_frames if fitting else 0},
+                          video, partial(self._probed, i, per_input if fitting else 0), f"probe{i}", reports=False)
+            self._drain()
+            if self.s.do == "posterize":
+                self._share_palette(fitting)
+                for video in self.videos.values():
+                    if video.info and video.item.status == "pending":
+                        self._plan_posterize(video)
+                self._drain()
+        finally:
+            with contextlib.suppress(Exception):  # noqa: BLE001 - best effort while shutting down
+                self.client.unsubscribe_topic(self.topic)
+        for video in self.videos.values():
+            if video.item.status == "failed" and len(video.chunks) > 1 and self.s.do == "posterize":
+                for i in range(len(video.chunks)):  # finished parts of a failed video are of no use
+                    part_name(video.job.outputs[0], i).unlink(missing_ok=True)
+
+    def _add(self, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any], video: _Video,
+             done: Callable[[_Video, Any], None], tag: str, *, reports: bool = True) -> None:
+        self.queue.append(_Task(fn, args, kwargs, video, done, tag, reports))
+
+    def _drain(self) -> None:
+        """Submit queued tasks, ``limit`` at a time, and handle each result as it comes (tasks may add tasks)."""
+        from dask.distributed import as_completed
+
+        running: dict[str, _Task] = {}
+        finished = as_completed()
+        try:
+            while self.queue or running:
+                while self.queue and len(running) < self.limit:
+                    task = self.queue.popleft()
+                    if task.video.item.status == "failed":
+                        continue
+                    key = f"{task.fn.__name__}-{secrets.token_hex(6)}"
+                    if task.reports:
+                        fut = self.client.submit(_reporting, task.fn, self.topic, task.tag, *task.args,
+                                                 pure=False, key=key, **task.kwargs)
+                    else:
+                        fut = self.client.submit(task.fn, *task.args, pure=False, key=key, **task.kwargs)
+                    running[fut.key] = task
+                    finished.add(fut)
+                    del fut
+                if not running:
+                    continue
+                fut = next(finished)
+                task = running.pop(fut.key)
+                error = fut.exception() if fut.status == "error" else None
+                result = fut.result() if error is None and fut.status == "finished" else None
+                if error is None and result is None:
+                    error = RuntimeError(f"task {fut.status}")
+                fut.release()
+                del fut
+                self._handle(task, result, error)
+        except BaseException:
+            self.client.cancel([f for f in finished.futures])
+            raise
+
+    def _handle(self, task: _Task, result: Any, error: BaseException | None) -> None:
+        item = task.video.item
+        if item.status == "failed":
+            return
+        if error is not None:
+            self._fail(task.video, error)
+            return
+        try:
+            task.done(task.video, result)
+        except VideotoolsError as err:
+            self._fail(task.video, err)
+        if time.monotonic() - self._last_report > REPORT_EVERY:
+            self._last_report = time.monotonic()
+            write_report(self.plan.report_path, self.s.do, self.all_items())
+        self._tick()
+
+    def all_items(self) -> list[BatchItem]:
+        return [self.items[str(j.input)] for j in self.plan.jobs]
+
+    def _fail(self, video: _Video, err: BaseException) -> None:
+        item = video.item
+        if item.status == "pending":
+            self.counter.inputs_done += 1
+        item.status = "failed"
+        text = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+        item.error = text if isinstance(err, VideotoolsError) else f"{type(err).__name__}: {text}".rstrip(": ")
+
+    def _finish(self, video: _Video) -> None:
+        video.item.status = "done"
+        video.item.outputs = [str(o) for o in video.job.outputs]
+        self.counter.inputs_done += 1
+
+    # -- progress ------------------------------------------------------------------------
+    def _on_event(self, event: tuple[float, Any]) -> None:
+        tag, frames = event[1]
+        self.counter.count(tag, frames)
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            self.progress(self.counter.snapshot())
+
+    def _account(self, video: _Video, tag: str, result: dict[str, Any]) -> None:
+        self.counter.count(tag, result["frames"])
+        video.item.seconds = round(video.item.seconds + result["seconds"], 3)
+        video.item.frames += result["frames"]
+        if result.get("warning"):
+            video.item.warning = "; ".join(filter(None, [video.item.warning, result["warning"]]))
+
+    # -- probing and the palette ---------------------------------------------------------
+    def _probed(self, index: int, pixels: int, video: _Video, info: dict[str, Any]) -> None:
+        samples = info.pop("samples")
+        if pixels:
+            rng = np.random.default_rng(self.s.seed + index)
+            flat = np.concatenate([f.reshape(-1, 3) for f in samples])
+            self.samples[index] = flat[rng.choice(len(flat), min(pixels, len(flat)), replace=False)]
+        if str(video.job.input) not in self.videos:
+            return  # probed only for the palette
+        video.info = info
+        self.counter.expect(info["frame_count"])
+        for o in video.job.outputs:
+            o.parent.mkdir(parents=True, exist_ok=True)
+        if self.s.do == "background":
+            self._plan_background(video)
+
+    def _share_palette(self, fitting: bool) -> None:
+        """Fit the batch's palette (or take the given one), save it as ``palette.json``, send it to every worker."""
+        if fitting:
+            if not self.samples:
+                raise BatchError("no frames could be sampled from the inputs to fit a palette")
+            pixels = np.concatenate([self.samples[i] for i in sorted(self.samples)])
+            self.samples.clear()
+            self.palette = Palette.fit(pixels, self.s.k, seed=self.s.seed, space=self.s.space)
+        assert self.palette is not None
+        path = self.plan.palette_path
+        if path.exists() and Palette.load(path) != self.palette and any(
+                j not in self.plan.todo for j in self.plan.jobs):
+            log.warning("%s: outputs of earlier runs used another palette than --palette-from gives; "
+                        "--overwrite redoes them with this one", path)
+        save_palette(self.palette, path)
+        # sent to each worker once; hash=False: a key of its own, never shared with (and lost by) another batch
+        self.shared_palette = self.client.scatter(self.palette, broadcast=True, hash=False)
+
+    # -- background ----------------------------------------------------------------------
+    def _plan_background(self, video: _Video) -> None:
+        s = self.s
+        warm = warmup_frames(s.alphas, s.warmup)
+        fps = video.info["fps"] or 25.0
+        video.chunks = plan_chunks(video.info["duration"], None if s.selective else s.chunk_seconds,
+                                   min_first=1.5 * warm / fps)
+        video.item.chunks = len(video.chunks)
+        video.fold = ChunkFold(s.alphas, len(video.chunks), min_first=warm)
+        for c in video.chunks:
+            self._add(work.background_chunk, (str(video.job.input), c),
+                      {"alphas": s.alphas, "warmup": s.warmup, "selective": s.selective, "threshold": s.threshold},
+                      video, self._background_done, f"{video.job.input}#{c.index}")
+
+    def _background_done(self, video: _Video, res: dict[str, Any]) -> None:
+        self._account(video, f"{video.job.input}#{res['index']}", res)
+        assert video.fold is not None
+        video.fold.add(res["index"], res["frames"], res["states"])
+        if not video.fold.done:
+            return
+        for o, state in zip(video.job.outputs, video.fold.result()):
+            ok, png = cv2.imencode(".png", rgb_to_bgr(cv2.convertScaleAbs(state)))
+            if not ok:
+                raise SourceError(f"cannot encode {o}")
+            write_bytes(o, png.tobytes(), overwrite=True)
+        video.fold = None
+        self._finish(video)
+
+    # -- posterize -----------------------------------------------------------------------
+    def _plan_posterize(self, video: _Video) -> None:
+        s, info = self.s, video.info
+        video.chunks = plan_chunks(info["duration"], s.chunk_seconds)
+        video.item.chunks = len(video.chunks)
+        out = video.job.outputs[0]
+        whole = len(video.chunks) == 1
+        for c in video.chunks:
+            self._add(work.posterize_part, (str(video.job.input), str(out if whole else part_name(out, c.index)),
+                                            self.shared_palette, c),
+                      {"crf": s.crf, "preset": s.preset, "fps": info["fps"], "pixel_aspect": info["pixel_aspect"],
+                       "audio": whole}, video, self._part_done, f"{video.job.input}#{c.index}")
+
+    def _part_done(self, video: _Video, res: dict[str, Any]) -> None:
+        self._account(video, f"{video.job.input}#{res['index']}", res)
+        video.parts[res["index"]] = res
+        if len(video.parts) < len(video.chunks):
+            return
+        if len(video.chunks) == 1:
+            self._finish(video)
+            return
+        parts = [video.parts[i] for i in range(len(video.chunks))]
+        self.queue.appendleft(_Task(work.join, ([p["out"] for p in parts], [p["t_first"] for p in parts],
+                                                str(video.job.outputs[0])),
+                                    {"audio_from": str(video.job.input) if video.info["audio"] else None},
+                                    video, self._joined, f"{video.job.input}#join", reports=False))
+
+    def _joined(self, video: _Video, res: dict[str, Any]) -> None:
+        video.item.seconds = round(video.item.seconds + res["seconds"], 3)
+        self._finish(video)
+
+
+def save_palette(palette: Palette, path: Path) -> None:
+    """Write ``palette`` as Palette JSON at ``path`` atomically (replacing an older one)."""
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.json")
+    try:
+        palette.save(tmp)  # Palette's own format; published whole below
+        write_text(path, tmp.read_text(), overwrite=True)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,160 @@
+"""The work a batch sends to its Dask workers: plain functions of paths and numbers, no Dask inside.
+
+Each function opens what it needs by absolute path (the workers share the
+file system with the client, see :mod:`videotools.batch`), reports frames done
+through ``on_frames`` (a count, called now and then), and returns a small
+dict. A video output is written under a hidden temporary name and renamed
+when complete, so an output that exists under its own name is finished: what
+resume relies on, and what keeps two runs writing the same output (a
+resumed batch while a cancelled task still runs) from mixing their bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import SourceError
+from ..kmeans import Palette
+from ..processors.background import BackgroundModel
+from ..sources import sample_frames
+from ..sources.file import FileSource, threads_beside_encoder
+from .plan import Chunk
+
+OnFrames = Callable[[int], None]
+
+
+def probe(path: str, *, samples: int = 0) -> dict[str, Any]:
+    """What a video's header says (rate, frames, duration, sound), and ``samples`` frames spread over it.
+
+    Raises
+    ------
+    SourceError
+        If it is not a readable video.
+    """
+    with FileSource(path) as src:
+        info = src.info
+    frames = sample_frames(path, samples) if samples else []
+    if samples and not frames:
+        raise SourceError(f"no frame could be sampled from {path}")
+    return {"fps": info.fps, "frame_count": info.frame_count, "duration": info.duration,
+            "audio": bool(info.audio_codec), "pixel_aspect": info.pixel_aspect, "samples": frames}
+
+
+def _open(path: str, chunk: Chunk, threads: int | None = None) -> FileSource:
+    return FileSource(path, start=chunk.start, end=chunk.end, threads=threads)
+
+
+def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup: bool, selective: bool,
+                     threshold: float, on_frames: OnFrames | None = None) -> dict[str, Any]:
+    """Background states of one chunk of a video: the real model for the first, zero-started EMAs after.
+
+    Returns ``{"index", "frames", "states", "seconds", "warning"}``: ``states``
+    holds one float32 ``(H, W, 3)`` array per alpha (see
+    :class:`~videotools.batch.plan.ChunkFold` for how they combine).
+    """
+    t0 = time.perf_counter()
+    n = 0
+    with _open(path, chunk) as src:
+        if chunk.index == 0:
+            model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold)
+            for f in src:
+                model.update(f)
+                n += 1
+                if on_frames is not None and n % 50 == 0:
+                    on_frames(n)
+            states = model_state(model)
+        else:
+            states = []
+            for f in src:
+                if not states:
+                    states = [np.zeros(f.shape, np.float32) for _ in alphas]
+                for acc, a in zip(states, alphas):
+                    cv2.accumulateWeighted(f, acc, a)  # acc = (1-a) acc + a f, from zero
+                n += 1
+                if on_frames is not None and n % 50 == 0:
+                    on_frames(n)
+        warning = src.warning
+    return {"index": chunk.index, "frames": n, "states": states, "seconds": time.perf_counter() - t0,
+            "warning": warning}
+
+
+def model_state(model: BackgroundModel) -> list[np.ndarray]:
+    """The model's float32 accumulators, one per alpha.
+
+    ``BackgroundModel`` has no public state yet; this is the one place that
+    reads its private accumulators (to be replaced by its public state API).
+    """
+    return [a.astype(np.float32) for a in model._acc]
+
+
+def temp_name(out: Path) -> Path:
+    """A hidden name beside ``out``, unique to this writer, with the same extension."""
+    return out.with_name(f".{out.stem}.{secrets.token_hex(4)}.partial{out.suffix}")
+
+
+def posterize_part(path: str, out: str, palette: Palette, chunk: Chunk, *, crf: int, preset: str, fps: float,
+                   pixel_aspect: tuple[int, int] = (1, 1), audio: bool = False,
+                   on_frames: OnFrames | None = None) -> dict[str, Any]:
+    """Apply ``palette`` to the frames of ``chunk`` and encode them to ``out`` (H.264).
+
+    ``audio``: carry the source's soundtrack (a whole video; chunks get it when
+    they are joined). Frames keep their source times, so variable-rate video
+    keeps its timing. Returns ``{"index", "frames", "t_first", "seconds",
+    "warning", "out"}``; ``t_first`` is the source time of the first frame.
+
+    Raises
+    ------
+    SourceError
+        If no frame was decoded.
+    """
+    from ..sinks.video import VideoSink
+
+    t0 = time.perf_counter()
+    target = Path(out)
+    tmp = temp_name(target)
+    n, t_first = 0, None
+    try:
+        with _open(path, chunk, threads=threads_beside_encoder()) as src:
+            with VideoSink(tmp, fps=fps, crf=crf, preset=preset, overwrite=True, pixel_aspect=pixel_aspect,
+                           audio_from=path if audio and src.info.audio_codec else None) as sink:
+                for f in src:
+                    if t_first is None:
+                        t_first = src.time
+                    sink.write(palette.apply(f), src.time)
+                    n += 1
+                    if on_frames is not None and n % 25 == 0:
+                        on_frames(n)
+            warning = src.warning
+        if n == 0:
+            raise SourceError(f"no frames decoded from {path}" + (f" in chunk {chunk.index} (from {chunk.start} s)"
+                                                                   if chunk.start else ""))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)  # our own unfinished file; never the user's
+    return {"index": chunk.index, "frames": n, "t_first": t_first, "seconds": time.perf_counter() - t0,
+            "warning": warning, "out": out}
+
+
+def join(parts: Sequence[str], starts: Sequence[float], out: str, *, audio_from: str | None) -> dict[str, Any]:
+    """Join posterized parts into ``out`` (see :func:`videotools.batch.join.join_parts`), then remove them."""
+    from .join import join_parts
+
+    t0 = time.perf_counter()
+    target = Path(out)
+    tmp = temp_name(target)
+    try:
+        join_parts(parts, starts, str(tmp), audio_from=audio_from)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for p in parts:  # our own temporary segments
+        Path(p).unlink(missing_ok=True)
+    return {"seconds": time.perf_counter() - t0, "out": out}
