@@ -1,6 +1,10 @@
 """``python -m videotools`` is the ``videotools`` command."""
 
-from .cli import main
+from . import startup
+
+startup.prepare_command()
+
+from .cli import main  # noqa: E402
 
 if __name__ == "__main__":
     main()

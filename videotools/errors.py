@@ -7,6 +7,12 @@ Messages name the value that was wrong.
 
 from __future__ import annotations
 
+from . import startup as _startup
+
+# The first videotools module the package imports: in the videotools command (only there), make a
+# Ctrl-C during the slow imports that follow exit 130 in one line, and keep third-party logs quiet.
+_startup.prepare_command()
+
 
 class VideotoolsError(Exception):
     """Base of every error videotools raises on purpose."""

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import logging
+from .. import startup
 
-from . import batch_cmds, io, live_cmds, process_cmds, stills_cmds  # noqa: F401  (each module registers its commands on ``app``)
-from .app import app
+startup.prepare_command()  # already done by videotools.errors; again in case the import order changes
+
+from . import batch_cmds, io, live_cmds, process_cmds, stills_cmds  # noqa: E402, F401  (each registers its commands)
+from .app import app  # noqa: E402
 
 
 def main() -> None:
-    """Entry point of the console script and of ``python -m videotools``."""
-    logging.basicConfig(level=logging.WARNING, format="videotools: %(message)s")
-    logging.getLogger("distributed").setLevel(logging.ERROR)  # Dask's cluster chatter is not for users
-    logging.getLogger("imageio_ffmpeg").setLevel(logging.ERROR)  # e.g. "frame size differs" on rotated phone video
-    app()
+    """Entry point of the console script and of ``python -m videotools``.
+
+    Every failure ends in one line on stderr and an exit code (see
+    :mod:`videotools.cli.app`); Ctrl-C exits 130 at any moment.
+    """
+    startup.end_startup()  # imports are done: Ctrl-C now raises KeyboardInterrupt, handled by the app
+    try:
+        app()
+    finally:
+        startup.interrupt_exits()  # a Ctrl-C while Python shuts down still exits 130, quietly
 
 
 __all__ = ["app", "main"]

@@ -41,10 +41,13 @@ def read_image(path: str | os.PathLike) -> Frame:
 def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
     """Read an image as RGB and its alpha mask (``(H, W) bool``, True = not fully transparent), if it has one.
 
+    A truncated or damaged file is read as far as it decodes (see
+    :func:`decode_damaged`), with a one-line warning.
+
     Raises
     ------
     SourceError
-        If the file is missing or is not an image OpenCV can decode.
+        If the file is missing or nothing of it decodes.
     """
     p = Path(path)
     if not p.exists():
@@ -56,6 +59,10 @@ def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
     jpeg = data[:2].tobytes() == b"\xff\xd8"
     flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if jpeg else cv2.IMREAD_UNCHANGED
     img = cv2.imdecode(data, flags) if data.size else None
+    if img is None and data.size:
+        img = decode_damaged(data.tobytes())
+        if img is not None:
+            log.warning("%s is truncated or damaged: read as far as it decodes", path)
     if img is None:
         raise SourceError(f"not a readable image: {path}")
     alpha = None
@@ -63,6 +70,43 @@ def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
         alpha = img[:, :, 3] > 0
         img = img[:, :, :3]
     return to_rgb(img, bgr=img.ndim == 3 and img.shape[2] >= 3), alpha
+
+
+def decode_damaged(data: bytes) -> np.ndarray | None:
+    """Decode a truncated or damaged image as far as it goes, as OpenCV would return it (BGR[A], grey).
+
+    OpenCV refuses a truncated JPEG or PNG outright; Pillow (which imageio
+    brings) decodes up to the damage and leaves the rest grey or black. A
+    JPEG is turned upright as its EXIF orientation says. Without Pillow, a
+    JPEG is given its missing end marker and decoded by OpenCV. Returns
+    None when nothing decodes.
+    """
+    import io
+
+    try:
+        from PIL import Image, ImageFile, ImageOps
+    except ImportError:  # pragma: no cover - Pillow comes with imageio
+        if data[:2] != b"\xff\xd8":
+            return None
+        return cv2.imdecode(np.frombuffer(data + b"\xff\xd9", np.uint8), cv2.IMREAD_COLOR)
+    old = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            if im.format == "JPEG":
+                im = ImageOps.exif_transpose(im)
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                return np.asarray(im).astype(np.uint16)
+            if im.mode == "L":
+                return np.asarray(im)
+            rgba = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+            arr = np.asarray(im.convert("RGBA" if rgba else "RGB"))
+    except Exception:  # noqa: BLE001 - whatever Pillow raises, the file does not decode
+        return None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = old
+    return cv2.cvtColor(arr, cv2.COLOR_RGBA2BGRA if arr.shape[2] == 4 else cv2.COLOR_RGB2BGR)
 
 
 def natural_key(path: str) -> list:
@@ -111,7 +155,8 @@ class ImageSource(SourceBase):
                 if len(self.paths) == 1:
                     raise
                 self.skipped.append(self.paths.pop(0))
-        self._first = first
+        assert first is not None  # the loop either read one or raised on the last path
+        self._first: Frame | None = first
         h, w = first.shape[:2]
         n = len(self.paths)
         self.info = StreamInfo(fps=fps, size=(w, h), frame_count=n, duration=n / fps,

@@ -1,0 +1,129 @@
+"""What the ``videotools`` command sets up before anything heavy is imported.
+
+Importing videotools takes about half a second (numpy, OpenCV, ...). A Ctrl-C
+in that window would otherwise end in a ``KeyboardInterrupt`` traceback from
+deep inside importlib and exit code -2. And OpenCV and Qt read their log
+settings from the environment when they load, so quiet defaults must be set
+before they are imported.
+
+:func:`prepare_command` does both, and only in the ``videotools`` process
+itself (``videotools ...`` or ``python -m videotools ...``); importing the
+library from a program changes nothing. :mod:`videotools.errors`, the first
+module the package imports, calls it; :func:`videotools.cli.main` calls it
+again (it is idempotent) and then hands Ctrl-C back to Python with
+:func:`end_startup`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command ended by Ctrl-C
+
+_QUIET_ENV = {
+    "OPENCV_LOG_LEVEL": "SILENT",  # OpenCV's [ WARN:0@...] and [ERROR:0@...] lines (real errors raise)
+    "OPENCV_VIDEOIO_DEBUG": "0",
+    # Qt (OpenCV's window backend): "QFontDatabase: Cannot find font directory ..." and friends
+    "QT_LOGGING_RULES": "*.debug=false;*.info=false;*.warning=false",
+}
+
+
+def is_command(argv: list[str] | None = None) -> bool:
+    """True when this process is the ``videotools`` command (console script or ``python -m videotools``)."""
+    orig = list(getattr(sys, "orig_argv", []) or [])[1:]
+    i = 0
+    while i < len(orig) and orig[i].startswith("-") and orig[i] != "-":
+        arg = orig[i]
+        if arg == "-m":
+            return i + 1 < len(orig) and orig[i + 1] == "videotools"
+        if arg.startswith("-m"):
+            return arg[2:] == "videotools"
+        if arg == "-c":
+            return False
+        i += 2 if arg in ("-X", "-W", "--check-hash-based-pycs") else 1
+    args = sys.argv if argv is None else argv
+    name = os.path.basename(args[0]) if args else ""
+    return name in ("videotools", "videotools.exe", "videotools-script.py")
+
+
+def wants_verbose(argv: list[str]) -> bool:
+    """``-v``/``--verbose`` anywhere before a ``--`` (the flag is accepted at any place on the line)."""
+    for a in argv:
+        if a == "--":
+            return False
+        if a in ("-v", "--verbose"):
+            return True
+    return False
+
+
+def _interrupted(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
+    """Ctrl-C while modules import: nothing is open yet, so leave at once, in one line."""
+    try:
+        os.write(2, b"videotools: interrupted\n")
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def crash_log(err: BaseException) -> str | None:
+    """Write the traceback of an unexpected error to a log file; its path, or None if that failed."""
+    import tempfile
+
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"videotools-error-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".log")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"videotools {' '.join(sys.argv[1:])}\n")
+            fh.write("".join(traceback.format_exception(type(err), err, err.__traceback__)))
+        return path
+    except OSError:
+        return None
+
+
+def _excepthook(kind: type[BaseException], err: BaseException, tb) -> None:
+    """What escapes everything else (an import that fails, say): one line, the traceback in a log file."""
+    if issubclass(kind, KeyboardInterrupt):
+        _interrupted(signal.SIGINT, None)
+    if wants_verbose(sys.argv[1:]):
+        sys.__excepthook__(kind, err, tb)
+        return
+    where = crash_log(err)
+    text = " ".join(f"{kind.__name__}: {err}".split())
+    sys.stderr.write(f"videotools: error: internal error: {text} (please report it"
+                     f"{'; traceback in ' + where if where else ''}; -v shows it here)\n")
+
+
+def prepare_command(argv: list[str] | None = None) -> bool:
+    """In the ``videotools`` process: exit 130 on Ctrl-C, one line for any uncaught error, quiet logs.
+
+    Third-party logs (OpenCV, Qt) stay quiet unless ``-v``/``--verbose`` is on the line.
+
+    Returns whether this process is the command. Safe to call more than once.
+    """
+    if not is_command():
+        return False
+    args = sys.argv[1:] if argv is None else argv
+    sys.excepthook = _excepthook
+    if threading.current_thread() is threading.main_thread():
+        current = signal.getsignal(signal.SIGINT)
+        if current in (signal.default_int_handler, _interrupted):
+            signal.signal(signal.SIGINT, _interrupted)
+    if not wants_verbose(args):
+        for key, value in _QUIET_ENV.items():
+            os.environ.setdefault(key, value)
+    return True
+
+
+def end_startup() -> None:
+    """Imports are done: Ctrl-C raises ``KeyboardInterrupt`` again, for the command to handle."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is _interrupted:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def interrupt_exits() -> None:
+    """From here on (the command is finishing) a Ctrl-C exits 130 at once, without a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupted)
