@@ -179,3 +179,16 @@ def xdisplay():
     yield f":{num}"
     proc.terminate()
     proc.wait(5)
+
+
+def ffmpeg_times(path) -> list[float]:
+    """Presentation times (s, from the first) of every frame FFmpeg's own command line decodes from ``path``."""
+    from fractions import Fraction
+
+    import imageio_ffmpeg
+
+    r = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0",
+                        "-fps_mode", "passthrough", "-f", "framemd5", "-"], capture_output=True, text=True, check=True)
+    tb = Fraction(next(ln.split(":")[1].strip() for ln in r.stdout.splitlines() if ln.startswith("#tb 0")))
+    pts = [int(ln.split(",")[2]) for ln in r.stdout.splitlines() if ln and not ln.startswith("#")]
+    return [float((p - pts[0]) * tb) for p in pts]

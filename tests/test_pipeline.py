@@ -13,10 +13,12 @@ from tests.conftest import ffmpeg_clip, memory_growth
 class Recorder:
     def __init__(self):
         self.frames = []
+        self.times = []
         self.closed = False
 
-    def write(self, frame):
+    def write(self, frame, time=None):
         self.frames.append(frame)
+        self.times.append(time)
 
     def close(self):
         self.closed = True
@@ -95,21 +97,21 @@ def test_signal_mid_recording_leaves_a_playable_file(tmp_path, sig):
 
 def _planes(path):
     with vt.open_source(path) as src:
-        return src.i420, [f.planes.copy() for f in src.iter_i420()]
+        return src.i420, [f.planes.copy() for f in src.iter_yuv()]
 
 
 def test_a_plain_copy_keeps_the_decoded_yuv_bit_exact(tmp_path):
     clip = ffmpeg_clip(tmp_path, "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709")
     with vt.open_source(clip) as src:
         assert Pipeline_copies(src, [], [vt.VideoSink(tmp_path / "probe.mkv", fps=25)])
-    stats = vt.process(str(clip), [], out=str(tmp_path / "copy.mkv"), crf=0)
+    stats = vt.process(str(clip), [], out=str(tmp_path / "copy.mkv"), encoding=vt.Encoding(crf=0))
     assert stats.frames == 6
     tags_in, frames_in = _planes(clip)
     tags_out, frames_out = _planes(tmp_path / "copy.mkv")
     assert tags_in == tags_out == ("bt709", False)  # tagged with the source's own matrix
     assert len(frames_out) == 6 and all(np.array_equal(a, b) for a, b in zip(frames_in, frames_out))
     # through RGB (any processor) the same frames come back BT.601-tagged, close but not exact
-    vt.process(str(clip), [lambda f: f], out=str(tmp_path / "rgb.mkv"), crf=0)
+    vt.process(str(clip), [lambda f: f], out=str(tmp_path / "rgb.mkv"), encoding=vt.Encoding(crf=0))
     tags_rgb, frames_rgb = _planes(tmp_path / "rgb.mkv")
     assert tags_rgb == ("bt601", False)
     back = [vt.frames.YuvFrame(p, "bt601").to_rgb().astype(int) for p in frames_rgb]
@@ -119,7 +121,7 @@ def test_a_plain_copy_keeps_the_decoded_yuv_bit_exact(tmp_path):
 
 def Pipeline_copies(src, processors, sinks, **kw):
     try:
-        return vt.Pipeline(src, processors, sinks, **kw)._copies_i420()
+        return vt.Pipeline(src, processors, sinks, **kw).copies_planar()
     finally:
         for s in sinks:
             s.close()
@@ -135,7 +137,7 @@ def test_frames_go_through_rgb_whenever_anything_looks_at_them(tmp_path, clip):
     # full-range or .avi (Motion-JPEG) outputs take the RGB route inside the sink: still right
     full = ffmpeg_clip(tmp_path, "-pix_fmt", "yuvj420p")
     for name, tolerance in (("full.mp4", 1.0), ("full.avi", 4.0)):  # lossless x264; JPEG at -q:v 3
-        stats = vt.process(str(full), [], out=str(tmp_path / name), crf=0)
+        stats = vt.process(str(full), [], out=str(tmp_path / name), encoding=vt.Encoding(crf=0))
         assert stats.frames == 6
         with vt.open_source(full) as a, vt.open_source(tmp_path / name) as b:
             d = [np.abs(x.astype(int) - y).mean() for x, y in zip(a, b)]

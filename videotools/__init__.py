@@ -21,8 +21,10 @@ from .errors import (
 )
 from .frames import Frame, check_frame, to_rgb
 from .kmeans import KMeansResult, Palette, kmeans
-from .pipeline import Pipeline, RunStats, Step, process, run
+from .pipeline import Pipeline, RunStats, Step, run
 from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
+from .runner import process
+from .settings import Camera, Encoding, Playback, Seek
 from .sinks import ImageSink, MjpegSink, VideoSink, WindowSink, open_sink, write_image
 from .sources import (
                      CameraSource,
@@ -39,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "run", "parse_chain",
+    "Seek", "Encoding", "Camera", "Playback",
     "Palette", "kmeans", "KMeansResult", "Posterize", "BackgroundModel", "Background",
     "Resize", "Grey", "Blur", "Flip",
     "FileSource", "CameraSource", "ImageSource", "SyntheticTraffic", "StreamInfo", "list_cameras",

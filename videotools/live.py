@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .frames import Frame, tile
 from .processors import Background
+from .protocols import Closeable, HasKeys, HasStatus, Lossy, Resettable
 from .sinks.base import SinkBase, free_name
 from .sinks.images import write_image
 from .sinks.video import VideoSink
@@ -64,9 +65,9 @@ class Recorder(SinkBase):
     def toggle(self) -> str:
         return self.stop() if self.recording else self.start()
 
-    def write(self, frame: Frame) -> None:
+    def write(self, frame: Frame, time: float | None = None) -> None:
         if self.sink is not None:
-            self.sink.write(frame)
+            self.sink.write(frame, time)
 
     def close(self) -> None:
         self.stop()
@@ -144,7 +145,8 @@ class LiveChain:
                 "s": (self.snapshot, "save a PNG snapshot"),
                 "o": (self.toggle_recording, "start/stop recording an MP4")}
         for proc in self.processors:  # a processor's own key wins (background: b cycles its views)
-            keys.update(getattr(proc, "keys", {}) or {})
+            if isinstance(proc, HasKeys):
+                keys.update(proc.keys)
         return keys
 
     # -- per frame --------------------------------------------------------------------
@@ -175,11 +177,9 @@ class LiveChain:
         """What the overlay shows: fps, processing time, drops, k, refit policy, recording."""
         if not self.show_overlay:
             return []
-        dropped = getattr(self.source, "dropped", 0)
+        dropped = self.source.dropped if isinstance(self.source, Lossy) else 0
         lines = [f"{self.fps:4.1f} fps  {self.proc_ms:5.1f} ms/frame  dropped {dropped}"]
-        for proc in self.processors:
-            if hasattr(proc, "palette") and hasattr(proc, "k"):
-                lines.append(f"posterize k={proc.k}  refit {getattr(proc, 'refit_policy', 'never')}")
+        lines += [proc.status() for proc in self.processors if isinstance(proc, HasStatus)]
         if self.recorder is not None and self.recorder.recording:
             lines.append(f"REC {self.recorder.path.name}")
         lines.append("? keys")
@@ -187,8 +187,10 @@ class LiveChain:
 
     def reset(self) -> None:
         for proc in self.processors:
-            getattr(proc, "reset", lambda: None)()
+            if isinstance(proc, Resettable):
+                proc.reset()
 
     def close(self) -> None:
         for proc in self.processors:
-            getattr(proc, "close", lambda: None)()
+            if isinstance(proc, Closeable):
+                proc.close()

@@ -1,30 +1,30 @@
-"""The loop: pull frames from a source, run the processors, push to every sink."""
+"""The loop: pull frames from a source, run the processors, push to every sink.
+
+This module knows sources, processors and sinks only through the protocols in
+:mod:`videotools.protocols`; building a run from options (windows, previews,
+recorders) is :func:`videotools.runner.process`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any
 
-from .errors import SinkError, StopRequested
+from .errors import StopRequested
 from .frames import Frame, check_frame
-from .sinks.base import Sink
-from .sources.base import SourceBase
+from .protocols import Closeable, Holdable, Lossy, PlanarSink, PlanarSource, Processor, Sink, Source
 
 log = logging.getLogger(__name__)
 
-
-class Processor(Protocol):
-    """Maps a frame to a frame; may keep state. Optional: ``reset()``, ``close()``, ``keys``."""
-
-    def __call__(self, frame: Frame) -> Frame: ...
+LATE = 0.5
+"""Seconds behind its clock after which paced playback restarts the clock (after a pause, a slow frame)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class RunStats:
     stopped_by: str = "end of source"
     warning: str | None = None
     dropped: int = 0
+    media_seconds: float = 0.0  # span of the frames' own times (first to last, plus one frame)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -66,42 +67,72 @@ class _SignalStop:
 
     def __init__(self) -> None:
         self.signal_name: str | None = None
-        self.waiting = False  # True while the loop waits for the source's next frame
+        self.waiting = False  # True while the loop waits (for the source, or for the clock)
         self._old: dict = {}
 
-    def _handler(self, signum, _frame) -> None:
+    def _handler(self, signum: int, _frame: object) -> None:
         if self.signal_name is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.signal_name = signal.Signals(signum).name
         if self.waiting:  # nothing half-done, and a stalled stream may never send the next frame
             raise StopRequested(self.signal_name)
 
-    def __enter__(self):
+    def __enter__(self) -> _SignalStop:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handler)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         for sig, old in self._old.items():
             signal.signal(sig, old)
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """While inside, a signal stops the run at once instead of after the current frame."""
+        self.waiting = True
+        try:
+            if self.signal_name:
+                raise StopRequested(self.signal_name)
+            yield
+        finally:
+            self.waiting = False
+
+
+class _Clock:
+    """Paced playback: hold each frame until its own time has come, as a player does."""
+
+    def __init__(self) -> None:
+        self._origin: tuple[float, float] | None = None  # (wall clock, media time)
+
+    def delay(self, t: float) -> float:
+        now = time.perf_counter()
+        if self._origin is None:
+            self._origin = (now, t)
+        wall0, t0 = self._origin
+        late = now - (wall0 + t - t0)
+        if late > LATE or t < t0:  # paused, slow or looped back: restart the clock on this frame
+            self._origin = (now, t)
+            return 0.0
+        return max(0.0, -late)
 
 
 class Pipeline:
     """Run ``source -> processors -> sinks``, one frame at a time (memory stays flat).
 
     Processing runs on the calling thread, so stateful processors need no
-    locks; decoding and encoding run in their own threads/processes. With no
-    processor, no ``on_frame`` and only video-file sinks (a plain copy), 8-bit
-    4:2:0 video goes from decoder to encoder as I420, without a round trip
-    through RGB that nothing would look at. Every
-    source, processor and sink is closed on any exit path, and Ctrl-C or
-    SIGTERM stops after the current frame, so recordings are finalized.
+    locks; decoding and encoding run on their own threads. Each sink gets the
+    frame with its presentation time. With no processor, no ``on_frame`` and
+    only sinks that take planar frames (a plain copy), 8-bit 4:2:0 video goes
+    from decoder to encoder as I420, without a round trip through RGB that
+    nothing would look at. Every source, processor and sink is closed on any
+    exit path, and Ctrl-C or SIGTERM stops after the current frame, so
+    recordings are finalized.
 
     Parameters
     ----------
     source : Source
-        An open source (see :func:`videotools.open_source`).
+        An open source (see :func:`videotools.open_source`). Sources are single-pass.
     processors : sequence of callables
         Each maps an ``(H, W, 3) uint8`` RGB frame to another.
     sinks : sequence of Sink
@@ -111,20 +142,27 @@ class Pipeline:
         Show a progress bar on stderr (a spinner when the length is unknown).
     on_frame : callable, optional
         Called with a :class:`Step` (index, time, input frame, output frame) after each frame.
+    pace : bool
+        Hand frames to the sinks at the pace of their own times (playback for a
+        window or a browser) instead of as fast as possible.
+    hold : bool
+        At the end of the source, finalize the other sinks, then keep the
+        viewers (window, preview) showing the last frame until the user ends
+        them (a key, Ctrl-C).
 
     Examples
     --------
-    >>> from videotools import Pipeline, open_source, VideoSink
+    >>> from videotools import Pipeline, open_source
     >>> src = open_source("synthetic:traffic?size=160x90&seconds=1")
     >>> stats = Pipeline(src, [], []).run()
-    >>> stats.frames
-    25
+    >>> stats.frames, round(stats.media_seconds, 2)
+    (25, 1.0)
     """
 
-    def __init__(self, source: SourceBase, processors: Sequence[Callable[[Frame], Frame]] = (),
-                 sinks: Sequence[Sink] = (), *, max_frames: int | None = None,
-                 progress: bool = False, on_frame: Callable[[Step], None] | None = None,
-                 description: str = "processing") -> None:
+    def __init__(self, source: Source, processors: Sequence[Processor] = (), sinks: Sequence[Sink] = (), *,
+                 max_frames: int | None = None, progress: bool = False,
+                 on_frame: Callable[[Step], None] | None = None, description: str = "processing",
+                 pace: bool = False, hold: bool = False) -> None:
         self.source = source
         self.processors = list(processors)
         self.sinks = list(sinks)
@@ -132,97 +170,128 @@ class Pipeline:
         self.progress = progress
         self.on_frame = on_frame
         self.description = description
+        self.pace = pace
+        self.hold = hold
         self._stop = threading.Event()
+        self._closed: set[int] = set()
 
     def stop(self) -> None:
         """Ask a running pipeline (from another thread or a key) to end after the current frame."""
         self._stop.set()
 
     def _total(self) -> int | None:
-        n = self.source.frame_count
+        n = self.source.info.frame_count
+        if n is None and self.source.info.duration and not self.source.info.live:
+            n = round(self.source.info.duration * self.source.info.fps)  # an estimate; corrected at the end
         if self.max_frames is not None:
             n = min(n, self.max_frames) if n is not None else self.max_frames
         return n
 
-    def _time(self, index: int) -> float:
-        t = getattr(self.source, "time", None)
-        return float(t) if t is not None else index / self.source.fps
-
-    def _copies_i420(self) -> bool:
+    def copies_planar(self) -> bool:
         """True when frames can stay I420 end to end: nothing looks at their pixels."""
         return (not self.processors and self.on_frame is None and bool(self.sinks)
-                and getattr(self.source, "i420", None) is not None
-                and all(hasattr(sink, "write_i420") for sink in self.sinks))
+                and isinstance(self.source, PlanarSource) and self.source.i420 is not None
+                and all(isinstance(sink, PlanarSink) for sink in self.sinks))
 
     def run(self) -> RunStats:
         """Run to the end of the source, ``max_frames``, a quit key or a signal; return the stats."""
         stats = RunStats()
-        copy = self._copies_i420()
+        copy = self.copies_planar()
+        clock = _Clock() if self.pace else None
         t0 = time.perf_counter()
+        first_t: float | None = None
         with contextlib.ExitStack() as stack:
             stack.callback(self._close_all)
             sig = stack.enter_context(_SignalStop())
             bar = stack.enter_context(_progress(self.progress, self._total(), self.description))
             try:
-                frames = iter(self.source.iter_i420() if copy else self.source)
+                frames: Iterator[Any] = iter(self.source.iter_yuv() if copy else self.source)  # type: ignore[attr-defined]
                 while True:
-                    sig.waiting = True
-                    try:
-                        frame = next(frames)
-                    except StopIteration:
+                    with sig.interruptible():
+                        frame = next(frames, None)
+                    if frame is None:
                         break
-                    finally:
-                        sig.waiting = False
-                    if copy:
-                        for sink in self.sinks:
-                            sink.write_i420(frame)
-                    else:
-                        out = frame
-                        for proc in self.processors:
-                            out = proc(out)
-                        check_frame(out)
-                        for sink in self.sinks:
-                            sink.write(out)
-                        if self.on_frame is not None:
-                            self.on_frame(Step(stats.frames, self._time(stats.frames), frame, out))
+                    t = self.source.time
+                    first_t = t if first_t is None else first_t
+                    out = frame if copy else self._process(frame)
+                    if clock is not None:
+                        with sig.interruptible():
+                            self._stop.wait(clock.delay(t))
+                    self._write(out, t, copy)
+                    if self.on_frame is not None:
+                        self.on_frame(Step(stats.frames, t, frame, out))
                     stats.frames += 1
+                    stats.media_seconds = t - first_t + 1.0 / self.source.info.fps
                     bar(stats.frames)
-                    if sig.signal_name:
-                        stats.stopped_by = sig.signal_name
+                    reason = self._stop_reason(sig, stats.frames)
+                    if reason:
+                        stats.stopped_by = reason
                         break
-                    if self._stop.is_set():
-                        stats.stopped_by = "stop()"
-                        break
-                    if self.max_frames is not None and stats.frames >= self.max_frames:
-                        stats.stopped_by = "max frames"
-                        break
+                bar(stats.frames, final=True)
+                if self.hold and stats.stopped_by == "end of source":
+                    self._hold(sig)
             except StopRequested as req:
                 stats.stopped_by = str(req) or "quit"
         stats.seconds = time.perf_counter() - t0
-        stats.warning = getattr(self.source, "warning", None)
-        stats.dropped = getattr(self.source, "dropped", 0)
+        stats.warning = self.source.warning if hasattr(self.source, "warning") else None
+        stats.dropped = self.source.dropped if isinstance(self.source, Lossy) else 0
         return stats
+
+    def _process(self, frame: Frame) -> Frame:
+        out = frame
+        for proc in self.processors:
+            out = proc(out)
+        return check_frame(out)
+
+    def _write(self, out: Any, t: float, copy: bool) -> None:
+        for sink in self.sinks:
+            if copy:
+                sink.write_yuv(out, t)  # type: ignore[attr-defined]
+            else:
+                sink.write(out, t)
+
+    def _stop_reason(self, sig: _SignalStop, frames: int) -> str | None:
+        if sig.signal_name:
+            return sig.signal_name
+        if self._stop.is_set():
+            return "stop()"
+        if self.max_frames is not None and frames >= self.max_frames:
+            return "max frames"
+        return None
+
+    def _hold(self, sig: _SignalStop) -> None:
+        """Finalize the files, then keep the viewers on the last frame until the user ends them."""
+        viewers = [s for s in self.sinks if isinstance(s, Holdable)]
+        if not viewers:
+            return
+        self._close(s for s in self.sinks if not isinstance(s, Holdable))
+        with sig.interruptible():
+            viewers[0].hold(lambda: self._stop.is_set() or sig.signal_name is not None)
+
+    def _close(self, objects: Iterable[object]) -> list[BaseException]:
+        errors: list[BaseException] = []
+        for obj in objects:
+            if id(obj) in self._closed or not isinstance(obj, Closeable):
+                continue
+            self._closed.add(id(obj))
+            try:
+                obj.close()
+            except Exception as err:  # noqa: BLE001 - keep closing the others, report the first
+                errors.append(err)
+        return errors
 
     def _close_all(self) -> None:
         """Close sinks first (finalize files), then processors, then the source; report the first error."""
-        errors: list[BaseException] = []
-        for obj in [*self.sinks, *self.processors, self.source]:
-            close = getattr(obj, "close", None)
-            if close is None:
-                continue
-            try:
-                close()
-            except Exception as err:  # keep closing the others
-                errors.append(err)
+        errors = self._close([*self.sinks, *self.processors, self.source])
         if errors:
             raise errors[0]
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool, total: int | None, description: str):
-    """A rich progress bar (frames, fps, ETA) on stderr; yields an update(frames) function."""
+def _progress(enabled: bool, total: int | None, description: str) -> Iterator[Callable[..., None]]:
+    """A rich progress bar (frames, fps, ETA) on stderr; yields an update(frames, final=False) function."""
     if not enabled:
-        yield lambda n: None
+        yield lambda n, final=False: None
         return
     from rich.console import Console
     from rich.progress import (
@@ -248,101 +317,18 @@ def _progress(enabled: bool, total: int | None, description: str):
         t0 = time.perf_counter()
         last = [0.0]
 
-        def update(n: int) -> None:
+        def update(n: int, final: bool = False) -> None:
             now = time.perf_counter()
-            if now - last[0] >= 0.2 or n == total:
+            if final:  # the estimate was only an estimate: end on the true count
+                prog.update(task, completed=n, total=n, fps=n / max(now - t0, 1e-9))
+            elif now - last[0] >= 0.2 or n == total:
                 last[0] = now
                 prog.update(task, completed=n, fps=n / max(now - t0, 1e-9))
 
         yield update
 
 
-def run(source: SourceBase, processors: Iterable[Callable[[Frame], Frame]] = (),
-        sinks: Iterable[Sink] = (), **kwargs) -> RunStats:
+def run(source: Source, processors: Iterable[Processor] = (), sinks: Iterable[Sink] = (),
+        **kwargs: Any) -> RunStats:
     """Shorthand for ``Pipeline(source, processors, sinks, **kwargs).run()``."""
     return Pipeline(source, list(processors), list(sinks), **kwargs).run()
-
-
-def process(source: str | SourceBase, processors: Sequence[Callable[[Frame], Frame]] = (), *,
-            out: Sequence[str] | str | None = None, display: bool = False, serve: str | None = None,
-            max_frames: int | None = None, overwrite: bool = False, progress: bool = False,
-            start: float | None = None, end: float | None = None, crf: int = 20,
-            preset: str = "veryfast", camera_mode: str | None = None,
-            camera_size: tuple[int, int] | None = None, camera_fps: float | None = None,
-            title: str = "videotools", keys: dict | None = None, record_dir: str = ".", audio: bool = True,
-            on_frame: Callable[[Step], None] | None = None,
-            extra_sinks: Sequence[Sink] = ()) -> RunStats:
-    """Open ``source``, run ``processors`` and write to every requested sink: what ``videotools run`` does.
-
-    Parameters
-    ----------
-    source : str or Source
-        A spec for :func:`videotools.open_source`, or an open source.
-    out : str or list of str
-        Output files: videos (``.mp4`` ...), image sequences (``frames/%05d.png``)
-        or one image (``out.png``, the last frame).
-    display : bool
-        Show a window with an overlay and keys (q/Esc quit, space pause, h overlay,
-        v side by side, b background, s snapshot, o record, ? help, plus the
-        processors' keys); snapshots and recordings go to ``record_dir``.
-    serve : str, optional
-        ``[HOST:]PORT`` for an MJPEG preview in a browser.
-    camera_mode : {"latest", "every"}, optional
-        Default: ``every`` when recording from a camera without a window, else ``latest``.
-    audio : bool
-        Copy the soundtrack of a video file into video outputs (AAC), from
-        ``start`` on and cut to the frames written (a run stopped early, or ``end``).
-
-    Raises
-    ------
-    VideotoolsError
-        Bad source, bad output, no display; all sinks are checked before any frame is read.
-    """
-    from .sinks import MjpegSink, WindowSink, open_sink
-    from .sources import open_source
-
-    outs = [out] if isinstance(out, str) else list(out or [])
-    if isinstance(source, (str, os.PathLike)) and os.path.exists(source):
-        for o in outs:
-            if os.path.exists(o) and os.path.samefile(o, source):
-                raise SinkError(f"output is the input: {o} (write to another file)")
-    if camera_mode is None:
-        camera_mode = "every" if outs and not display and not serve else "latest"
-    from .sinks.video import VIDEO_EXTENSIONS
-    from .sources.file import FileSource, threads_beside_encoder
-
-    encodes = any(os.path.splitext(o)[1].lower() in VIDEO_EXTENSIONS for o in outs)
-    own_source = not isinstance(source, SourceBase)
-    src = open_source(source, start=start, end=end, camera_mode=camera_mode, camera_size=camera_size,
-                      camera_fps=camera_fps,
-                      decode_threads=threads_beside_encoder() if encodes else None) if own_source else source
-    processors = list(processors)
-
-    keeps_sound = audio and isinstance(src, FileSource) and not src.is_stream and bool(src.info.audio_codec)
-    sinks: list[Sink] = []
-    try:
-        for o in outs:
-            sinks.append(open_sink(o, fps=src.fps, crf=crf, preset=preset, overwrite=overwrite,
-                                   audio_from=src.path if keeps_sound else None, audio_start=start or 0.0,
-                                   pixel_aspect=src.info.pixel_aspect))
-        if serve is not None:
-            sink = MjpegSink(serve, title=title)
-            log.warning("preview at %s", sink.url)
-            sinks.append(sink)
-        if display:
-            from .live import LiveChain, Recorder
-
-            recorder = Recorder(record_dir, fps=src.fps, crf=crf, preset=preset, pixel_aspect=src.info.pixel_aspect)
-            live = LiveChain(processors, recorder=recorder, snapshot_dir=record_dir, source=src)
-            processors = [live]
-            window = WindowSink(title, keys={**live.keys, **(keys or {})}, overlay=live.overlay_lines)
-            sinks += [window, recorder]
-        sinks.extend(extra_sinks)
-    except BaseException:
-        for s in sinks:
-            s.close()
-        if own_source:
-            src.close()
-        raise
-    return Pipeline(src, processors, sinks, max_frames=max_frames, progress=progress,
-                    on_frame=on_frame).run()

@@ -76,7 +76,7 @@ def test_overwrite_rules_and_bad_outputs(tmp_path):
         vt.VideoSink(tmp_path / "nofolder" / "x.mp4")
     with pytest.raises(vt.SinkError, match="unknown output extension '.xyz'"):
         vt.open_sink(tmp_path / "x.xyz")
-    with pytest.raises(vt.ParameterError, match="--crf must be in 0..51, got 99"):
+    with pytest.raises(vt.ParameterError, match="crf must be an integer in 0..51, got 99"):
         vt.VideoSink(tmp_path / "y.mp4", crf=99)
     sink = vt.VideoSink(existing, overwrite=True)
     sink.write(np.zeros((16, 16, 3), np.uint8))
@@ -128,10 +128,10 @@ def test_soundtrack_is_kept_and_cut_to_the_frames(tmp_path):
 
     vt.process(str(src), [vt.Posterize(k=4)], out=str(tmp_path / "a.mp4"))
     assert meta(tmp_path / "a.mp4").get("audio_codec") == "aac"
-    vt.process(str(src), [], out=str(tmp_path / "b.mp4"), start=1.0, max_frames=25)
+    vt.process(str(src), [], out=str(tmp_path / "b.mp4"), seek=vt.Seek(start=1.0), max_frames=25)
     m = meta(tmp_path / "b.mp4")
     assert m.get("audio_codec") == "aac" and abs(m["duration"] - 1.0) < 0.1  # cut to the 25 frames written
-    vt.process(str(src), [], out=str(tmp_path / "c.mp4"), audio=False)
+    vt.process(str(src), [], out=str(tmp_path / "c.mp4"), encoding=vt.Encoding(audio=False))
     assert "audio_codec" not in meta(tmp_path / "c.mp4")
     vt.process("synthetic:traffic?size=160x90&seconds=1", [], out=str(tmp_path / "d.mp4"))  # no sound: fine
     assert "audio_codec" not in meta(tmp_path / "d.mp4")

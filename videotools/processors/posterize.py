@@ -125,6 +125,10 @@ class Posterize:
         self._refit_now = True
         return f"k = {self.k}"
 
+    def status(self) -> str:
+        """One line for the window's overlay."""
+        return f"posterize k={self.k}  refit {self.refit_policy}"
+
     @property
     def keys(self) -> dict[str, tuple[Callable[[], object], str]]:
         """Window keys this processor answers."""

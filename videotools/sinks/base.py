@@ -1,34 +1,27 @@
-"""The Sink protocol and the output-path checks every file sink shares."""
+"""What every sink shares: ``with`` support and the output-path checks."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any
 
 from ..errors import OutputExistsError, SinkError
-from ..frames import Frame
+from ..protocols import Sink
 
-
-@runtime_checkable
-class Sink(Protocol):
-    """Consumes frames; a context manager that flushes and releases on exit."""
-
-    def write(self, frame: Frame) -> None: ...
-
-    def close(self) -> None: ...
+__all__ = ["Sink", "SinkBase", "check_output", "free_name"]
 
 
 class SinkBase:
     """``with`` support for sinks."""
 
-    def close(self) -> None:  # pragma: no cover - overridden
-        pass
+    def close(self) -> None:
+        """Flush and release (nothing here)."""
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import html
 import logging
+import socket
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import cv2
 
@@ -16,6 +20,38 @@ from .base import SinkBase
 log = logging.getLogger(__name__)
 
 BOUNDARY = "videotoolsframe"
+MAX_CLIENTS = 8
+"""Connections served at once; more are answered 503 at once, so viewers cannot pile up threads."""
+
+
+class _CappedServer(ThreadingHTTPServer):
+    """A threading HTTP server with at most ``cap`` connections (one thread each) at a time."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: Any, cap: int) -> None:
+        super().__init__(address, handler)
+        self.cap = cap
+        self._slots = threading.BoundedSemaphore(cap)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            body = f"too many viewers (at most {self.cap} at once)\n".encode()
+            head = (f"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+            try:
+                request.sendall(head + body)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def parse_address(spec: str | int) -> tuple[str, int]:
@@ -31,8 +67,11 @@ def parse_address(spec: str | int) -> tuple[str, int]:
 class MjpegSink(SinkBase):
     """Serve the frames as an MJPEG stream: ``/`` is a page, ``/stream`` the stream, ``/frame.jpg`` one frame.
 
-    Frames are JPEG-encoded only while someone is watching. Port 0 picks a
-    free port (see ``.url``).
+    Frames are JPEG-encoded only while someone is watching, and each viewer
+    gets each frame once: the stream never runs faster than the frames are
+    written (the pipeline paces files at their own rate). At most
+    ``max_clients`` connections are served at once; more get a 503. Port 0
+    picks a free port (see ``.url``).
 
     Raises
     ------
@@ -41,7 +80,7 @@ class MjpegSink(SinkBase):
     """
 
     def __init__(self, address: str | int = "127.0.0.1:8080", *, quality: int = 80,
-                 title: str = "videotools") -> None:
+                 title: str = "videotools", max_clients: int = MAX_CLIENTS) -> None:
         host, port = parse_address(address)
         self.quality, self.title = quality, title
         self._cond = threading.Condition()
@@ -82,7 +121,7 @@ class MjpegSink(SinkBase):
                     self.send_error(404)
 
         try:
-            self._server = ThreadingHTTPServer((host, port), Handler)
+            self._server = _CappedServer((host, port), Handler, max_clients)
         except OSError as err:
             raise SinkError(f"cannot serve on {host}:{port}: {err.strerror or err}") from err
         self._server.daemon_threads = True
@@ -133,7 +172,8 @@ class MjpegSink(SinkBase):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def write(self, frame: Frame) -> None:
+    def write(self, frame: Frame, time: float | None = None) -> None:
+        """Publish ``frame`` to the viewers (encoded only while someone watches); the pipeline paces it."""
         check_frame(frame)
         with self._cond:
             watching = self._clients > 0 or self._jpeg is None
@@ -146,6 +186,12 @@ class MjpegSink(SinkBase):
             self._jpeg = buf.tobytes()
             self._seq += 1
             self._cond.notify_all()
+
+    def hold(self, done: Callable[[], bool]) -> None:
+        """Keep serving the last frame until ``done()`` (Ctrl-C), saying so once."""
+        log.warning("end of source: still serving the last frame at %s (Ctrl-C to stop)", self.url)
+        while not done():
+            time.sleep(0.1)
 
     def close(self) -> None:
         with self._cond:

@@ -1,4 +1,18 @@
-"""Video files as sinks."""
+"""Video files as sinks: encoded in process by FFmpeg's libraries through PyAV, playable whatever happens.
+
+How a recording survives a crash (``kill -9``, a full disk, a vanished folder):
+
+* It is written *nameless* (``videotools.files.PendingFile``) and gets its name
+  only once it holds a second of playable video, so an early crash leaves
+  nothing at all.
+* MP4/MOV are written as *fragmented* MP4 while recording: a self-contained
+  fragment every second, each playable on its own, so a crash loses at most
+  the last second. A clean stop (end, ``q``, Ctrl-C, SIGTERM) rewrites the file
+  as a normal MP4 with its index in front (``+faststart``, stream copy: about
+  a millisecond per second of video), nameless again until it replaces the
+  fragmented one in a single rename.
+* Matroska and AVI are written as they go; both play when cut short.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +20,60 @@ import logging
 import os
 import queue
 import threading
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
+import av
+import av.error
 import cv2
-import imageio_ffmpeg
 import numpy as np
 
-from ..errors import ParameterError, SinkError
+from ..errors import ParameterError, SinkError, SourceError
+from ..files import PendingFile, describe
 from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into
-from ..pipes import widen_pipe
+from ..settings import PRESETS
+from .audio import AudioTrack
 from .base import SinkBase, check_output
 
 log = logging.getLogger(__name__)
 
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
-# extension -> (codec, extra ffmpeg output options)
+# extension -> (FFmpeg container format, video codec)
 CONTAINERS = {
-    ".mp4": ("libx264", ["-movflags", "+faststart"]),
-    ".m4v": ("libx264", ["-movflags", "+faststart"]),
-    ".mov": ("libx264", ["-movflags", "+faststart"]),
-    ".mkv": ("libx264", []),
-    ".avi": ("mjpeg", []),
+    ".mp4": ("mp4", "libx264"),
+    ".m4v": ("mp4", "libx264"),
+    ".mov": ("mov", "libx264"),
+    ".mkv": ("matroska", "libx264"),
+    ".avi": ("avi", "mjpeg"),
 }
-# colour tags written for each YUV matrix: -colorspace, -color_primaries, -color_trc
-COLOUR_TAGS = {"bt601": ("smpte170m", "smpte170m", "smpte170m"), "bt709": ("bt709", "bt709", "bt709")}
 VIDEO_EXTENSIONS = tuple(CONTAINERS)
+FRAGMENTED = {"movflags": "frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets", "frag_duration": "1000000"}
+# FFmpeg's AVColorSpace / primaries / transfer for the YUV matrices written here
+COLOUR_TAGS = {"bt601": (6, 6, 6), "bt709": (1, 1, 1)}
+TIME_BASE = Fraction(1, 90000)
+"""Timestamps of H.264 recordings: 90 kHz, exact for 24, 25, 30, 50, 60 and the NTSC rates."""
+PUBLISH_AFTER = 1.0
+"""Seconds of video a recording holds before it gets its name."""
 
 
 class VideoSink(SinkBase):
-    """Write RGB frames to a video file through the ffmpeg bundled with imageio-ffmpeg.
+    """Write RGB frames, with their presentation times, to a video file.
 
-    H.264 (libx264, yuv420p) in MP4/MOV/MKV, with ``+faststart`` for MP4 so the
-    file streams; ``.avi`` gets Motion-JPEG. The writer opens on the first
-    frame and fixes the size from it (odd sizes are padded by one black pixel
-    row/column to even, never rescaled; later frames of another size are
-    letterboxed into it). Encoding runs in ffmpeg; a writer thread feeds it so
-    the pipe never blocks processing. ``close()`` flushes the encoder and waits
-    for ffmpeg, so the file is complete and playable.
+    H.264 (libx264, yuv420p, BT.601 tags) in MP4/MOV/MKV; ``.avi`` gets
+    Motion-JPEG. The encoder opens on the first frame and fixes the size from it
+    (odd sizes are padded by one black row/column, never rescaled; later frames
+    of another size are letterboxed). Frames keep the times they are written
+    with, so variable-frame-rate video and live captures last as long as they
+    did; without times, frames are spaced at ``fps``. Encoding and muxing run on
+    a writer thread. ``close()`` flushes and finalizes; see the module
+    docstring for what a crash leaves.
 
     Parameters
     ----------
     path : str or PathLike
         ``.mp4``, ``.m4v``, ``.mov``, ``.mkv`` or ``.avi``.
     fps : float
+        Nominal rate: stored in the file, and the spacing of frames written without a time.
     crf : int
         x264 quality, 0 (lossless) .. 51; 20 is visually near-transparent.
     preset : str
@@ -56,150 +81,280 @@ class VideoSink(SinkBase):
     overwrite : bool
         Replace an existing file.
     audio_from : str, optional
-        A media file whose first audio stream is muxed in (re-encoded to AAC),
-        cut to the video's length: the soundtrack of the source, when the
-        frames keep its timeline. Ignored for ``.avi``.
+        A media file whose first audio stream is carried along (copied when the
+        container takes it, else re-encoded), from ``audio_start`` seconds on and
+        cut to the frames written.
     audio_start : float
-        Seconds of that audio to skip (the source was read from ``--start``).
     pixel_aspect : (int, int)
-        Width:height of one pixel, written into the file so players show
-        anamorphic video (DV, DVD, HDV) at its true shape.
+        Width:height of one pixel, so anamorphic video (DV, DVD, HDV) plays at its true shape.
+    threads : int, optional
+        Encoder threads (None: FFmpeg's choice, one per core).
 
     Raises
     ------
     SinkError, OutputExistsError, ParameterError
+
+    Examples
+    --------
+    >>> import videotools as vt
+    >>> with vt.open_source("synthetic:traffic?size=160x90&seconds=1") as src, \\
+    ...         vt.VideoSink("/tmp/videotools-doctest.mp4", fps=src.fps, overwrite=True) as sink:
+    ...     for frame in src:
+    ...         sink.write(frame, src.time)
+    >>> sink.frames_written
+    25
     """
 
-    def __init__(self, path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20,
-                 preset: str = "veryfast", overwrite: bool = False, queue_size: int = 4,
-                 audio_from: str | None = None, audio_start: float = 0.0,
-                 pixel_aspect: tuple[int, int] = (1, 1)) -> None:
+    def __init__(self, path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20, preset: str = "veryfast",
+                 overwrite: bool = False, queue_size: int = 4, audio_from: str | None = None,
+                 audio_start: float = 0.0, pixel_aspect: tuple[int, int] = (1, 1),
+                 threads: int | None = None) -> None:
         ext = Path(path).suffix.lower()
         if ext not in CONTAINERS:
             raise SinkError(f"unknown video extension {ext or '(none)'!r} in {path}; "
                             f"use one of {', '.join(VIDEO_EXTENSIONS)}")
-        if not 0 <= crf <= 51:
-            raise ParameterError(f"--crf must be in 0..51, got {crf}")
+        if isinstance(crf, bool) or not isinstance(crf, int) or not 0 <= crf <= 51:
+            raise ParameterError(f"crf must be an integer in 0..51, got {crf!r}")
         if preset not in PRESETS:
-            raise ParameterError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
-        if not fps or fps <= 0:
-            raise ParameterError(f"fps must be > 0, got {fps}")
+            raise ParameterError(f"preset must be one of {', '.join(PRESETS)}, got {preset!r}")
+        if not isinstance(fps, (int, float)) or not 0 < fps <= 1000:
+            raise ParameterError(f"fps must be in (0, 1000], got {fps!r}")
         self.path = check_output(path, overwrite=overwrite)
+        self.overwrite = overwrite
         self.fps, self.crf, self.preset = float(fps), crf, preset
-        self.codec, self._extra = CONTAINERS[ext]
-        self.audio_from = audio_from if ext != ".avi" else None
-        self.audio_start = audio_start
-        self.pixel_aspect = pixel_aspect
+        self.format, self.codec = CONTAINERS[ext]
+        self.audio_from, self.audio_start = audio_from, audio_start
+        self.pixel_aspect = tuple(pixel_aspect)
+        self.threads = threads
         self.size: tuple[int, int] | None = None
+        self.matrix = "bt601"  # of the YUV written; RGB frames are converted with BT.601
         self.frames_written = 0
-        self._gen = None
+        self.duration = 0.0  # seconds of video written
+        self.finished = False  # True once close() left a complete file under its name
         self._queue: queue.Queue = queue.Queue(queue_size)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._copying = False  # opened by write_yuv: decoded I420 goes to the encoder as it is
+        self._t_first: float | None = None
+        self._t_last: float | None = None
         self._warned_size = False
-        self.matrix = "bt601"  # of the YUV written; RGB frames are converted with BT.601
-        self._copying = False  # opened by write_i420: decoded I420 goes to ffmpeg as it is
+        self._pending: PendingFile | None = None
+        self._out: Any = None
 
-    def _open(self, frame: Frame | YuvFrame) -> None:
-        if isinstance(frame, YuvFrame):
-            w, h = frame.size
-            self.matrix = frame.matrix
-        else:
-            h, w = frame.shape[:2]
-        self.size = (w, h)
-        self._even = even_size(w, h)
-        if self._even != (w, h):
-            log.info("padding %dx%d to %dx%d for yuv420p", w, h, *self._even)
-        out = ["-preset", self.preset, "-crf", str(self.crf)] if self.codec == "libx264" else ["-q:v", "3"]
-        # Say what the piped pixels are (BT.601 limited range as converted below, or the copied
-        # I420's own matrix) on the input side: ffmpeg then tags the file with all three and
-        # converts nothing. (Given as output options instead, ffmpeg 9 converts untagged input
-        # to them, and drops the primaries and transfer tags.) Players then do not guess BT.709
-        # for BT.601 HD.
-        space, primaries, trc = COLOUR_TAGS[self.matrix]
-        inp = ["-colorspace", space, "-color_primaries", primaries, "-color_trc", trc, "-color_range", "tv"]
-        pix_out = "yuvj420p" if self.codec == "mjpeg" else "yuv420p"
-        # Frames go down the pipe as I420, converted here by OpenCV (SIMD, threaded, BT.601
-        # limited range like ffmpeg's default): half the bytes of RGB, and ffmpeg's own
-        # single-threaded rgb24->yuv420p conversion (3 ms per 1080p frame) is skipped.
-        if tuple(self.pixel_aspect) != (1, 1):
-            out += ["-vf", "setsar={}/{}".format(*self.pixel_aspect)]
+    # -- opening -----------------------------------------------------------------------
+    def _open(self, width: int, height: int) -> None:
+        self.size = (width, height)
+        self._even = even_size(width, height)
+        if self._even != (width, height):
+            log.info("padding %dx%d to %dx%d for yuv420p", width, height, *self._even)
+        try:
+            self._pending = PendingFile(self.path)
+            options = dict(FRAGMENTED) if self.format in ("mp4", "mov") else {}
+            self._out = av.open(self._pending.write_path, "w", format=self.format, options=options)
+        except (av.error.FFmpegError, OSError) as err:
+            self._discard()
+            raise SinkError(f"cannot write {self.path}: {describe(err)}") from None
+        rate = Fraction(self.fps).limit_denominator(1001)
+        v = self._video = self._out.add_stream(self.codec, rate=rate)
+        v.width, v.height = self._even
+        cc = v.codec_context
+        if self.codec == "libx264":
+            v.pix_fmt = "yuv420p"
+            v.time_base = cc.time_base = TIME_BASE
+            cc.options = {"crf": str(self.crf), "preset": self.preset}
+            space, primaries, trc = COLOUR_TAGS[self.matrix]
+            cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = space, primaries, trc, 1
+            self._tb = TIME_BASE
+        else:  # Motion-JPEG in AVI: constant rate, frame-numbered timestamps
+            v.pix_fmt = "yuvj420p"
+            cc.qscale = 3
+            v.time_base = cc.time_base = self._tb = 1 / rate
+        if self.threads:
+            cc.thread_count = self.threads
+        if self.pixel_aspect != (1, 1):
+            cc.sample_aspect_ratio = Fraction(*self.pixel_aspect)
+        self._audio: AudioTrack | None = None
         if self.audio_from:
-            out += ["-shortest", "-b:a", "160k"]
-            if self.audio_start > 0:
-                out += ["-af", f"atrim=start={self.audio_start:.6f},asetpts=PTS-STARTPTS"]
-        self._gen = imageio_ffmpeg.write_frames(
-            str(self.path), self._even, fps=self.fps, codec=self.codec, quality=None,
-            pix_fmt_in="yuv420p", pix_fmt_out=pix_out, macro_block_size=1, ffmpeg_log_level="error",
-            input_params=inp, output_params=out + self._extra, audio_path=self.audio_from,
-            audio_codec="aac" if self.audio_from else None)
-        self._gen.send(None)
-        widen_pipe(self._gen, "stdin")
+            try:
+                self._audio = AudioTrack(self.audio_from, self._out, container_format=self.format,
+                                         start=self.audio_start)
+            except SourceError as err:
+                log.warning("no soundtrack in %s: %s", self.path.name, err)
         self._thread = threading.Thread(target=self._writer, daemon=True, name="videotools-encode")
         self._thread.start()
 
-    def _to_i420(self, frame: Frame) -> np.ndarray:
-        w, h = self.size
+    # -- the writer thread ---------------------------------------------------------------
+    def _writer(self) -> None:
+        out, v = self._out, self._video
+        last_pts = -1
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # keep draining so write() never blocks forever
+            planes, t = item
+            try:
+                frame = av.VideoFrame.from_ndarray(planes, format=v.pix_fmt)
+                pts = max(int(round(t / self._tb)), last_pts + 1)
+                frame.pts, frame.time_base, last_pts = pts, self._tb, pts
+                packets = v.encode(frame)
+                if self._audio is not None:
+                    self._audio.mux_until(t)
+                out.mux(packets)
+                self._maybe_publish(t)
+            except (av.error.FFmpegError, OSError, SinkError) as err:
+                self._error = err
+
+    def _maybe_publish(self, t: float) -> None:
+        """Name the file once it holds ``PUBLISH_AFTER`` seconds and has written them to disk."""
+        pending = self._pending
+        if pending is None or pending.published or t < PUBLISH_AFTER:
+            return
+        size = os.fstat(pending.fd).st_size if pending.fd is not None else os.path.getsize(pending.write_path)
+        if size > 4096:  # past the header: at least one fragment / cluster is on disk
+            pending.publish(overwrite=self.overwrite)
+
+    # -- writing ---------------------------------------------------------------------------
+    def _time(self, time: float | None) -> float:
+        """Seconds since the first frame written; None continues at the nominal rate."""
+        if time is None:
+            rel = 0.0 if self._t_last is None else self._t_last + 1.0 / self.fps
+        else:
+            if self._t_first is None:
+                self._t_first = time
+            rel = time - self._t_first
+        self._t_last = rel
+        return rel
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise SinkError(f"writing {self.path} failed: {describe(self._error)}")
+
+    def write(self, frame: Frame, time: float | None = None) -> None:
+        """Encode one ``(H, W, 3) uint8`` RGB frame shown at ``time`` seconds (source time)."""
+        check_frame(frame)
+        h, w = frame.shape[:2]
+        if self._out is None:
+            self._open(w, h)
+        elif (w, h) != self.size:
+            if not self._warned_size:
+                log.warning("frame size %dx%d differs from the video's %dx%d: letterboxing", w, h, *self.size)
+                self._warned_size = True
+            frame = fit_into(frame, self.size)
+        self._check()
+        if self._copying:
+            raise SinkError(f"{self.path} was opened for copied {self.matrix} I420; RGB frames cannot follow")
+        self._queue.put((self._to_yuv(np.ascontiguousarray(frame)), self._time(time)))
+        self.frames_written += 1
+
+    def _to_yuv(self, frame: Frame) -> np.ndarray:
+        w, h = self.size  # type: ignore[misc]
         ew, eh = self._even
         if (ew, eh) != (w, h):  # one black row/column, never a rescale
             frame = cv2.copyMakeBorder(frame, 0, eh - h, 0, ew - w, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        if self.codec == "mjpeg":  # full-range YUV, as JPEG wants
+            yuv = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV)
+            return _pack_i420(yuv)
         return cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)
 
-    def _writer(self) -> None:
-        while True:
-            frame = self._queue.get()
-            if frame is None:
-                return
-            try:
-                self._gen.send(frame)
-            except Exception as err:  # keep draining so write() never blocks forever
-                self._error = err
-
-    def write(self, frame: Frame) -> None:
-        check_frame(frame)
-        if self._gen is None:
-            self._open(frame)
-        elif (frame.shape[1], frame.shape[0]) != self.size:
-            if not self._warned_size:
-                log.warning("frame size %dx%d differs from the video's %dx%d: letterboxing",
-                            frame.shape[1], frame.shape[0], *self.size)
-                self._warned_size = True
-            frame = fit_into(frame, self.size)
-        if self._error is not None:
-            raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
-        if self.matrix != "bt601":
-            raise SinkError(f"{self.path} was opened for copied {self.matrix} I420; RGB frames cannot follow")
-        self._queue.put(self._to_i420(np.ascontiguousarray(frame)))
-        self.frames_written += 1
-
-    def write_i420(self, frame: YuvFrame) -> None:
-        """Write a decoded I420 frame as it is (no RGB round trip), tagged with its own matrix.
+    def write_yuv(self, frame: YuvFrame, time: float | None = None) -> None:
+        """Encode a decoded I420 frame as it is (no RGB round trip), tagged with its own matrix.
 
         Used when a video is copied with no processor. Frames that cannot be
-        encoded as they are (full range, a matrix without tags here, Motion-JPEG
-        ``.avi``, a size other than the video's) go through RGB instead.
+        encoded as they are (full range, a matrix without tags here,
+        Motion-JPEG ``.avi``, a size other than the video's) go through RGB.
         """
-        if self._gen is None and not frame.full_range and frame.matrix in COLOUR_TAGS \
-                and self.codec == "libx264":
-            self._open(frame)
+        if (self._out is None and not frame.full_range and frame.matrix in COLOUR_TAGS
+                and self.codec == "libx264"):
+            self.matrix = frame.matrix
+            self._open(*frame.size)
             self._copying = True
         elif not (self._copying and frame.matrix == self.matrix and not frame.full_range
                   and frame.size == self.size):
-            self.write(frame.to_rgb())
+            self.write(frame.to_rgb(), time)
             return
-        if self._error is not None:
-            raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
-        self._queue.put(frame.planes)
+        self._check()
+        self._queue.put((frame.planes, self._time(time)))
         self.frames_written += 1
 
+    # -- closing -------------------------------------------------------------------------------
     def close(self) -> None:
-        """Flush queued frames, close ffmpeg's input and wait until the file is finalized."""
-        if self._gen is None:
+        """Flush the encoder, finish the soundtrack and give the file its final, playable form."""
+        if self._out is None or self.finished:
             return
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join()
-        gen, self._gen = self._gen, None
-        gen.close()  # closes stdin, waits for ffmpeg to write the trailer (moov atom)
-        if self._error is not None:
-            raise SinkError(f"writing {self.path} failed: {self._error}") from self._error
+        self.duration = (self._t_last or 0.0) + 1.0 / self.fps if self.frames_written else 0.0
+        try:
+            if self._error is None:
+                try:
+                    self._out.mux(self._video.encode(None))
+                    if self._audio is not None:
+                        self._audio.finish(self.duration)
+                    self._out.close()
+                except (av.error.FFmpegError, OSError) as err:
+                    self._error = err
+            if self._error is not None:
+                self._abandon()
+                raise SinkError(f"writing {self.path} failed: {describe(self._error)}"
+                                + (" (the part written so far plays)" if self._published() else ""))
+            if self.format in ("mp4", "mov"):
+                self._faststart()
+            elif not self._pending.published:  # type: ignore[union-attr]
+                self._pending.publish(overwrite=self.overwrite)  # type: ignore[union-attr]
+            self.finished = True
+        finally:
+            if self._audio is not None:
+                self._audio.close()
+            if self._pending is not None:
+                self._pending.close()
+
+    def _published(self) -> bool:
+        return self._pending is not None and self._pending.published
+
+    def _abandon(self) -> None:
+        """After a failure: close what can be closed, and drop a file that never got its name."""
+        try:
+            self._out.close()
+        except (av.error.FFmpegError, OSError):
+            pass
+        if not self._published():
+            self._discard()
+
+    def _discard(self) -> None:
+        if self._pending is not None:
+            self._pending.discard()
+
+    def _faststart(self) -> None:
+        """Rewrite the fragmented recording as a normal MP4 with its index in front, then swap it in."""
+        assert self._pending is not None
+        final = PendingFile(self.path)
+        try:
+            with av.open(self._pending.write_path) as src, \
+                    av.open(final.write_path, "w", format=self.format, options={"movflags": "+faststart"}) as dst:
+                streams = {s.index: dst.add_stream_from_template(s) for s in src.streams
+                           if s.type in ("video", "audio")}
+                for packet in src.demux(*[s for s in src.streams if s.index in streams]):
+                    if packet.dts is None:
+                        continue
+                    packet.stream = streams[packet.stream.index]
+                    dst.mux(packet)
+            final.publish(overwrite=self.overwrite or self._pending.published)
+        except (av.error.FFmpegError, OSError) as err:
+            final.discard()
+            if not self._pending.published:
+                self._pending.publish(overwrite=self.overwrite)  # the fragmented file plays too
+            log.warning("%s: kept as fragmented MP4 (%s)", self.path.name, describe(err))
+        finally:
+            final.close()
+
+
+def _pack_i420(yuv: np.ndarray) -> np.ndarray:
+    """A full-resolution ``(H, W, 3)`` YUV image -> planar I420 with 2x2-averaged chroma."""
+    h, w = yuv.shape[:2]
+    y = yuv[:, :, 0]
+    u = cv2.resize(yuv[:, :, 1], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    v = cv2.resize(yuv[:, :, 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return np.concatenate([y.reshape(-1), u.reshape(-1), v.reshape(-1)]).reshape(h * 3 // 2, w)

@@ -137,7 +137,8 @@ class WindowSink(SinkBase):
         except cv2.error:
             return True
 
-    def write(self, frame: Frame) -> None:
+    def write(self, frame: Frame, time: float | None = None) -> None:
+        """Show ``frame`` (its time is not needed: the pipeline paces playback) and handle keys."""
         check_frame(frame)
         self._last = frame
         self._show(frame)
@@ -148,6 +149,15 @@ class WindowSink(SinkBase):
                 raise StopRequested("window closed")
         if self._closed_by_user():
             raise StopRequested("window closed")
+
+    def hold(self, done: Callable[[], bool]) -> None:
+        """Keep the last frame on screen, saying the source ended, until a key, the window closing or ``done()``."""
+        if self._last is None:
+            return
+        self.flash("end of source: press any key to close", seconds=1e9)
+        while not done() and not self._closed_by_user():
+            if cv2.waitKey(50) >= 0:
+                return
 
     def close(self) -> None:
         if self._opened:

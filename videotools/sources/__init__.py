@@ -17,16 +17,18 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import SourceError
-from .base import Source, SourceBase, StreamInfo
+from ..errors import ParameterError, SourceError
+from ..protocols import Source
+from .base import SourceBase, StreamInfo
 from .camera import CameraSource, list_cameras
 from .file import STREAM_SCHEMES, FileSource
 from .images import ImageSource, is_image_path, list_images, read_image
+from .loop import LoopSource
 from .synthetic import SyntheticTraffic, parse_synthetic
 
 __all__ = ["Source", "SourceBase", "StreamInfo", "open_source", "FileSource", "CameraSource",
-           "ImageSource", "SyntheticTraffic", "list_cameras", "read_image", "list_images", "sample_frames",
-           "source_name"]
+           "ImageSource", "SyntheticTraffic", "LoopSource", "list_cameras", "read_image", "list_images",
+           "sample_frames", "source_name"]
 
 
 def camera_device(spec: str) -> int | str | None:
@@ -89,7 +91,7 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
     image_fps : float
         Frame rate given to image sequences.
     decode_threads : int, optional
-        ffmpeg decoder threads for video files and streams (None: ffmpeg's choice).
+        Decoder threads for video files and streams (None: FFmpeg's choice).
 
     Raises
     ------
@@ -105,24 +107,28 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
     s = os.fspath(spec)
     if not s.strip():
         raise SourceError("empty source spec")
+    seeks = bool(start) or end is not None
     if s.startswith("synthetic:"):
-        src = parse_synthetic(s)
-        if start or end is not None:
-            raise SourceError("--start/--end apply to video files and streams, not synthetic:")
-        return src
+        if seeks:
+            raise ParameterError(f"start/end apply to video files and streams, not to {s}")
+        return parse_synthetic(s)
     dev = camera_device(s)
     if dev is not None and not (isinstance(dev, int) and Path(s).exists()):
+        if seeks:
+            raise ParameterError(f"start/end apply to video files and streams, not to camera {s}")
         return CameraSource(dev, mode=camera_mode, size=camera_size, fps=camera_fps)
     if s.lower().startswith(STREAM_SCHEMES):
         return FileSource(s, start=start, end=end, threads=decode_threads)
     if any(ch in s for ch in "*?[") and not Path(s).exists():
+        if seeks:
+            raise ParameterError(f"start/end apply to video files and streams, not to images ({s})")
         return ImageSource(s, fps=image_fps)
     p = Path(s)
-    if p.is_dir():
-        return ImageSource(s, fps=image_fps)
-    if not p.exists():
+    if not p.exists() and not p.is_dir():
         raise SourceError(f"no such file: {s}")
-    if is_image_path(p):
+    if p.is_dir() or is_image_path(p):
+        if seeks:
+            raise ParameterError(f"start/end apply to video files and streams, not to images ({s})")
         return ImageSource(s, fps=image_fps)
     return FileSource(s, start=start, end=end, threads=decode_threads)
 

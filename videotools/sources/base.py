@@ -1,20 +1,21 @@
-"""The Source protocol and the stream metadata that travels with it."""
+"""Stream metadata, and the plumbing every source shares."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
-
-from ..frames import Frame
+from fractions import Fraction
+from typing import Any
 
 
 @dataclass(frozen=True)
 class StreamInfo:
     """What is known of a stream before reading it.
 
-    ``frame_count`` and ``duration`` are None when unknown (cameras, network
-    streams); for files they come from the container and may be estimates.
+    ``frame_count`` is the container's exact count, or None when it does not
+    say (Matroska, streams, cameras, a ``start``/``end`` cut); ``duration`` is
+    in seconds, None when unknown. ``fps`` is the average rate: frames of a
+    variable-frame-rate file keep their own times (``source.time``). ``live``
+    sources (cameras, live network streams) are stamped with capture time.
     """
 
     fps: float
@@ -25,23 +26,19 @@ class StreamInfo:
     kind: str = "video"
     audio_codec: str | None = None  # a file's first audio stream, if it has one
     pixel_aspect: tuple[int, int] = (1, 1)  # width:height of one pixel (anamorphic DV/DVD/HDV: not 1:1)
-
-
-@runtime_checkable
-class Source(Protocol):
-    """An iterable of RGB frames that is also a context manager."""
-
-    info: StreamInfo
-
-    def __iter__(self) -> Iterator[Frame]: ...
-
-    def close(self) -> None: ...
+    time_base: Fraction | None = None  # of the container's timestamps, for files
+    live: bool = False
 
 
 class SourceBase:
-    """Shared plumbing: ``fps``/``size``/``frame_count`` properties and ``with`` support."""
+    """Shared plumbing: ``fps``/``size``/``frame_count`` properties and ``with`` support.
+
+    Sources are single-pass iterators; ``time`` is the presentation time (s) of
+    the frame last yielded, ``warning`` says why a source ended early.
+    """
 
     info: StreamInfo
+    time: float = 0.0
     frames_read: int = 0
     warning: str | None = None  # set when a source ended early (damaged file, lost camera)
 
@@ -57,11 +54,11 @@ class SourceBase:
     def frame_count(self) -> int | None:
         return self.info.frame_count
 
-    def close(self) -> None:  # pragma: no cover - overridden where there is something to release
-        pass
+    def close(self) -> None:
+        """Release what the source holds (nothing here)."""
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

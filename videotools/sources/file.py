@@ -1,55 +1,112 @@
-"""Video files and network streams, decoded by the FFmpeg that imageio-ffmpeg bundles."""
+"""Video files and network streams, decoded in process by FFmpeg's libraries through PyAV.
+
+Every frame keeps its presentation time (``FileSource.time``): variable-frame-rate
+video comes out frame for frame with its own timing, never padded with repeats.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
-import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
-import imageio_ffmpeg
-import numpy as np
+import av
+import av.error
+import cv2
 
-from ..errors import SourceError
+from ..errors import ParameterError, SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
-from ..pipes import ffmpeg_header, ffmpeg_process, widen_pipe
 from .base import SourceBase, StreamInfo
 
 log = logging.getLogger(__name__)
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
+LIVE_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "udp://", "tcp://", "srt://")
+OPEN_TIMEOUT = 10.0
+"""Seconds a network stream may take to open, and may then stay silent, before it fails."""
+
+# FFmpeg's AVColorSpace values -> the matrix names of frames.I420ToRGB
+_MATRIX = {1: "bt709", 2: None, 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020", 4: "bt601"}
+_ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, -90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_CLOCKWISE,
+           -270: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, -180: cv2.ROTATE_180}
+
+
+def _reason(err: BaseException) -> str:
+    """FFmpeg's own words for an error ("Invalid data found when processing input"), without the path."""
+    if isinstance(err, av.error.FFmpegError):
+        return (err.strerror or type(err).__name__).strip()
+    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+
+
+def threads_beside_encoder() -> int:
+    """Decoder threads for a run that also encodes video: a quarter of the cores, at least one.
+
+    x264 needs the cores far more than decoding does (one thread decodes 1080p
+    H.264 several times faster than x264 encodes it), and every extra decoder
+    thread costs CPU in hand-offs; see ``benchmarks/io.py --threads``.
+    """
+    return max(1, (os.cpu_count() or 2) // 4)
 
 
 class FileSource(SourceBase):
-    """Frames of a video file or network stream, in RGB, read through ffmpeg.
+    """Frames of a video file or network stream, in RGB, with their presentation times.
 
-    Decoding runs in the ffmpeg process; a reader thread keeps up to
-    ``prefetch`` frames ready so decoding overlaps processing.
+    A source is a single-pass iterator: iterate it once (``for frame in src``);
+    open it again to read it again. Decoding runs in FFmpeg's libraries in this
+    process, on a reader thread that keeps up to ``prefetch`` frames ready, so
+    decoding overlaps processing while memory stays flat.
+
+    8-bit 4:2:0 video (nearly all of it) is converted to RGB by OpenCV with the
+    stream's own matrix (BT.601/709/2020, limited or full range); anything else
+    by FFmpeg's swscale. Phone video is turned upright as its rotation says.
 
     Parameters
     ----------
-    path : str or Path
-        Anything ffmpeg opens: a file, or an ``rtsp://``/``http(s)://`` URL.
+    path : str or PathLike
+        A file, or an ``rtsp://``, ``http(s)://`` (also HLS), ``rtmp://``, ``udp://``,
+        ``srt://`` URL.
     start, end : float, optional
-        Seconds to seek to before the first frame, and to stop at.
+        Seconds. The first frame is the first whose time is ``>= start`` (seek to
+        the keyframe before, then decode up to it: frame-accurate); reading stops
+        before the first frame at ``>= end``.
     prefetch : int
-        Decoded frames buffered ahead (bounded, so memory stays flat).
+        Decoded frames buffered ahead.
     threads : int, optional
-        Decoder threads; None lets ffmpeg choose (one per core, plus one). Fewer
-        when an encoder shares the machine: see :func:`threads_beside_encoder`.
+        Decoder threads; None lets FFmpeg choose (one per core).
+    timeout : float
+        Network streams: seconds to open, and seconds of silence before failing.
+
+    Attributes
+    ----------
+    time : float
+        Presentation time of the last frame yielded, in seconds from the start of
+        the file; for live network streams (RTSP, RTMP, UDP, SRT, endless HTTP)
+        the time it arrived, from the first frame.
 
     Raises
     ------
     SourceError
-        If the file is missing, or ffmpeg cannot read a video stream from it.
+        If the file is missing or is not a video, or no frame can be decoded
+        (at or after ``start``).
+
+    Examples
+    --------
+    >>> with FileSource("samples/traffic.mp4", start=2.0) as src:
+    ...     frame = next(iter(src))
+    ...     print(frame.shape, round(src.time, 2))
+    (360, 640, 3) 2.0
     """
 
-    def __init__(self, path: str | os.PathLike, *, start: float | None = None,
-                 end: float | None = None, prefetch: int = 4, threads: int | None = None) -> None:
-        self.path = str(path)
+    def __init__(self, path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
+                 prefetch: int = 4, threads: int | None = None, timeout: float = OPEN_TIMEOUT) -> None:
+        self.path = os.fspath(path)
         self.is_stream = self.path.lower().startswith(STREAM_SCHEMES)
         if not self.is_stream:
             p = Path(self.path)
@@ -57,196 +114,259 @@ class FileSource(SourceBase):
                 raise SourceError(f"no such file: {self.path}")
             if p.is_dir():
                 raise SourceError(f"is a folder, not a video: {self.path}")
-        if start is not None and start < 0:
-            raise SourceError(f"--start must be >= 0 seconds, got {start}")
-        if end is not None and end <= (start or 0):
-            raise SourceError(f"--end ({end}) must be after --start ({start or 0})")
-        self.start, self.end = start, end
+        _check_range(start, end)
         if threads is not None and threads < 1:
-            raise SourceError(f"decoder threads must be >= 1, got {threads}")
-        inp: list[str] = ["-threads", str(threads)] if threads else []
-        out: list[str] = []
-        if self.is_stream and self.path.lower().startswith(("rtsp://", "rtsps://")):
-            inp += ["-rtsp_transport", "tcp"]
-        if start:
-            inp += ["-ss", f"{start:.6f}"]
-        if end is not None:
-            out += ["-t", f"{end - (start or 0):.6f}"]
-        self._inp, self._out = inp, out
-        # Fast path: 8-bit 4:2:0 streams (most video) travel the pipe as I420, half the bytes
-        # of RGB, and are converted here with the stream's own colour matrix. Open that way
-        # first; a stream of another format (4:4:4, 10-bit, odd size) is reopened as rgb24.
-        meta = self._start("yuv420p")
-        # (matrix, full_range) when frames travel as I420 (see iter_i420), else None
-        self.i420 = yuv420_matrix(meta.get("pix_fmt", ""), *meta["size"])
-        if self.i420 is None:
-            self._gen.close()
-            meta = self._start("rgb24")
-        w, h = meta["size"]
-        out_fps, aspect = _output_stream(ffmpeg_header(self._gen))
-        # The rate ffmpeg emits frames at (its output line), which for variable-frame-rate video
-        # (phones) differs from the average rate imageio-ffmpeg reports: ffmpeg repeats or drops
-        # frames to keep that rate, so recordings at it stay in sync with the sound.
-        fps = out_fps or float(meta.get("fps") or 0) or 25.0
-        duration = float(meta.get("duration") or 0) or None
-        if duration is not None:
-            duration = max(0.0, min(duration, end if end is not None else duration) - (start or 0))
-        count = round(duration * fps) if duration and not self.is_stream else None
-        self.info = StreamInfo(fps=fps, size=(int(w), int(h)), frame_count=count or None,
-                               duration=duration, codec=meta.get("codec"),
-                               kind="stream" if self.is_stream else "video",
-                               audio_codec=meta.get("audio_codec"), pixel_aspect=aspect)
-        self._shape = (int(h), int(w), 3)
-        self._prefetch = prefetch
+            raise ParameterError(f"decoder threads must be >= 1, got {threads}")
+        if prefetch < 1:
+            raise ParameterError(f"prefetch must be >= 1, got {prefetch}")
+        self.start, self.end, self._prefetch = start, end, prefetch
+        self.time = 0.0
+        self._container = self._open(timeout)
+        try:
+            self._setup(threads)
+        except BaseException:
+            self._container.close()
+            raise
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _start(self, pix_fmt: str) -> dict:
-        """Start ffmpeg decoding to ``pix_fmt``; return the stream's metadata."""
-        bits = 12 if pix_fmt == "yuv420p" else 24
-        self._gen = imageio_ffmpeg.read_frames(self.path, pix_fmt=pix_fmt, bits_per_pixel=bits,
-                                               input_params=self._inp, output_params=self._out)
+    # -- opening ---------------------------------------------------------------------
+    def _open(self, timeout: float) -> Any:
+        options: dict[str, str] = {}
+        if self.path.lower().startswith(("rtsp://", "rtsps://")):
+            options["rtsp_transport"] = "tcp"
         try:
-            meta = next(self._gen)
-        except (OSError, RuntimeError, StopIteration) as err:
-            self._gen.close()
-            raise SourceError(f"cannot read a video from {self.path}: {_first_line(err)}") from err
-        widen_pipe(self._gen, "stdout")
-        return meta
+            return av.open(self.path, options=options, timeout=(timeout, timeout) if self.is_stream else None)
+        except av.error.ExitError as err:  # the interrupt callback: nothing arrived in time
+            raise SourceError(f"cannot read a video from {self.path}: nothing arrived within {timeout:g} s "
+                              "(a stalled stream?)") from err
+        except (av.error.FFmpegError, OSError, UnicodeDecodeError) as err:
+            raise SourceError(f"cannot read a video from {self.path}: {_reason(err)}") from err
 
-    def _reader(self, q: queue.Queue, convert) -> None:
+    def _setup(self, threads: int | None) -> None:
+        c = self._container
+        if not c.streams.video:
+            what = "an audio-only file" if c.streams.audio else "no video stream"
+            raise SourceError(f"cannot read a video from {self.path}: {what}")
+        v = self._stream = c.streams.video[0]
+        v.thread_type = "AUTO"
+        v.codec_context.thread_count = threads or 0
+        self._tb = v.time_base or Fraction(1, 90000)
+        self._t0 = float(v.start_time * self._tb) if v.start_time is not None else 0.0
+        rate = v.average_rate or v.guessed_rate or v.base_rate
+        fps = float(rate) if rate else 25.0
+        if not math.isfinite(fps) or fps <= 0 or fps > 1000:
+            fps = 25.0
+        duration = float(v.duration * self._tb) if v.duration else (c.duration / 1e6 if c.duration else None)
+        self.live = self.path.lower().startswith(LIVE_SCHEMES) or (self.is_stream and not duration)
+        if self.start and (self.live or (duration is not None and self.start >= duration)):
+            if self.live:
+                raise ParameterError(f"start: a live stream cannot seek (got start={self.start})")
+            raise ParameterError(f"start={self.start:g} s is past the end of {self.path} "
+                                 f"({duration:.3f} s long)")
+        if self.start:
+            c.seek(int((self.start + self._t0) / self._tb), stream=v, backward=True)
+        # Decode the first frame now: it fixes size (after rotation), colour matrix and the start
+        # time, and a file that opens but does not decode fails here, not mid-run.
+        self._frames_iter = self._decoded()
+        first = next(self._frames_iter, None)
+        if first is None:
+            where = f" at or after start={self.start:g} s" if self.start else ""
+            raise SourceError(f"cannot read a video from {self.path}: no frame could be decoded{where}"
+                              + (f" ({self.warning})" if self.warning else ""))
+        self._first = first
+        self.rotation = int(round(getattr(first, "rotation", 0) or 0)) % 360
+        if self.rotation not in (0, 90, 180, 270):
+            log.warning("%s: rotation %d degrees is not a multiple of 90; ignored", self.path, self.rotation)
+            self.rotation = 0
+        w, h = first.width, first.height
+        if self.rotation in (90, 270):
+            w, h = h, w
+        self.i420 = self._planar_matrix(first)
+        sar = v.sample_aspect_ratio or v.codec_context.sample_aspect_ratio
+        aspect = (sar.numerator, sar.denominator) if sar and sar.numerator and sar.denominator else (1, 1)
+        if self.rotation in (90, 270):
+            aspect = aspect[::-1]
+        if duration is not None:
+            stop = min(duration, self.end) if self.end is not None else duration
+            duration = max(0.0, stop - (self.start or 0.0))
+        count = v.frames if v.frames and not self.start and self.end is None else None
+        audio = c.streams.audio[0].codec_context.name if c.streams.audio else None
+        self.info = StreamInfo(fps=fps, size=(int(w), int(h)), frame_count=count or None, duration=duration,
+                               codec=v.codec_context.name, kind="stream" if self.is_stream else "video",
+                               audio_codec=audio, pixel_aspect=aspect, time_base=self._tb,
+                               live=self.live)
+
+    def _planar_matrix(self, frame: Any) -> tuple[str, bool] | None:
+        """``(matrix, full_range)`` if frames can cross as I420 and be converted here, else None."""
+        fmt = frame.format.name
+        if fmt not in ("yuv420p", "yuvj420p") or frame.width % 2 or frame.height % 2 or self.rotation:
+            return None
+        matrix = _MATRIX.get(int(frame.colorspace), "unknown") if frame.colorspace is not None else None
+        if matrix == "unknown":
+            return None
+        full = fmt == "yuvj420p" or int(frame.color_range or 0) == 2
+        return matrix or "bt601", full  # untagged: BT.601, as FFmpeg's own conversion assumes
+
+    # -- decoding ----------------------------------------------------------------------
+    def _decoded(self) -> Iterator[Any]:
+        """Decoded frames from ``start`` to ``end``.
+
+        Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
+        """
+        skipped = 0
+        demux = self._container.demux(self._stream)
+        while True:
+            try:
+                packet = next(demux)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, OSError) as err:
+                self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
+                                f"read ({_reason(err)})")
+                break
+            try:
+                frames = packet.decode()
+            except (av.error.InvalidDataError, av.error.FFmpegError) as err:
+                skipped += 1
+                if skipped == 1:
+                    log.info("%s: skipping undecodable data (%s)", self.path, _reason(err))
+                continue
+            for frame in frames:
+                t = self._frame_time(frame)
+                if self.start is not None and t < self.start - 1e-6:
+                    continue
+                if self.end is not None and t >= self.end - 1e-6:
+                    return
+                yield frame
+        if skipped:
+            self.warning = self.warning or f"{self.path}: {skipped} damaged packets were skipped"
+
+    def _frame_time(self, frame: Any) -> float:
+        if frame.pts is None:
+            return self.time + 1.0 / (self.info.fps if hasattr(self, "info") else 25.0)
+        return float(frame.pts * (frame.time_base or self._tb)) - self._t0
+
+    def _converter(self, planar: bool) -> Callable[[Any], Frame | YuvFrame]:
+        """Turn a decoded frame into what the iterator yields: I420 planes, or an RGB array."""
+        if self.i420 is not None:
+            matrix, full = self.i420
+            if planar:
+                return lambda f: YuvFrame(f.to_ndarray(format=f.format.name), matrix, full)
+            to_rgb = I420ToRGB(self._first.width, self._first.height, matrix=matrix, full_range=full)
+            return lambda f: (to_rgb(f.to_ndarray(format=f.format.name))
+                              if f.format.name in ("yuv420p", "yuvj420p") and f.width == to_rgb.width
+                              else f.to_ndarray(format="rgb24"))
+        turn = _ROTATE.get(self.rotation)
+
+        def convert(f: Any) -> Frame:
+            rgb = f.to_ndarray(format="rgb24")
+            return cv2.rotate(rgb, turn) if turn is not None else rgb
+        return convert
+
+    def _reader(self, q: queue.Queue, convert: Callable[[Any], Any]) -> None:
+        live_t0: float | None = None
         try:
-            for raw in self._gen:
-                frame = convert(np.frombuffer(raw, np.uint8))
+            frames = self._frames_iter
+            pending = [self._first]
+            while not self._stop.is_set():
+                frame = pending.pop() if pending else next(frames, None)
+                if frame is None:
+                    break
+                if self.live:
+                    now = time.monotonic()
+                    live_t0 = now if live_t0 is None else live_t0
+                    t = now - live_t0
+                else:
+                    t = self._frame_time(frame)
+                item = (t, convert(frame))
                 while not self._stop.is_set():
                     try:
-                        q.put(frame, timeout=0.1)
+                        q.put(item, timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if self._stop.is_set():
-                    return
-            q.put(None)
-        except Exception as err:  # a damaged file: report what was readable
-            q.put(err)
+        except (av.error.FFmpegError, OSError) as err:  # a stream that failed mid-way
+            self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
+                            f"read ({_reason(err)})")
+        finally:
+            while True:
+                try:
+                    q.put(None, timeout=0.1)
+                    break
+                except queue.Full:
+                    if self._stop.is_set():
+                        break
 
     def __iter__(self) -> Iterator[Frame]:
-        if self.i420 is not None:
-            # a new writable array per frame, made on the reader thread, so users may draw on frames
-            convert = I420ToRGB(*self.info.size, matrix=self.i420[0], full_range=self.i420[1])
-        else:
-            def convert(buf: np.ndarray) -> Frame:
-                return buf.reshape(self._shape).copy()
-        return self._frames(convert)
+        return self._frames(self._converter(planar=False))
 
-    def iter_i420(self) -> Iterator[YuvFrame]:
-        """The frames as decoded, planar I420 (read-only), without converting them to RGB.
+    def iter_yuv(self) -> Iterator[YuvFrame]:
+        """The frames as decoded, planar I420 (Y, U, V), without converting them to RGB.
 
         For copying video untouched (a pipeline with no processor). Only for
-        8-bit 4:2:0 streams of even size: raises :class:`SourceError` when
-        :attr:`i420` is None.
+        8-bit 4:2:0 streams of even size without rotation: raises
+        :class:`SourceError` when :attr:`i420` is None.
         """
         if self.i420 is None:
-            raise SourceError(f"{self.path} is not decoded as I420 (8-bit 4:2:0, even size)")
-        w, h = self.info.size
-        matrix, full = self.i420
+            raise SourceError(f"{self.path} cannot be read as I420 (8-bit 4:2:0, even size, upright)")
+        return self._frames(self._converter(planar=True))
 
-        def wrap(buf: np.ndarray) -> YuvFrame:
-            return YuvFrame(buf.reshape(h * 3 // 2, w), matrix, full)
-
-        return self._frames(wrap)
-
-    def _frames(self, convert) -> Iterator:
+    def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
         if self._thread is not None:
-            raise SourceError(f"{self.path} is already being read; open it again to restart")
+            raise SourceError(f"{self.path} is a single-pass source and is already being read; "
+                              "open it again to read it again")
         q: queue.Queue = queue.Queue(self._prefetch)
         self._thread = threading.Thread(target=self._reader, args=(q, convert), daemon=True,
                                         name="videotools-decode")
         self._thread.start()
         return self._drain(q)
 
-    def _drain(self, q: queue.Queue) -> Iterator:
+    def _drain(self, q: queue.Queue) -> Iterator[Any]:
         while True:
-            item = q.get()
+            try:
+                item = q.get(timeout=0.1)
+            except queue.Empty:
+                if self._stop.is_set():  # closed while the reader waits on a silent stream
+                    return
+                continue
             if item is None:
+                if self.warning:
+                    log.warning(self.warning)
                 return
-            if isinstance(item, Exception):
-                self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest "
-                                f"could not be decoded ({_first_line(item)})")
-                log.warning(self.warning)
-                return
+            self.time, frame = item
             self.frames_read += 1
-            yield item
+            yield frame
 
     def close(self) -> None:
-        """Stop reading and end the ffmpeg process, within about 2 s even if a stream has stalled."""
+        """Stop reading and release the file; a reader blocked on a silent stream is left to time out."""
         self._stop.set()
-        if self._thread is not None and self._thread.is_alive():
-            self._thread.join(timeout=2)
-            if self._thread.is_alive():  # blocked in a read: a stalled stream; unblock it
-                proc = ffmpeg_process(self._gen)
-                if proc is not None:
-                    proc.kill()
-                self._thread.join(timeout=2)
-        if self._thread is None or not self._thread.is_alive():
-            self._gen.close()  # ends the ffmpeg process
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            thread.join(timeout=2)
+            if thread.is_alive():  # blocked in a network read: it ends at the read timeout
+                threading.Thread(target=self._close_after, args=(thread,), daemon=True).start()
+                return
+        self._container.close()
+
+    def _close_after(self, thread: threading.Thread) -> None:
+        thread.join()
+        self._container.close()
 
 
-def threads_beside_encoder() -> int:
-    """Decoder threads for a run that also encodes video: a quarter of the cores, at least one.
-
-    x264 needs the cores far more than decoding does (one thread decodes 1080p
-    H.264 at about 400 fps here, several times what x264 encodes), and every
-    frame-thread costs CPU in hand-offs. On 2 cores, one decoder thread made a
-    1080p copy 6% faster (median of 11 interleaved runs; 0.19 s less CPU per 250 frames).
-    """
-    return max(1, (os.cpu_count() or 2) // 4)
+def _check_range(start: float | None, end: float | None) -> None:
+    """Validate ``start``/``end`` seconds (finite, ``0 <= start < end``)."""
+    for name, v in (("start", start), ("end", end)):
+        if v is not None and (not math.isfinite(v) or v < 0):
+            raise ParameterError(f"{name} must be a finite number of seconds >= 0, got {v}")
+    if end is not None and end <= (start or 0):
+        raise ParameterError(f"end ({end:g}) must be after start ({start or 0:g})")
 
 
-def yuv420_matrix(pix_fmt: str, width: int, height: int) -> tuple[str, bool] | None:
-    """``(matrix, full_range)`` if a stream can be read as I420 and converted exactly here, else None.
-
-    ffmpeg's pix_fmt text looks like ``yuv420p(tv, bt709/bt709/bt709, progressive)``.
-    Untagged streams use BT.601, as ffmpeg's own conversion does.
-    """
-    m = re.match(r"(yuvj?420p)(?:\((.*)\))?$", pix_fmt.strip())
-    if not m or width % 2 or height % 2:
-        return None
-    tags = (m.group(2) or "").lower()
-    full = m.group(1) == "yuvj420p" or re.search(r"\b(pc|jpeg)\b", tags) is not None
-    space = tags.split(",")[1].strip().split("/")[0] if tags.count(",") >= 2 else ""
-    if space in ("bt709",):
-        return "bt709", full
-    if space.startswith("bt2020"):
-        return "bt2020", full
-    if space in ("", "unknown", "bt470bg", "smpte170m", "fcc", "progressive", "tv", "pc"):
-        return "bt601", full
-    return None
-
-
-def _output_stream(header: str) -> tuple[float | None, tuple[int, int]]:
-    """``(fps, pixel_aspect)`` of the video ffmpeg sends down the pipe, from its description."""
-    lines = [ln for ln in header.splitlines() if ln.lstrip().startswith("Stream ") and " Video: " in ln]
-    if not lines:
-        return None, (1, 1)
-    line = lines[-1]  # the pipe's output stream
-    fps = re.search(r" (\d+(?:\.\d+)?) fps", line)
-    sar = re.search(r"\[SAR (\d+):(\d+) ", line)
-    aspect = (int(sar.group(1)), int(sar.group(2))) if sar and int(sar.group(1)) and int(sar.group(2)) else (1, 1)
-    return (float(fps.group(1)) if fps and float(fps.group(1)) > 0 else None), aspect
-
-
-_BANNER = re.compile(r"\s*(ffmpeg version|built with|configuration:|lib\w+\s+\d+\.)")
-
-
-def _first_line(err: BaseException) -> str:
-    """The line of an imageio-ffmpeg error that says what went wrong, without ffmpeg's banner."""
-    text = str(err).strip()
-    lines = [ln.strip() for ln in text.splitlines()
-             if ln.strip() and "===" not in ln and not _BANNER.match(ln)]
-    if lines == ["Could not load meta information"]:  # ffmpeg said nothing: nothing arrived in 10 s
-        return "no video information arrived within 10 s (a stalled stream, or not a video)"
-    # ffmpeg's own last line says most (e.g. "Invalid data found when processing input")
-    if len(lines) > 1:
-        return lines[-1][:200]
-    return (lines[0] if lines else type(err).__name__)[:200]
+def count_frames(path: str | os.PathLike) -> int:
+    """Decode a whole video and count its frames: the number FFmpeg decodes, exactly."""
+    with FileSource(path) as src:
+        n = 0
+        for _ in src._frames(lambda f: None):
+            n += 1
+        return n

@@ -1,0 +1,157 @@
+"""Build a run from options, the way every command does: source, sinks, viewers, then the pipeline.
+
+:func:`process` is ``videotools run`` as one Python call; the other commands
+add their processors and call it too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import ParameterError, SinkError
+from .pipeline import Pipeline, RunStats, Step
+from .protocols import KeyMap, Processor, Sink
+from .settings import Camera, Encoding, Playback, Seek
+from .sinks import MjpegSink, WindowSink, open_sink
+from .sinks.video import VIDEO_EXTENSIONS, VideoSink
+from .sources import FileSource, LoopSource, open_source
+from .sources.base import SourceBase
+from .sources.file import threads_beside_encoder
+
+log = logging.getLogger(__name__)
+
+
+def _open(source: str | os.PathLike, seek: Seek, camera: Camera, *, recording_only: bool, encodes: bool,
+          loop: bool) -> SourceBase:
+    mode = camera.mode or ("every" if recording_only else "latest")
+
+    def opener() -> SourceBase:
+        return open_source(source, start=seek.start, end=seek.end, camera_mode=mode, camera_size=camera.size,
+                           camera_fps=camera.fps, decode_threads=threads_beside_encoder() if encodes else None)
+
+    src = opener()
+    if loop:
+        if src.info.live or src.info.kind == "camera":
+            src.close()
+            raise ParameterError(f"loop: {source} is live and cannot be repeated")
+        src.close()
+        return LoopSource(opener)
+    return src
+
+
+def process(source: str | os.PathLike | SourceBase, processors: Sequence[Processor] = (), *,
+            out: Sequence[str] | str | None = None, display: bool = False, serve: str | None = None,
+            max_frames: int | None = None, overwrite: bool = False, progress: bool = False,
+            seek: Seek = Seek(), encoding: Encoding = Encoding(), camera: Camera = Camera(),
+            playback: Playback = Playback(), title: str = "videotools", keys: KeyMap | None = None,
+            record_dir: str | os.PathLike = ".", on_frame: Callable[[Step], None] | None = None,
+            extra_sinks: Sequence[Sink] = ()) -> RunStats:
+    """Open ``source``, run ``processors`` and write to every requested sink: what ``videotools run`` does.
+
+    Parameters
+    ----------
+    source : str or Source
+        A spec for :func:`videotools.open_source`, or an open source.
+    out : str or list of str
+        Output files: videos (``.mp4`` ...), image sequences (``frames/%05d.png``)
+        or one image (``out.png``, the last frame).
+    display : bool
+        Show a window with an overlay and keys (q/Esc quit, space pause, h overlay,
+        v side by side, b background, s snapshot, o record, ? help, plus the
+        processors' keys); snapshots and recordings go to ``record_dir``.
+    serve : str, optional
+        ``[HOST:]PORT`` for an MJPEG preview in a browser.
+    seek, encoding, camera, playback
+        Settings (see :mod:`videotools.settings`). Files and synthetic scenes
+        shown in a window or a browser play at their own pace unless
+        ``playback.fast``; at their end the window keeps the last frame until a
+        key and the preview keeps serving it until Ctrl-C.
+
+    Returns
+    -------
+    RunStats
+        ``stats.extra["outputs"]`` lists the files written and complete.
+
+    Raises
+    ------
+    VideotoolsError
+        Bad source, bad output, no display; all sinks are checked before any frame is read.
+    """
+    outs = [out] if isinstance(out, (str, os.PathLike)) else list(out or [])
+    outs = [os.fspath(o) for o in outs]
+    _check_outputs(source, outs)
+    encodes = any(os.path.splitext(o)[1].lower() in VIDEO_EXTENSIONS for o in outs)
+    own_source = not isinstance(source, SourceBase)
+    src = _open(source, seek, camera, recording_only=bool(outs) and not display and not serve,
+                encodes=encodes, loop=playback.loop) if own_source else source  # type: ignore[arg-type]
+    processors = list(processors)
+    sinks: list[Sink] = []
+    try:
+        sinks += _file_sinks(src, outs, seek=seek, encoding=encoding, overwrite=overwrite, loop=playback.loop)
+        if serve is not None:
+            preview = MjpegSink(serve, title=title)
+            log.warning("preview at %s", preview.url)
+            sinks.append(preview)
+        if display:
+            from .live import LiveChain, Recorder
+
+            recorder = Recorder(record_dir, fps=src.fps, crf=encoding.crf, preset=encoding.preset,
+                                pixel_aspect=src.info.pixel_aspect)
+            live = LiveChain(processors, recorder=recorder, snapshot_dir=record_dir, source=src)
+            processors = [live]
+            sinks += [WindowSink(title, keys={**live.keys, **(keys or {})}, overlay=live.overlay_lines), recorder]
+        sinks.extend(extra_sinks)
+    except BaseException:
+        for s in sinks:
+            s.close()
+        if own_source:
+            src.close()
+        raise
+    viewers = display or serve is not None
+    live_source = src.info.live or src.info.kind == "camera"
+    stats = Pipeline(src, processors, sinks, max_frames=max_frames, progress=progress, on_frame=on_frame,
+                     pace=viewers and not playback.fast and not live_source,
+                     hold=viewers and not live_source).run()
+    stats.extra["outputs"] = [str(s.path) for s in sinks if isinstance(s, VideoSink) and s.finished] + \
+        [o for s, o in zip(sinks, outs) if not isinstance(s, VideoSink) and _exists(o)]
+    return stats
+
+
+def _exists(pattern: str) -> bool:
+    return Path(pattern % 0).exists() if "%" in pattern else Path(pattern).exists()
+
+
+def _check_outputs(source: object, outs: list[str]) -> None:
+    """Outputs of one run must differ from each other and from the input."""
+    seen: set[str] = set()
+    for o in outs:
+        key = os.path.normcase(os.path.abspath(o))
+        if key in seen:
+            raise SinkError(f"output given twice: {o} (each --out needs its own file)")
+        seen.add(key)
+        if isinstance(source, (str, os.PathLike)) and os.path.exists(source) and os.path.exists(o) \
+                and os.path.samefile(o, source):
+            raise SinkError(f"output is the input: {o} (write to another file)")
+
+
+def _file_sinks(src: SourceBase, outs: list[str], *, seek: Seek, encoding: Encoding, overwrite: bool,
+                loop: bool) -> list[Sink]:
+    keeps_sound = (encoding.audio and isinstance(src, FileSource) and not src.is_stream and not loop
+                   and bool(src.info.audio_codec))
+    sinks: list[Sink] = []
+    try:
+        for o in outs:
+            sinks.append(open_sink(o, fps=src.fps, crf=encoding.crf, preset=encoding.preset, overwrite=overwrite,
+                                   audio_from=src.path if keeps_sound else None,  # type: ignore[attr-defined]
+                                   audio_start=seek.start or 0.0, pixel_aspect=src.info.pixel_aspect))
+    except BaseException:
+        for s in sinks:
+            s.close()
+        raise
+    return sinks
+
+
+__all__ = ["process"]
