@@ -104,6 +104,7 @@ class CameraSource(SourceBase):
         self.grabbed = 1  # frames delivered by the camera
         self.dropped = 0  # frames replaced by a newer one before they were used
         self.last_timestamp = time.monotonic()  # capture time of the frame last returned
+        self._opened_at = self.last_timestamp
         self._cond = threading.Condition()
         self._latest: Frame | None = None
         self._latest_ts = 0.0
@@ -161,6 +162,11 @@ class CameraSource(SourceBase):
             self.last_timestamp = now
             self.frames_read += 1
             yield frame
+
+    @property
+    def time(self) -> float:  # type: ignore[override]
+        """Capture time of the frame last returned, in seconds since the first frame was captured."""
+        return self.last_timestamp - self._opened_at
 
     def __iter__(self) -> Iterator[Frame]:
         first, self._first = self._first, None

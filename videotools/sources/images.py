@@ -176,6 +176,7 @@ class ImageSource(SourceBase):
                     self.skipped.append(p)
                     continue
             self.current_path = p
+            self.time = self.frames_read / self.info.fps
             self.frames_read += 1
             yield frame
         if self.skipped:

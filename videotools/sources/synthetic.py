@@ -218,6 +218,7 @@ class SyntheticTraffic(SourceBase):
         n = self.frame_count
         while n is None or t < n:
             self.frames_read += 1
+            self.time = t / self.fps
             yield self.frame(t)
             t += 1
 
