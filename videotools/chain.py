@@ -19,6 +19,7 @@ Steps
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -78,6 +79,21 @@ STEPS: dict[str, tuple[Callable[..., Callable[[Frame], Frame]], dict[str, Callab
     "flip": (Flip, {"axis": str}),
 }
 LISTS = {("background", "alpha")}
+# bounds of whole-number parameters, whatever the step (processors check the rest, naming the parameter)
+LIMITS: dict[str, tuple[int, int | None]] = {"seed": (0, 2**32 - 1), "fit_frames": (1, None), "sample": (1, None),
+                                             "width": (1, 16384), "height": (1, 16384), "k": (1, 256)}
+EXPECTED = {int: "a whole number", float: "a finite number", _bool: "true or false"}
+
+
+def _check_value(step: str, key: str, raw: str, value: Any, converter: Callable[[str], Any]) -> None:
+    """Reject what a converter lets through but no step wants: NaN, infinities, out-of-range whole numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"bad value for {step} {key}: {raw!r} (expected a finite number)")
+    if isinstance(value, int) and not isinstance(value, bool) and key in LIMITS:
+        lo, hi = LIMITS[key]
+        if value < lo or (hi is not None and value > hi):
+            span = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+            raise ParameterError(f"bad value for {step} {key}: {raw!r} (expected a whole number {span})")
 
 
 def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
@@ -115,12 +131,21 @@ def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
             try:
                 v = params[key](value.strip())
             except ValueError as err:
-                raise ParameterError(f"bad value for {name} {key}: {value!r}") from err
+                expected = EXPECTED.get(params[key])
+                raise ParameterError(f"bad value for {name} {key}: {value.strip()!r}"
+                                     + (f" (expected {expected})" if expected else "")) from err
+            _check_value(name, key, value.strip(), v, params[key])
             if (name, key) in LISTS:
+                if v in kw.get(key, []):
+                    raise ParameterError(f"{name} {key}={value.strip()} given twice")
                 kw.setdefault(key, []).append(v)
             elif key in kw:
                 raise ParameterError(f"{name} {key} given twice")
             else:
                 kw[key] = v
-        steps.append(factory(**kw))
+        try:
+            steps.append(factory(**kw))
+        except ParameterError as err:
+            text = str(err)
+            raise ParameterError(text if text.startswith(name) else f"{name}: {text}") from None
     return steps
