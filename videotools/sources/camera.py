@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import cv2
 
-from ..errors import SourceError
+from ..errors import ParameterError, SourceError
 from ..frames import Frame, to_rgb
 from .base import SourceBase, StreamInfo
 
@@ -42,6 +44,31 @@ def open_capture(device: int | str) -> cv2.VideoCapture:
         return cv2.VideoCapture(device, api)
 
 
+def check_camera_options(*, mode: str = "latest", size: tuple[int, int] | None = None, fps: float | None = None,
+                         lost_after: float = 2.0) -> None:
+    """Validate camera options before a device is opened.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter and its value: ``mode`` not latest|every, ``size`` not two
+        whole numbers in 1..16384, ``fps`` not in (0, 1000], ``lost_after`` not a positive number.
+    """
+    if mode not in MODES:
+        raise ParameterError(f"camera mode must be latest or every, got {mode!r}")
+    if size is not None:
+        ok = (isinstance(size, (tuple, list)) and len(size) == 2
+              and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 16384 for v in size))
+        if not ok:
+            raise ParameterError(f"camera size must be (width, height) in 1..16384, got {size!r}")
+    if fps is not None and (isinstance(fps, bool) or not isinstance(fps, (int, float))
+                            or not math.isfinite(fps) or not 0 < fps <= 1000):
+        raise ParameterError(f"camera fps must be a number in (0, 1000], got {fps!r}")
+    if isinstance(lost_after, bool) or not isinstance(lost_after, (int, float)) or not math.isfinite(lost_after) \
+            or lost_after <= 0:
+        raise ParameterError(f"lost_after must be a number of seconds > 0, got {lost_after!r}")
+
+
 class CameraSource(SourceBase):
     """Frames from a camera (index or device path), RGB.
 
@@ -67,6 +94,8 @@ class CameraSource(SourceBase):
 
     Raises
     ------
+    ParameterError
+        A bad ``mode``, ``size``, ``fps`` or ``lost_after`` (before the device is touched).
     SourceError
         If the camera cannot be opened or delivers no first frame.
     """
@@ -74,9 +103,8 @@ class CameraSource(SourceBase):
     def __init__(self, device: int | str = 0, *, mode: str = "latest",
                  size: tuple[int, int] | None = None, fps: float | None = None,
                  lost_after: float = 2.0,
-                 capture_factory: Callable[..., object] | None = None) -> None:
-        if mode not in MODES:
-            raise SourceError(f"camera mode must be one of {MODES}, got {mode!r}")
+                 capture_factory: Callable[..., Any] | None = None) -> None:
+        check_camera_options(mode=mode, size=size, fps=fps, lost_after=lost_after)
         self.device, self.mode, self.lost_after = device, mode, lost_after
         factory = capture_factory or open_capture
         self._cap = factory(device)
@@ -86,7 +114,7 @@ class CameraSource(SourceBase):
         if size or fps:
             # USB webcams deliver raw YUYV by default, which caps 1080p at a few fps; ask for MJPG
             # (compressed, full rate). A camera without it keeps its format.
-            self._cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+            self._cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
         if size:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
@@ -119,7 +147,10 @@ class CameraSource(SourceBase):
         """Frames from the device with their capture times, until it stops delivering for ``lost_after`` s."""
         last_ok = time.monotonic()
         while not self._stop.is_set():
-            ok, bgr = self._cap.read()
+            try:
+                ok, bgr = self._cap.read()
+            except cv2.error:  # some backends raise instead of failing the read when a device vanishes
+                ok, bgr = False, None
             now = time.monotonic()
             if not ok or bgr is None:
                 if now - last_ok > self.lost_after:
@@ -188,9 +219,17 @@ class CameraSource(SourceBase):
             self._cap.release()
 
 
-def list_cameras(max_index: int = 10, *, capture_factory: Callable[..., object] | None = None
+def list_cameras(max_index: int = 10, *, capture_factory: Callable[..., Any] | None = None
                  ) -> list[dict]:
-    """Try camera indices ``0 .. max_index-1``; return those that open with their size and fps."""
+    """Try camera indices ``0 .. max_index-1``; return those that open with their size and fps.
+
+    Raises
+    ------
+    ParameterError
+        If ``max_index`` is not a whole number in 1..64.
+    """
+    if isinstance(max_index, bool) or not isinstance(max_index, int) or not 1 <= max_index <= 64:
+        raise ParameterError(f"max_index must be a whole number in 1..64, got {max_index!r}")
     factory = capture_factory or open_capture
     found = []
     for i in range(max_index):
