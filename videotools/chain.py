@@ -109,7 +109,7 @@ def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
     >>> [type(p).__name__ for p in parse_chain("resize:width=320 | posterize:k=4")]
     ['Resize', 'Posterize']
     """
-    steps = []
+    steps: list[Callable[[Frame], Frame]] = []
     if not text or not text.strip():
         return steps
     for raw in text.split("|"):

@@ -390,13 +390,23 @@ class Palette:
             raise ParameterError(f"not a palette JSON file: {path} (no 'colors' list)")
         return cls.from_colors(doc["colors"], space=doc.get("space", "rgb"))
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the palette as JSON: ``{"colors": [[r, g, b], ...], "hex": [...], "space": ..., "k": ...}``."""
-        p = Path(path)
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> Path:
+        """Write the palette as JSON: ``{"colors": [[r, g, b], ...], "hex": [...], "space": ..., "k": ...}``.
+
+        The file appears complete or not at all (:func:`videotools.files.write_text`).
+
+        Raises
+        ------
+        OutputExistsError
+            If ``path`` exists and ``overwrite`` is False.
+        SinkError
+            A missing or read-only folder, a full disk: naming ``path`` and the cause.
+        """
+        from .files import write_text
+
         doc = {"format": "videotools-palette", "version": 1, "k": self.k, "space": self.space,
                "colors": self._colors.tolist(), "hex": [to_hex(c) for c in self._colors]}
-        p.write_text(json.dumps(doc, indent=1) + "\n")
-        return p
+        return write_text(path, json.dumps(doc, indent=1) + "\n", overwrite=overwrite)
 
     # -- properties -----------------------------------------------------------------
     @property

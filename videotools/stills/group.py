@@ -14,6 +14,8 @@ tight, well separated groups); the curve is returned for the user to see.
 from __future__ import annotations
 
 import csv
+import errno
+import io
 import logging
 import os
 import shutil
@@ -25,6 +27,7 @@ import cv2
 import numpy as np
 
 from ..errors import OutputExistsError, ParameterError, SinkError, SourceError
+from ..files import PendingFile, describe, write_text
 from ..kmeans import _nearest, kmeans
 from ..sinks.base import free_name
 from ..sources.images import list_images, natural_key, read_image
@@ -60,9 +63,9 @@ def image_features(image: np.ndarray, *, n_features: int = 800) -> ImageFeatures
     small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA) \
         if s < 1 else image
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    orb = cv2.ORB_create(nfeatures=n_features)
+    orb = cv2.ORB.create(nfeatures=n_features)
     _, desc = orb.detectAndCompute(grey, None)
-    bits = np.unpackbits(desc, axis=1).astype(np.float32) if desc is not None and len(desc) else None
+    bits = np.unpackbits(np.asarray(desc, np.uint8), axis=1).astype(np.float32) if desc is not None and len(desc) else None
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     # hue x saturation only: brightness changes (exposure, a cloud) leave it alone
     hist = cv2.calcHist([hsv], [0, 1], None, [18, 8], [0, 180, 0, 256]).ravel()
@@ -230,20 +233,57 @@ def write_groups(result: GroupResult, out_dir: str | os.PathLike, *, mode: str =
         src = Path(path)
         dst = free_name(folder / src.name)
         if mode == "copy":
-            shutil.copy2(src, dst)
+            _copy(src, dst)
         elif mode == "link":
-            os.symlink(src.resolve(), dst)
+            try:
+                os.symlink(src.resolve(), dst)
+            except OSError as err:
+                raise SinkError(f"cannot link {dst}: {describe(err)}") from None
         else:
-            shutil.move(str(src), dst)
+            _move(src, dst)
         note = "no keypoints: grouped by colour" if path in result.no_keypoints else ""
         rows.append([path, f"group-{g + 1:0{width}d}", f"{d:.4f}", str(dst), note])
     for path, why in result.unreadable:
         rows.append([path, "", "", "", f"unreadable: {why}"])
-    with open(out / "groups.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "group", "distance", "placed_as", "note"])
-        w.writerows(rows)
-    return out / "groups.csv"
+    table = io.StringIO(newline="")
+    w = csv.writer(table)
+    w.writerow(["file", "group", "distance", "placed_as", "note"])
+    w.writerows(rows)
+    return write_text(out / "groups.csv", table.getvalue(), overwrite=True)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """Copy ``src`` (bytes, times, mode) to a new file ``dst`` that appears complete or not at all."""
+    try:
+        pending = PendingFile(dst)
+    except OSError as err:
+        raise SinkError(f"cannot write {dst}: {describe(err)}") from None
+    try:
+        with open(src, "rb") as fin, open(pending.write_path, "wb") as fout:
+            shutil.copyfileobj(fin, fout)
+        shutil.copystat(src, pending.write_path)
+        pending.publish()
+    except OSError as err:
+        if isinstance(err, SinkError):
+            raise
+        raise SinkError(f"cannot copy {src} to {dst}: {describe(err)}") from None
+    finally:
+        pending.discard()
+
+
+def _move(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst``: a rename on one file system, else an atomic copy and then the removal of ``src``."""
+    try:
+        os.rename(src, dst)
+        return
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise SinkError(f"cannot move {src} to {dst}: {describe(err)}") from None
+    _copy(src, dst)
+    try:
+        src.unlink()
+    except OSError as err:
+        raise SinkError(f"copied {src} to {dst} but cannot remove it: {describe(err)}") from None
 
 
 # Photo formats OpenCV may not decode: listed anyway, so they are reported as unreadable, never silently skipped.

@@ -61,8 +61,8 @@ def dominant_colors(images: Frame | Sequence[Frame], k: int = 5, *, seed: int = 
         counts += np.bincount((lab if m is None else lab[m]).ravel(), minlength=pal.k)
     total = counts.sum()
     order = np.argsort(-counts, kind="stable")
-    shares = [ColorShare(to_hex(pal.colors[i]), tuple(int(v) for v in pal.colors[i]), float(counts[i] / total))
-              for i in order]
+    shares = [ColorShare(to_hex(pal.colors[i]), (int(pal.colors[i][0]), int(pal.colors[i][1]), int(pal.colors[i][2])),
+                         float(counts[i] / total)) for i in order]
     return pal, shares
 
 
@@ -96,11 +96,20 @@ def palette_bar(shares: Sequence[ColorShare], *, width: int = 800, height: int =
     return bar
 
 
-def write_gpl(path: str | os.PathLike, shares: Sequence[ColorShare], *, name: str = "videotools") -> Path:
-    """Write a GIMP palette (``.gpl``) with the colours in share order."""
+def write_gpl(path: str | os.PathLike, shares: Sequence[ColorShare], *, name: str = "videotools",
+              overwrite: bool = True) -> Path:
+    """Write a GIMP palette (``.gpl``) with the colours in share order, atomically.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``overwrite`` is False.
+    SinkError
+        A missing or read-only folder, a full disk: naming ``path`` and the cause.
+    """
+    from ..files import write_text
+
     lines = ["GIMP Palette", f"Name: {name}", f"Columns: {min(len(shares), 16)}", "#"]
     pct = percentages(shares)
     lines += [f"{r:3d} {g:3d} {b:3d}\t{s.hex} {p:g}%" for s, p in zip(shares, pct) for r, g, b in [s.rgb]]
-    p = Path(path)
-    p.write_text("\n".join(lines) + "\n")
-    return p
+    return write_text(path, "\n".join(lines) + "\n", overwrite=overwrite)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SinkError
 from ..frames import Frame, check_frame
 from ..kmeans import DEFAULT_SAMPLE, Palette, _nearest, kmeans, luminance
 
@@ -41,7 +43,9 @@ class Segmentation:
 
     def view(self, image: Frame, kind: str = "colors", *, hide: tuple[int, ...] = (),
              alpha: float = 0.5) -> Frame:
-        """Render ``colors`` (mean colour per cluster), ``labels`` (distinct colours) or ``overlay`` (labels over the image).
+        """Render ``colors`` (mean colour per cluster), ``labels`` (distinct colours) or ``overlay``.
+
+        ``overlay`` blends the distinct label colours over the image.
 
         Clusters listed in ``hide`` are painted black.
         """
@@ -132,6 +136,27 @@ def segment(image: Frame, k: int = 4, *, features: str = "rgb", seed: int = 0, s
                           centres[:, :3] * 255).round().astype(np.uint8)
     shares = np.bincount(labels.ravel(), minlength=len(colors)) / labels.size
     return Segmentation(labels=labels, colors=colors, shares=shares, features=features)
+
+
+def write_labels(path: str | os.PathLike, labels: np.ndarray, *, overwrite: bool = False) -> Path:
+    """Write a label map as a 16-bit grey PNG, atomically (label i is grey level i).
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is not a ``.png`` (only PNG keeps 16 bits losslessly here).
+    OutputExistsError, SinkError
+        An existing file without ``overwrite``; a missing or read-only folder, a full disk.
+    """
+    from ..files import write_bytes
+
+    p = Path(path)
+    if p.suffix.lower() != ".png":
+        raise ParameterError(f"a label map is written as a 16-bit .png, got {p}")
+    ok, buf = cv2.imencode(".png", np.asarray(labels).astype(np.uint16))
+    if not ok:
+        raise SinkError(f"cannot encode the label map for {p}")
+    return write_bytes(p, buf.tobytes(), overwrite=overwrite)
 
 
 def _rgbxy(image: Frame, idx: np.ndarray, weight: float) -> np.ndarray:
