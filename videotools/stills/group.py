@@ -65,7 +65,8 @@ def image_features(image: np.ndarray, *, n_features: int = 800) -> ImageFeatures
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     orb = cv2.ORB.create(nfeatures=n_features)
     _, desc = orb.detectAndCompute(grey, None)
-    bits = np.unpackbits(np.asarray(desc, np.uint8), axis=1).astype(np.float32) if desc is not None and len(desc) else None
+    has = desc is not None and len(desc) > 0
+    bits = np.unpackbits(np.asarray(desc, np.uint8), axis=1).astype(np.float32) if has else None
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     # hue x saturation only: brightness changes (exposure, a cloud) leave it alone
     hist = cv2.calcHist([hsv], [0, 1], None, [18, 8], [0, 180, 0, 256]).ravel()
