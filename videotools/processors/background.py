@@ -1,16 +1,25 @@
-"""Running-average background models with several learning rates side by side."""
+"""Background models: running averages at several learning rates, a clean plate, foreground masks.
+
+The running averages (``cv2.accumulateWeighted``) are the classic way to pull
+the empty road out of traffic footage; the plate (:class:`PlateModel`) is
+built to stay clean where they smear: cars queued at lights, people standing.
+Masks compare a frame with either; :func:`find_blobs` turns a mask into boxes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from ..errors import NotFittedError, ParameterError
 from ..frames import Frame, check_frame, tile
+from .plate import PlateModel
 
 VIEWS = ("background", "side-by-side", "mask", "foreground")
+MODELS = ("plate", "average")
 
 
 def check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
@@ -27,8 +36,71 @@ def check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
     return values
 
 
+@dataclass
+class BackgroundState:
+    """What the running averages have learnt, as plain arrays: to save, restore, or combine chunks.
+
+    Attributes
+    ----------
+    t : int
+        Frames seen.
+    accumulators : list of (H, W, 3) float32 ndarray
+        One exact (unrounded) running average per alpha, RGB, in the order of ``alphas``.
+    ages : list of (H, W) uint16 ndarray
+        Per alpha, frames each pixel has been foreground in a row (selective update only, else empty).
+    """
+
+    t: int
+    accumulators: list[np.ndarray]
+    ages: list[np.ndarray] = field(default_factory=list)
+
+
+def find_blobs(mask: np.ndarray, *, min_area: int = 50) -> list[tuple[int, int, int, int]]:
+    """Boxes ``(x, y, w, h)`` of the 8-connected regions of ``mask`` with at least ``min_area`` pixels.
+
+    Parameters
+    ----------
+    mask : (H, W) bool ndarray
+    min_area : int
+        Smaller regions (noise, a leaf) are left out.
+
+    Returns
+    -------
+    list of (x, y, w, h)
+        Sorted top to bottom, then left to right.
+    """
+    if mask.ndim != 2:
+        raise ParameterError(f"expected an (H, W) mask, got shape {mask.shape}")
+    if min_area < 1:
+        raise ParameterError(f"min_area must be >= 1 pixel, got {min_area}")
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8, copy=False), connectivity=8)
+    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
+    return sorted(boxes, key=lambda b: (b[1], b[0]))  # type: ignore[return-value]
+
+
+def shadow_mask(frame: Frame, background: Frame, mask: np.ndarray, *, darker: tuple[float, float] = (0.4, 0.9),
+                colour: float = 0.1) -> np.ndarray:
+    """``(H, W) bool``: the pixels of ``mask`` that look like a shadow on ``background``.
+
+    A shadow darkens what is under it by about the same factor in every channel:
+    each channel's ratio frame / background lies in ``darker`` and the three
+    ratios differ by at most ``colour``. Only the pixels of ``mask`` are
+    examined, so the cost follows the foreground's size.
+    """
+    out = np.zeros(mask.shape, bool)
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return out
+    f = frame.reshape(-1, 3)[idx].astype(np.float32)
+    b = background.reshape(-1, 3)[idx].astype(np.float32) + 1.0
+    r = (f + 1.0) / b
+    lo, hi = r.min(axis=1), r.max(axis=1)
+    out.flat[idx] = (lo >= darker[0]) & (hi <= darker[1]) & (hi - lo <= colour)
+    return out
+
+
 class BackgroundModel:
-    """Exponential running averages of the frames (``cv2.accumulateWeighted``), one per alpha.
+    """Exponential running averages of the frames (``cv2.accumulateWeighted``), one per alpha, and a plate.
 
     A fast rate (0.1) follows lighting and parked cars within a second; a slow
     rate (0.01) averages traffic away into the empty road.
@@ -53,6 +125,12 @@ class BackgroundModel:
         the whole frame is learnt.
     threshold : float
         Grey levels of difference (max over channels) that count as foreground.
+    plate : bool
+        Also keep a :class:`PlateModel`: a clean plate that queued cars and
+        standing people do not smear (:attr:`plate`); masks are then measured
+        against it. About 2.5 ms a frame and 50 MB at 1080p.
+    plate_every : int
+        The plate samples one frame in ``plate_every``.
 
     Examples
     --------
@@ -66,11 +144,13 @@ class BackgroundModel:
     """
 
     def __init__(self, alphas: Sequence[float] = (0.1, 0.01), *, warmup: bool = True,
-                 selective: bool = False, threshold: float = 25.0) -> None:
+                 selective: bool = False, threshold: float = 25.0, plate: bool = False,
+                 plate_every: int = 4) -> None:
         self.alphas = check_alphas(alphas)
         if not 0 < threshold < 256:
             raise ParameterError(f"threshold must be in (0, 256), got {threshold}")
         self.warmup, self.selective, self.threshold = warmup, selective, float(threshold)
+        self.plate_model = PlateModel(every=plate_every) if plate else None
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self.reset()
 
@@ -79,6 +159,45 @@ class BackgroundModel:
         self.t = 0
         self._acc: list[np.ndarray] = []
         self._age: list[np.ndarray] = []  # frames each pixel has been foreground in a row (selective)
+        if self.plate_model is not None:
+            self.plate_model.reset()
+
+    # -- state, for saving and for combining chunks (videotools.batch) -------------------------
+    @property
+    def accumulators(self) -> list[np.ndarray]:
+        """The exact running averages, one ``(H, W, 3) float32`` RGB copy per alpha (empty before a frame).
+
+        These are what chunked batches combine (an EMA over consecutive chunks
+        is ``E2 + (1 - a)**n2 * S1``); :attr:`backgrounds` are these rounded to uint8.
+        """
+        return [a.copy() for a in self._acc]
+
+    @property
+    def state(self) -> BackgroundState:
+        """A copy of what the running averages learnt (not the plate): see :meth:`from_state`."""
+        return BackgroundState(self.t, self.accumulators, [a.copy() for a in self._age])
+
+    @classmethod
+    def from_state(cls, state: BackgroundState, alphas: Sequence[float] = (0.1, 0.01), **options) -> BackgroundModel:
+        """A model that goes on from ``state`` (same alphas and options as the one that made it).
+
+        Raises
+        ------
+        ParameterError
+            The state holds another number of accumulators than ``alphas``, or of mixed sizes.
+        """
+        model = cls(alphas, **options)
+        accs = [np.asarray(a, np.float32) for a in state.accumulators]
+        if accs and len(accs) != len(model.alphas):
+            raise ParameterError(f"state has {len(accs)} accumulators for {len(model.alphas)} alphas")
+        if any(a.ndim != 3 or a.shape[2] != 3 or a.shape != accs[0].shape for a in accs):
+            raise ParameterError(f"accumulators must be (H, W, 3) of one size, got {[a.shape for a in accs]}")
+        model.t = int(state.t) if accs else 0
+        model._acc = [a.copy() for a in accs]
+        h, w = accs[0].shape[:2] if accs else (0, 0)
+        model._age = ([a.astype(np.uint16) for a in state.ages] if state.ages else
+                      [np.zeros((h, w), np.uint16) for _ in accs]) if model.selective else []
+        return model
 
     def rate(self, i: int) -> float:
         """The learning rate model ``i`` uses for the next frame."""
@@ -86,11 +205,13 @@ class BackgroundModel:
         return max(a, 1.0 / (self.t + 1)) if self.warmup else a
 
     def update(self, frame: Frame) -> None:
-        """Feed one RGB frame to every model."""
+        """Feed one RGB frame to every model (and the plate)."""
         check_frame(frame)
         if self._acc and self._acc[0].shape[:2] != frame.shape[:2]:
             raise ParameterError(f"frame size {frame.shape[1]}x{frame.shape[0]} differs from the model's "
                                  f"{self._acc[0].shape[1]}x{self._acc[0].shape[0]}; reset() first")
+        if self.plate_model is not None:
+            self.plate_model.update(frame)
         if not self._acc:
             self._acc = [frame.astype(np.float32) for _ in self.alphas]
             self._age = [np.zeros(frame.shape[:2], np.uint16) for _ in self.alphas] if self.selective else []
@@ -136,19 +257,72 @@ class BackgroundModel:
             raise NotFittedError("no frame seen yet: call update() first")
         return cv2.convertScaleAbs(self._acc[i])
 
-    def foreground(self, frame: Frame, threshold: float | None = None, *, model: int = -1) -> np.ndarray:
-        """``(H, W) bool`` mask of what differs from model ``model`` by more than ``threshold`` levels.
+    @property
+    def plate(self) -> Frame:
+        """The clean plate, ``(H, W, 3) uint8`` RGB.
 
-        Cleaned with a 3x3 opening (drops speckle noise) and closing (fills small holes).
+        Raises
+        ------
+        NotFittedError
+            The model keeps no plate (``plate=False``), or has seen no frame.
+        """
+        if self.plate_model is None:
+            raise NotFittedError("this model keeps no plate: make it with plate=True")
+        return self.plate_model.plate
+
+    def reference(self, model: int | str | None = None) -> Frame:
+        """The background masks are measured against: ``"plate"``, or running average ``model``.
+
+        ``None`` means the plate when the model keeps one, else the slowest average.
+        Not a copy: do not write to it.
+        """
+        if model is None:
+            model = "plate" if self.plate_model is not None else -1
+        if model == "plate":
+            if self.plate_model is None:
+                raise NotFittedError("this model keeps no plate: make it with plate=True")
+            return self.plate_model.view()
+        if not self._acc:
+            raise NotFittedError("no frame seen yet: call update() first")
+        if not isinstance(model, int):
+            raise ParameterError(f"model must be 'plate' or an alpha's index, got {model!r}")
+        return cv2.convertScaleAbs(self._acc[model])
+
+    def foreground(self, frame: Frame, threshold: float | None = None, *, model: int | str | None = None,
+                   shadows: bool = False) -> np.ndarray:
+        """``(H, W) bool`` mask of what differs from the background by more than ``threshold`` levels.
+
+        Parameters
+        ----------
+        frame : (H, W, 3) uint8 ndarray
+            RGB.
+        threshold : float, optional
+            Grey levels in any channel (default: the model's).
+        model : int or "plate", optional
+            The background compared with (see :meth:`reference`); default the
+            plate if kept, else the slowest running average.
+        shadows : bool
+            Leave out pixels that look like a shadow on the background (darker by
+            a similar factor in every channel): see :func:`shadow_mask`.
+
+        The mask is cleaned with a 3x3 median (a majority vote: drops speckle
+        noise and fills pinholes in one pass, 5x cheaper than an opening and a
+        closing at 1080p).
         """
         check_frame(frame)
         if not self._acc:
             raise NotFittedError("no frame seen yet: call update() first")
+        bg = self.reference(model)
         thr = self.threshold if threshold is None else float(threshold)
-        fg = (self._diff(frame, self._acc[model]) > thr).astype(np.uint8)
-        fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, self._kernel)
-        fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, self._kernel)
-        return fg.astype(bool)
+        d = cv2.absdiff(frame, bg)
+        cv2.threshold(d, thr, 255, cv2.THRESH_BINARY, dst=d)
+        fg = cv2.cvtColor(d, cv2.COLOR_RGB2GRAY)       # non-zero iff some channel is over the threshold
+        cv2.threshold(fg, 0, 1, cv2.THRESH_BINARY, dst=fg)
+        fg = cv2.medianBlur(fg, 3)
+        mask = fg.view(bool)
+        if shadows:
+            mask &= ~shadow_mask(frame, bg, mask)
+        return mask
 
 
 class Background:
@@ -159,19 +333,30 @@ class Background:
     alphas, warmup, selective, threshold
         As for :class:`BackgroundModel`.
     view : {"background", "side-by-side", "mask", "foreground"}
-        ``background``: the slowest model; ``side-by-side``: input | each model
-        | mask, labelled, tiled into the input's size; ``mask``: the foreground
-        mask in white; ``foreground``: the input where it is foreground, black
-        elsewhere.
+        ``background``: the chosen ``model``; ``side-by-side``: input | each
+        running average | the plate (if kept) | mask, labelled, tiled into the
+        input's size; ``mask``: the foreground mask in white; ``foreground``:
+        the input where it is foreground, black elsewhere.
+    model : {"average", "plate"}
+        What ``background`` shows and masks are measured against: the slowest
+        running average, or the clean plate (:class:`PlateModel`, kept only
+        when chosen).
+    shadows : bool
+        Masks leave out shadows (see :func:`shadow_mask`).
     """
 
     def __init__(self, alphas: Sequence[float] = (0.1, 0.01), *, view: str = "background",
-                 warmup: bool = True, selective: bool = False, threshold: float = 25.0) -> None:
+                 warmup: bool = True, selective: bool = False, threshold: float = 25.0,
+                 model: str = "average", shadows: bool = False) -> None:
         if view not in VIEWS:
             raise ParameterError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
-        self.model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold)
-        self.view = view
+        if model not in MODELS:
+            raise ParameterError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+        self.model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold,
+                                     plate=model == "plate")
+        self.view, self.reference, self.shadows = view, model, bool(shadows)
         self._views = list(VIEWS)
+        self._last: tuple[Frame, np.ndarray] | None = None
 
     @property
     def keys(self) -> dict[str, tuple[Callable[[], object], str]]:
@@ -183,22 +368,42 @@ class Background:
 
     def __call__(self, frame: Frame) -> Frame:
         self.model.update(frame)
+        self._last = None
         return self.view_of(frame)
+
+    def background(self) -> Frame:
+        """The chosen model's background, ``(H, W, 3) uint8`` RGB."""
+        return self.model.plate if self.reference == "plate" else self.model.background()
+
+    def mask_of(self, frame: Frame) -> np.ndarray:
+        """``(H, W) bool`` foreground of ``frame``; computed once per frame (views, mask outputs, stats share it)."""
+        if self._last is not None and self._last[0] is frame:
+            return self._last[1]
+        mask = self.model.foreground(frame, model=self.reference if self.reference == "plate" else -1,
+                                     shadows=self.shadows)
+        self._last = (frame, mask)
+        return mask
 
     def view_of(self, frame: Frame) -> Frame:
         """The current view for ``frame`` without feeding it to the models."""
         m = self.model
         if self.view == "background":
-            return m.background()
-        mask = m.foreground(frame)
+            return self.background()
+        mask = self.mask_of(frame)
         if self.view == "mask":
-            return np.repeat(mask[:, :, None], 3, axis=2).astype(np.uint8) * 255
+            return cv2.cvtColor(mask.view(np.uint8) * np.uint8(255), cv2.COLOR_GRAY2RGB)
         if self.view == "foreground":
             return frame * mask[:, :, None]
-        tiles = [frame, *m.backgrounds, np.repeat(mask[:, :, None], 3, axis=2).astype(np.uint8) * 255]
-        names = ["input", *[f"alpha {a:g}" for a in m.alphas], "mask"]
+        tiles = [frame, *m.backgrounds]
+        names = ["input", *[f"alpha {a:g}" for a in m.alphas]]
+        if m.plate_model is not None:
+            tiles.append(m.plate_model.view())
+            names.append("plate")
+        tiles.append(cv2.cvtColor(mask.view(np.uint8) * np.uint8(255), cv2.COLOR_GRAY2RGB))
+        names.append("mask")
         h, w = frame.shape[:2]
         return tile(tiles, (w, h), names)
 
     def reset(self) -> None:
         self.model.reset()
+        self._last = None
