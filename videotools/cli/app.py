@@ -323,7 +323,8 @@ def _main(ctx: typer.Context,
 
 
 # -- checks every command shares --------------------------------------------------------------
-def _bad(param: Any, value: Any, expected: str) -> _click.exceptions.BadParameter:
+def usage_error(param: Any, value: Any, expected: str) -> _click.exceptions.BadParameter:
+    """A command-line error (exit 2) for ``param``: ``bad value for --flag: 'value' (expected ...)``."""
     flag = max(getattr(param, "opts", None) or [param.name], key=len)
     return _click.exceptions.BadParameter(f"{str(value)!r} (expected {expected})", param=param,
                                           param_hint=flag)
@@ -342,19 +343,22 @@ def check_params(ctx: Any) -> None:
         values = value if isinstance(value, (list, tuple)) else [value]
         for v in values:
             if isinstance(v, float) and not math.isfinite(v):
-                raise _bad(param, v, "a finite number" + _range(param))
+                raise usage_error(param, v, "a finite number" + _range(param))
     start, end = ctx.params.get("start"), ctx.params.get("end")
     if start is not None and end is not None and end <= start:
         param = next(p for p in ctx.command.params if p.name == "end")
-        raise _bad(param, end, f"a time after --start {start:g}")
+        raise usage_error(param, end, f"a time after --start {start:g}")
 
 
-def _choice(options: Sequence[str], what: str):
+def choice(options: Sequence[str], what: str) -> Callable[[Any, Any, Any], Any]:
+    """An option callback accepting only ``options`` (a usage error naming them otherwise)."""
+
     def check(ctx: Any, param: Any, value: Any) -> Any:
         if value is None or ctx.resilient_parsing:
             return value
         if value not in options:
-            raise _bad(param, value, f"{what}: {' or '.join(options) if len(options) < 3 else ', '.join(options)}")
+            listed = " or ".join(options) if len(options) < 3 else ", ".join(options)
+            raise usage_error(param, value, f"{what}: {listed}")
         return value
     return check
 
@@ -365,7 +369,7 @@ def _size(ctx: Any, param: Any, value: str | None) -> str | None:
     try:
         parse_size(value, "--camera-size")
     except ParameterError:
-        raise _bad(param, value, f"WIDTHxHEIGHT, e.g. 1280x720, each 1..{MAX_SIDE}") from None
+        raise usage_error(param, value, f"WIDTHxHEIGHT, e.g. 1280x720, each 1..{MAX_SIDE}") from None
     return value
 
 
@@ -374,15 +378,27 @@ def _serve(ctx: Any, param: Any, value: str | None) -> str | None:
         return value
     host, _, port = value.rpartition(":")
     if not port.isdigit() or not 1 <= int(port) <= 65535 or (host and not host.strip("[]")):
-        raise _bad(param, value, "[HOST:]PORT with PORT in 1..65535, e.g. 8080 or 0.0.0.0:8080")
+        raise usage_error(param, value, "[HOST:]PORT with PORT in 1..65535, e.g. 8080 or 0.0.0.0:8080")
     return value
+
+
+def number(lo: float, hi: float) -> Callable[[Any, Any, Any], Any]:
+    """An option callback accepting finite numbers in ``lo..hi`` (a usage error otherwise)."""
+
+    def check(ctx: Any, param: Any, value: float | None) -> float | None:
+        if value is None or ctx.resilient_parsing:
+            return value
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise usage_error(param, value, f"a finite number in {lo:g}..{hi:g}")
+        return value
+    return check
 
 
 def _positive(ctx: Any, param: Any, value: float | None) -> float | None:
     if value is None or ctx.resilient_parsing:
         return value
-    if not (math.isfinite(value) and value > 0):
-        raise _bad(param, value, "a finite number > 0")
+    if not (math.isfinite(value) and 0 < value <= 1000):
+        raise usage_error(param, value, "a number in (0, 1000]")
     return value
 
 
@@ -403,13 +419,13 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, 
 StartOpt = Annotated[float | None, typer.Option("--start", min=0, help="Start at this second (files, streams).")]
 EndOpt = Annotated[float | None, typer.Option("--end", min=0, help="Stop at this second (files, streams).")]
 CrfOpt = Annotated[int, typer.Option("--crf", min=0, max=51, help="H.264 quality: 0 lossless .. 51 worst.")]
-PresetOpt = Annotated[str, typer.Option("--preset", callback=_choice(PRESETS, "an x264 preset"),
+PresetOpt = Annotated[str, typer.Option("--preset", callback=choice(PRESETS, "an x264 preset"),
                                         help="x264 preset: ultrafast .. veryslow.")]
 CamSizeOpt = Annotated[str | None, typer.Option("--camera-size", callback=_size,
                                                 help="Camera capture size, e.g. 1280x720.")]
 CamFpsOpt = Annotated[float | None, typer.Option("--camera-fps", callback=_positive, help="Camera capture rate.")]
 CamModeOpt = Annotated[str | None, typer.Option(
-    "--camera-mode", callback=_choice(CAMERA_MODES, "a camera mode"),
+    "--camera-mode", callback=choice(CAMERA_MODES, "a camera mode"),
     help="latest (newest frame only, for live) or every (each frame, for recording). "
          "Default: every when only recording, else latest.")]
 NoAudioOpt = Annotated[bool, typer.Option("--no-audio", help="Do not copy the source's soundtrack into "
@@ -482,31 +498,36 @@ def report(stats, outs: list[str] | None = None, quiet: bool = False) -> None:
 
 def _run_common(source, processors, *, out, display, serve, max_frames, overwrite, quiet, start, end,
                 crf, preset, camera_size, camera_fps, camera_mode, title="videotools", on_frame=None,
-                keys=None, record_dir=".", audio=True, also: Sequence[str | os.PathLike] = (), fast=False,
-                loop=False):
+                keys=None, record_dir=".", audio=True, playback=None, also: Sequence[str | os.PathLike] = ()):
     """Check every output of the run together (``out`` and ``also``), run it, report it.
+
+    ``also`` names files the command writes itself after the run (background
+    PNGs, a palette), so that they are checked with the others, before any work.
 
     Raises
     ------
     VideotoolsError
         A bad output (before any work), or a run that read no frame while outputs were asked for.
+    typer.Exit
+        130 (143) after a run stopped by Ctrl-C (SIGTERM), its outputs finalized.
     """
+    import videotools
+
     from ..outputs import check_outputs
-    from ..runner import process
     from ..settings import Camera, Encoding, Playback, Seek
 
     check_outputs(out or [], overwrite=overwrite, source=source, also=also)
-    stats = process(source, processors, out=out, display=display, serve=serve, max_frames=max_frames,
-                    overwrite=overwrite, progress=not quiet and sys.stderr.isatty(),
-                    seek=Seek(start, end), encoding=Encoding(crf, preset, audio),
-                    camera=Camera(camera_mode, parse_size(camera_size, "--camera-size"), camera_fps),
-                    playback=Playback(fast=fast, loop=loop),
-                    title=title, on_frame=on_frame, keys=keys, record_dir=record_dir)
-    if stats.frames == 0 and out:
+    stats = videotools.process(
+        source, processors, out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
+        progress=not quiet and sys.stderr.isatty(), seek=Seek(start, end), encoding=Encoding(crf, preset, audio),
+        camera=Camera(camera_mode, parse_size(camera_size, "--camera-size"), camera_fps),
+        playback=playback or Playback(), title=title, on_frame=on_frame, keys=keys, record_dir=record_dir)
+    written = stats.extra.get("outputs") if isinstance(stats.extra, dict) else None
+    if stats.frames == 0 and out and not written:
         why = f" ({_one_line(stats.warning)})" if stats.warning else ""
         where = f" from --start {start:g}" if start else ""
         raise ParameterError(f"no frames read from {source}{where}{why}; nothing written to {', '.join(out)}")
-    report(stats, out, quiet)
+    report(stats, out if written is None else list(written), quiet)
     if stats.stopped_by in _SIGNAL_EXITS:  # stopped by Ctrl-C or SIGTERM, outputs finalized: say so in the code
         raise typer.Exit(_SIGNAL_EXITS[stats.stopped_by])
     if not (out or display or serve or on_frame or quiet):

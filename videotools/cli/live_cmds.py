@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import DisplayError
+from ..errors import DisplayError, SinkError
 from .app import (
     CamFpsOpt,
     CamSizeOpt,
@@ -30,7 +31,8 @@ def live(
     camera: Annotated[str, typer.Argument(help="Camera index or device (0, /dev/video0), or any source.")] = "0",
     chain: ChainOpt = "posterize:k=8",
     out: OutOpt = None, serve: ServeOpt = None,
-    record_dir: Annotated[Path, typer.Option("--record-dir", help="Where o (record) and s (snapshot) write.")] = Path("."),
+    record_dir: Annotated[Path, typer.Option("--record-dir",
+                                             help="Where o (record) and s (snapshot) write.")] = Path("."),
     camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, max_frames: MaxOpt = None,
     overwrite: OverwriteOpt = False, quiet: QuietOpt = False, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
 ) -> None:
@@ -53,11 +55,11 @@ def live(
     from ..sinks import display_problem
 
     with user_errors():
-        if not record_dir.is_dir():
-            from ..errors import SinkError
-
-            raise SinkError(f"output folder does not exist: {record_dir}")
         processors = parse_chain(chain)
+        if not record_dir.is_dir():
+            raise SinkError(f"--record-dir {record_dir}: no such folder")
+        if not os.access(record_dir, os.W_OK | os.X_OK):
+            raise SinkError(f"--record-dir {record_dir}: folder is read-only (permission denied)")
         problem = display_problem()
         if problem and not (serve or out):
             raise DisplayError(f"cannot open a window: {problem}; use --out FILE or --serve PORT instead")

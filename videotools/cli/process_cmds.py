@@ -161,16 +161,16 @@ def chains() -> None:
 
 
 @app.command()
-def cameras(max_index: Annotated[int, typer.Option("--max-index", min=1, help="Indices to try.")] = 10) -> None:
+def cameras(max_index: Annotated[int, typer.Option("--max-index", min=1, max=64, help="Indices to try.")] = 10,
+            ) -> None:
     """List the cameras that open, with their capture size and fps."""
+    from ..errors import SourceError
     from ..sources import list_cameras
 
     with user_errors():
         found = list_cameras(max_index)
         if not found:
-            typer.echo("no camera opened (tried indices 0.."
-                       f"{max_index - 1}); is one plugged in and free?", err=True)
-            raise typer.Exit(1)
+            raise SourceError(f"no camera opened (tried indices 0..{max_index - 1}); is one plugged in and free?")
         for cam in found:
             fps = f"{cam['fps']:g} fps" if cam["fps"] else "fps unknown"
             typer.echo(f"{cam['index']}  {cam['device']}  {cam['size'][0]}x{cam['size'][1]}  {fps}")

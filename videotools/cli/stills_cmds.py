@@ -10,15 +10,26 @@ from typing import Annotated
 import typer
 
 from ..errors import ParameterError
-from .app import OverwriteOpt, QuietOpt, app, user_errors
+from .app import OverwriteOpt, QuietOpt, SeedOpt, app, choice, number, usage_error, user_errors
+
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
-def _check_new(path: Path | None, overwrite: bool) -> None:
-    """Fail before any work if an output would be overwritten or its folder is missing."""
-    from ..sinks import check_output
+def _check_outputs(overwrite: bool, images: dict[str, Path | None], others: dict[str, Path | None]) -> None:
+    """Fail before any work if an output is bad: wrong image type, named twice, existing, missing folder."""
+    from ..outputs import check_outputs
 
-    if path is not None:
-        check_output(path, overwrite=overwrite)
+    for flag, path in images.items():
+        if path is not None and path.suffix.lower() not in IMAGE_TYPES:
+            raise ParameterError(f"{flag} {path}: expected an image name (.png, .jpg, .bmp, .tif, .webp)")
+    named = [p for p in [*images.values(), *others.values()] if p is not None]
+    check_outputs([], also=named, overwrite=overwrite)
+
+
+def _group_k(ctx, param, value: str) -> str:
+    if value != "auto" and not (value.isdigit() and int(value) >= 1):
+        raise usage_error(param, value, "'auto' or a whole number >= 1")
+    return value
 
 
 def _load_pixels(source: str, frames: int):
@@ -45,10 +56,12 @@ def palette(
     bar: Annotated[Path | None, typer.Option("--bar", help="Write a palette bar PNG (widths = shares).")] = None,
     bar_labels: Annotated[bool, typer.Option("--bar-labels", help="Print hex and % on the bar.")] = False,
     gpl: Annotated[Path | None, typer.Option("--gpl", help="Write a GIMP palette (.gpl).")] = None,
-    save: Annotated[Path | None, typer.Option("--save", help="Write a palette JSON for posterize --palette-from.")] = None,
+    save: Annotated[Path | None, typer.Option("--save",
+                                              help="Write a palette JSON for posterize --palette-from.")] = None,
     frames: Annotated[int, typer.Option("--frames", min=1, help="Frames sampled across a video.")] = 16,
-    space: Annotated[str, typer.Option("--space", help="rgb or lab.")] = "rgb",
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    space: Annotated[str, typer.Option("--space", callback=choice(("rgb", "lab"), "a colour space"),
+                                       help="rgb or lab.")] = "rgb",
+    seed: SeedOpt = 0,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Print the dominant colours with their share of the pixels (sorted by share).
@@ -72,8 +85,7 @@ def palette(
     from ..stills.palette import percentages
 
     with user_errors():
-        for p in (bar, gpl, save):
-            _check_new(p, overwrite)
+        _check_outputs(overwrite, {"--bar": bar}, {"--gpl": gpl, "--save": save})
         imgs, masks = _load_pixels(source, frames)
         pal, shares = dominant_colors(imgs, k, seed=seed, space=space, masks=masks)
         if as_json:
@@ -83,16 +95,17 @@ def palette(
             for col in ("", "hex", "rgb", "share"):
                 table.add_column(col, justify="right" if col == "share" else "left")
             for s, pct in zip(shares, percentages(shares)):
-                table.add_row(f"[on {s.hex}]    [/]", s.hex, f"{s.rgb[0]:3d} {s.rgb[1]:3d} {s.rgb[2]:3d}", f"{pct:.1f}%")
+                rgb = f"{s.rgb[0]:3d} {s.rgb[1]:3d} {s.rgb[2]:3d}"
+                table.add_row(f"[on {s.hex}]    [/]", s.hex, rgb, f"{pct:.1f}%")
             Console().print(table)
         if bar:
             write_image(bar, palette_bar(shares, labels=bar_labels), overwrite=overwrite)
             typer.echo(f"wrote {bar}", err=True)
         if gpl:
-            write_gpl(gpl, shares, name=Path(source).stem)
+            write_gpl(gpl, shares, name=Path(source).stem, overwrite=overwrite)
             typer.echo(f"wrote {gpl}", err=True)
         if save:
-            pal.save(save)
+            pal.save(save, overwrite=overwrite)
             typer.echo(f"wrote {save}", err=True)
 
 
@@ -101,14 +114,19 @@ def segment(
     image: Annotated[str, typer.Argument(help="An image file.", show_default=False)],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of clusters.")] = 4,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the view here (PNG/JPEG).")] = None,
-    view: Annotated[str, typer.Option("--view", help="colors (cluster mean colours), labels (distinct "
+    view: Annotated[str, typer.Option("--view", callback=choice(("colors", "labels", "overlay"), "a view"),
+                                      help="colors (cluster mean colours), labels (distinct "
                                       "colours) or overlay (labels over the image).")] = "colors",
-    hide: Annotated[list[int] | None, typer.Option("--hide", help="Black out this cluster (repeatable).")] = None,
-    features: Annotated[str, typer.Option("--features", help="rgb, lab, or rgbxy (colour + position: "
+    hide: Annotated[list[int] | None, typer.Option("--hide", min=0, max=255,
+                                                   help="Black out this cluster (repeatable).")] = None,
+    features: Annotated[str, typer.Option("--features", callback=choice(("rgb", "lab", "rgbxy"), "features"),
+                                          help="rgb, lab, or rgbxy (colour + position: "
                                           "spatially coherent regions).")] = "rgb",
-    spatial_weight: Annotated[float, typer.Option("--spatial-weight", help="Weight of position for rgbxy.")] = 1.0,
-    labels_out: Annotated[Path | None, typer.Option("--labels-out", help="Write the label map as a 16-bit PNG.")] = None,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    spatial_weight: Annotated[float, typer.Option("--spatial-weight", callback=number(0, 1000),
+                                                  help="Weight of position for rgbxy.")] = 1.0,
+    labels_out: Annotated[Path | None, typer.Option("--labels-out",
+                                                    help="Write the label map as a 16-bit PNG.")] = None,
+    seed: SeedOpt = 0,
     overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Segment an image into k colour clusters; list them, render a view, hide clusters.
@@ -124,22 +142,19 @@ def segment(
 
       videotools segment photo.jpg -k 5 --features rgbxy --view overlay --hide 0 --out fg.png
     """
-    import cv2
-    import numpy as np
-
     from ..kmeans import to_hex
     from ..sinks import write_image
     from ..sources import read_image
     from ..stills import segment as run_segment
     from ..stills.palette import ColorShare, percentages
+    from ..stills.segment import write_labels
 
     with user_errors():
         if not out and not labels_out:
             raise ParameterError("nothing to write: give --out and/or --labels-out")
-        _check_new(out, overwrite)
-        _check_new(labels_out, overwrite)
         if labels_out and labels_out.suffix.lower() != ".png":
-            raise ParameterError(f"--labels-out must be a .png (16-bit), got {labels_out}")
+            raise ParameterError(f"--labels-out {labels_out}: expected a .png name (the map is 16-bit)")
+        _check_outputs(overwrite, {"--out": out}, {"--labels-out": labels_out})
         img = read_image(image)
         seg = run_segment(img, k, features=features, seed=seed, spatial_weight=spatial_weight)
         rendered = seg.view(img, view, hide=tuple(hide or ()))
@@ -153,8 +168,7 @@ def segment(
             write_image(out, rendered, overwrite=overwrite)
             typer.echo(f"wrote {out}", err=True)
         if labels_out:
-            ok, buf = cv2.imencode(".png", seg.labels.astype(np.uint16))
-            buf.tofile(str(labels_out))
+            write_labels(labels_out, seg.labels, overwrite=overwrite)
             typer.echo(f"wrote {labels_out}", err=True)
 
 
@@ -162,11 +176,12 @@ def segment(
 def group(
     folder: Annotated[str, typer.Argument(help="A folder (or glob) of images.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: group-01/, group-02/..., groups.csv.")],
-    k: Annotated[str, typer.Option("-k", "--k", help="Number of groups, or 'auto' (best silhouette).")] = "auto",
-    max_k: Annotated[int, typer.Option("--max-k", min=2, help="Largest k tried by auto.")] = 10,
+    k: Annotated[str, typer.Option("-k", "--k", callback=_group_k,
+                                   help="Number of groups, or 'auto' (best silhouette).")] = "auto",
+    max_k: Annotated[int, typer.Option("--max-k", min=2, max=256, help="Largest k tried by auto.")] = 10,
     link: Annotated[bool, typer.Option("--link", help="Symlink instead of copying.")] = False,
     move: Annotated[bool, typer.Option("--move", help="Move instead of copying.")] = False,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: SeedOpt = 0,
     overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Group images by visual similarity (ORB visual words + colour) into folders.
@@ -188,12 +203,8 @@ def group(
 
     with user_errors():
         if link and move:
-            raise ParameterError("--link and --move exclude each other")
-        kk: int | str = "auto"
-        if k != "auto":
-            if not k.isdigit() or int(k) < 1:
-                raise ParameterError(f"-k takes 'auto' or a whole number >= 1, got {k!r}")
-            kk = int(k)
+            raise ParameterError("--link and --move exclude each other: give one")
+        kk: int | str = "auto" if k == "auto" else int(k)
         paths = folder_images(folder)
         check_out_dir(out, overwrite=overwrite)
         with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -210,5 +221,5 @@ def group(
                    err=True)
         if res.no_keypoints:
             typer.echo(f"{len(res.no_keypoints)} image(s) had no keypoints and were grouped by colour", err=True)
-        for p, why in res.unreadable:
+        for p, _why in res.unreadable:
             typer.echo(f"unreadable, left in place: {p}", err=True)
