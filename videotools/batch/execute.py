@@ -66,12 +66,21 @@ class Settings:
 # -- the client ------------------------------------------------------------------------
 @contextlib.contextmanager
 def dask_logs(verbose: bool) -> Iterator[None]:
-    """Dask's own log lines (and its tracebacks at shutdown) only when ``verbose``."""
-    names = ("distributed", "tornado", "bokeh")
+    """Dask's own log lines (and its tracebacks at shutdown) only when ``verbose``.
+
+    Dask gives several of its loggers levels of their own (``distributed.scheduler``
+    at INFO...), so each is held at CRITICAL while the batch runs, then restored.
+    """
+    if verbose:
+        yield
+        return
+    with contextlib.suppress(ImportError):
+        import distributed  # noqa: F401 - its loggers get their levels on import: hold them after that
+    prefixes = ("distributed", "tornado", "bokeh")
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in prefixes] + list(prefixes)
     levels = {n: logging.getLogger(n).level for n in names}
-    if not verbose:
-        for n in names:
-            logging.getLogger(n).setLevel(logging.CRITICAL)
+    for n in names:
+        logging.getLogger(n).setLevel(logging.CRITICAL)
     try:
         yield
     finally:

@@ -13,6 +13,7 @@ from .app import CrfOpt, OverwriteOpt, PresetOpt, QuietOpt, app, user_errors
 
 @app.command()
 def batch(
+    ctx: typer.Context,
     inputs: Annotated[str, typer.Argument(help="A folder (searched recursively), a glob in quotes, or one video.",
                                           show_default=False)],
     do: Annotated[str, typer.Option("--do", help="background or posterize.")],
@@ -37,8 +38,6 @@ def batch(
                                             "for the shared palette.")] = 4,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     crf: CrfOpt = 20, preset: PresetOpt = "veryfast", overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dask's logs and the dashboard's "
-                                          "address (the dashboard needs bokeh: the [batch] extra).")] = False,
 ) -> None:
     """Process many videos (or very long ones) in parallel on Dask.
 
@@ -50,6 +49,8 @@ def batch(
     (use --overwrite to redo them); a corrupt input is reported in batch.json,
     the others go on, and the exit code is 1. Relative paths are made
     absolute; with --scheduler, every worker must see them (shared storage).
+    With -v, Dask's logs and the dashboard's address (the dashboard needs
+    bokeh: the [batch] extra) are shown.
 
     Examples:
 
@@ -62,9 +63,12 @@ def batch(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..batch import run_batch
+    from ..batch.plan import absolute
     from ..batch.report import summary
     from ..chain import load_palette
 
+    root = ctx.find_root().obj
+    verbose = bool(root.get("verbose")) if isinstance(root, dict) else False
     with user_errors():
         pal = load_palette(str(palette_from), k=k, seed=seed, space=space) if palette_from else None
         with Progress(TextColumn(f"batch {do}"), BarColumn(), TextColumn("{task.fields[text]}"),
@@ -83,7 +87,7 @@ def batch(
                                chunk_seconds=chunk_seconds or None, scheduler=scheduler, workers=workers,
                                overwrite=overwrite, verbose=verbose, progress=show,
                                on_connect=(lambda d: typer.echo(d, err=True)) if verbose else None)
-        for line in summary(report, out_dir.absolute() / "batch.json"):
+        for line in summary(report, absolute(out_dir) / "batch.json"):
             typer.echo(line, err=True)
         if any(it.status != "done" and it.status != "skipped" for it in report):
             raise typer.Exit(1)

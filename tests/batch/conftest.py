@@ -1,0 +1,88 @@
+"""Fixtures of the batch tests: small clips (constant and variable rate, with sound) and a Dask cluster."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+import videotools as vt
+
+pytest.importorskip("dask.distributed")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts processes (a Dask scheduler and workers); CI runs it")
+
+
+def make_clip(path: Path, *, seconds: float, seed: int, crf: int = 18) -> Path:
+    """A 160x90 synthetic traffic clip at 25 fps."""
+    with vt.open_source(f"synthetic:traffic?size=160x90&seconds={seconds:g}&seed={seed}") as src, \
+            vt.VideoSink(path, fps=25, crf=crf) as sink:
+        for f in src:
+            sink.write(f, src.time)
+    return path
+
+
+def make_vfr(path: Path, *, frames: int = 240, seed: int = 0, audio: bool = False) -> Path:
+    """A 160x90 H.264 MP4 whose frames last 20, 33, 40 or 67 ms (seeded), optionally with an AAC tone."""
+    rng = np.random.default_rng(seed)
+    scene = vt.SyntheticTraffic(size=(160, 90), noise=2)
+    tb = Fraction(1, 1000)
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=30)
+        v.width, v.height, v.pix_fmt, v.time_base = 160, 90, "yuv420p", tb
+        v.codec_context.time_base = tb
+        a = out.add_stream("aac", rate=48000) if audio else None
+        t = 0
+        for i in range(frames):
+            fr = av.VideoFrame.from_ndarray(scene.frame(i), format="rgb24")
+            fr.pts, fr.time_base = t, tb
+            t += int(rng.choice([20, 33, 40, 67]))
+            for p in v.encode(fr):
+                out.mux(p)
+        for p in v.encode(None):
+            out.mux(p)
+        if a is not None:
+            n = int(48 * t)
+            tone = (0.2 * np.sin(2 * np.pi * 440 * np.arange(n) / 48000)).astype(np.float32)
+            for s in range(0, n, 1024):
+                af = av.AudioFrame.from_ndarray(tone[None, s:s + 1024], format="fltp", layout="mono")
+                af.sample_rate, af.pts, af.time_base = 48000, s, Fraction(1, 48000)
+                for p in a.encode(af):
+                    out.mux(p)
+            for p in a.encode(None):
+                out.mux(p)
+    return path
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    """``long``: 12 s at 25 fps (300 frames); ``short``: 2 s; ``vfr``: 240 frames at variable rate, with sound."""
+    d = tmp_path_factory.mktemp("batch-clips")
+    return {"long": make_clip(d / "long.mp4", seconds=12, seed=4), "short": make_clip(d / "short.mp4", seconds=2,
+                                                                                     seed=1),
+            "vfr": make_vfr(d / "vfr.mp4", audio=True)}
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A LocalCluster of two single-threaded worker processes, shared by a module's tests."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=50) as cluster, Client(cluster) as c:
+        yield c
+
+
+def frames_of(path: Path) -> tuple[list[np.ndarray], list[float]]:
+    """Every frame of a video and its time."""
+    frames, times = [], []
+    with vt.open_source(path) as src:
+        for f in src:
+            frames.append(f)
+            times.append(src.time)
+    return frames, times

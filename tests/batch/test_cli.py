@@ -1,0 +1,153 @@
+"""The batch command: in process with CliRunner, and end to end on a real scheduler and two workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.batch.conftest import make_clip
+from tests.conftest import cli
+from videotools.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, ["batch", *args])
+
+
+def test_failed_inputs_give_exit_code_1_and_rerun_keeps_the_stats(clips, tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    os.symlink(clips["short"], inp / "short.mp4")
+    (inp / "broken.mp4").write_bytes(b"\x00" * 5000)
+    out = tmp_path / "out"
+    r = invoke(str(inp), "--do", "background", "--out-dir", str(out), "--workers", "1", "-q")
+    assert r.exit_code == 1
+    assert f"2 inputs: 1 done, 0 skipped (complete), 1 failed; report: {out / 'batch.json'}" in r.output
+    assert f"failed: {inp / 'broken.mp4'}: cannot read a video" in r.output
+    first = {Path(i["input"]).name: i for i in json.loads((out / "batch.json").read_text())["items"]}
+    assert first["short.mp4"]["frames"] == 50 and first["broken.mp4"]["status"] == "failed"
+    stamp = (out / "short" / "background-alpha0.01.png").stat().st_mtime_ns
+    r = invoke(str(inp), "--do", "background", "--out-dir", str(out), "--workers", "1", "-q")
+    assert r.exit_code == 1 and "0 done, 1 skipped (complete), 1 failed" in r.output
+    again = {Path(i["input"]).name: i for i in json.loads((out / "batch.json").read_text())["items"]}
+    assert again["short.mp4"]["status"] == "skipped" and again["short.mp4"]["frames"] == 50
+    assert again["short.mp4"]["seconds"] == first["short.mp4"]["seconds"]
+    assert (out / "short" / "background-alpha0.01.png").stat().st_mtime_ns == stamp
+
+
+def test_unreachable_scheduler_is_one_line(clips, tmp_path):
+    r = invoke(str(clips["short"]), "--do", "background", "--out-dir", str(tmp_path / "o"),
+               "--scheduler", "tcp://127.0.0.1:9")
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("videotools: error: cannot reach the Dask scheduler at "
+                                                   "tcp://127.0.0.1:9"), lines
+
+
+def test_no_inputs(tmp_path):
+    r = invoke(str(tmp_path), "--do", "background", "--out-dir", str(tmp_path / "o"))
+    assert r.exit_code == 1 and r.output.strip() == f"videotools: error: no videos found in {tmp_path}"
+
+
+# -- a real cluster -------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, each started in a folder of its own."""
+    from dask.distributed import Client
+
+    home = tmp_path_factory.mktemp("dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    procs: list[subprocess.Popen] = []
+
+    def start(*args: str, cwd: Path) -> None:
+        cwd.mkdir()
+        procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=cwd, start_new_session=True,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard",
+              cwd=home / "scheduler")
+        for i in range(2):
+            start("worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--host", "127.0.0.1",
+                  "--memory-limit", "0", cwd=home / f"worker{i}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout="2s") as c:
+                    c.wait_for_workers(2, timeout=60)
+                break
+            except (OSError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address
+    finally:
+        for p in procs:  # the whole session: a worker's nanny and the process it started
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("do", ["posterize", "background"])
+def test_relative_paths_on_a_real_cluster_match_a_local_run(scheduler, clips, tmp_path, do):
+    data = tmp_path / "data"
+    (data / "in" / "sub").mkdir(parents=True)
+    (data / "elsewhere").mkdir()
+    make_clip(data / "in" / "a.mp4", seconds=1, seed=21)
+    make_clip(data / "in" / "sub" / "b.mp4", seconds=1, seed=22)
+    os.symlink(clips["long"], data / "in" / "long.mp4")
+    common = ["batch", "../in", "--do", do, "--chunk-seconds", "4", "-k", "4"]
+    r = cli(*common, "--out-dir", "../cluster", "--scheduler", scheduler, cwd=data / "elsewhere")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines() == [  # no Dask logs, no tracebacks
+        f"3 inputs: 3 done, 0 skipped (complete), 0 failed; report: {data / 'cluster' / 'batch.json'}"]
+    r = cli(*common, "--out-dir", "../local", "--workers", "1", "-v", cwd=data / "elsewhere")
+    assert r.returncode == 0, r.stderr
+    assert any(line.startswith(("dashboard: http://", "no dashboard")) for line in r.stderr.splitlines())
+    report = json.loads((data / "cluster" / "batch.json").read_text())
+    assert {Path(i["input"]).name: i["chunks"] for i in report["items"]}["long.mp4"] > 1
+    files = sorted(p.relative_to(data / "local") for p in (data / "local").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(data / "cluster") for p in (data / "cluster").rglob("*") if p.is_file())
+    assert len(files) == (5 if do == "posterize" else 7)
+    for f in files:
+        if f.name != "batch.json":
+            assert (data / "local" / f).read_bytes() == (data / "cluster" / f).read_bytes(), f
+
+
+def test_workers_that_do_not_see_the_files_are_named(scheduler, tmp_path):
+    """A worker on another machine without the shared folder: simulated with a folder removed after the plan."""
+    from dask.distributed import Client
+
+    from videotools.batch.execute import check_shared
+    from videotools.batch.plan import BatchError
+
+    with Client(scheduler) as c:
+        assert check_shared(c, [tmp_path]) == 2
+        with pytest.raises(BatchError, match=f"worker tcp://127.0.0.1:\\d+ does not see {tmp_path / 'gone'}: "
+                                             "every worker must see"):
+            check_shared(c, [tmp_path, tmp_path / "gone"])

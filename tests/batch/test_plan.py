@@ -1,0 +1,102 @@
+"""The plan: inputs, outputs, resume and chunks, without Dask or decoding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from videotools.batch.plan import BatchError, Chunk, ChunkFold, find_videos, make_plan, plan_chunks
+from videotools.batch.report import BatchItem, load_items, skipped, summary, write_report
+from videotools.errors import ParameterError, SourceError
+
+
+def test_videos_longer_than_a_chunk_are_chunked():
+    assert plan_chunks(79.5, 60) == [Chunk(0, None, 39.75), Chunk(1, 39.75, None)]
+    assert plan_chunks(60.0, 60) == [Chunk(0, None, None)]
+    assert plan_chunks(None, 60) == [Chunk(0, None, None)]  # length unknown: one task
+    assert plan_chunks(500, None) == [Chunk(0, None, None)]
+    chunks = plan_chunks(3600.0, 60)
+    assert len(chunks) == 60 and all(a.end == b.start for a, b in zip(chunks, chunks[1:]))
+    assert chunks[0].start is None and chunks[-1].end is None and chunks[1].start == 60.0
+
+
+def test_the_first_chunk_holds_the_warm_up():
+    assert len(plan_chunks(12.0, 4, min_first=6.0)) == 2
+    assert plan_chunks(5.0, 4, min_first=6.0) == [Chunk(0, None, None)]
+    with pytest.raises(ParameterError, match="--chunk-seconds must be >= 0, got -1"):
+        plan_chunks(10, -1)
+
+
+def test_relative_inputs_and_outputs_become_absolute(tmp_path, monkeypatch):
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    for name in ("in/a.mp4", "in/sub/b.MKV", "in/notes.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert find_videos("../in") == [tmp_path / "in/a.mp4", tmp_path / "in/sub/b.MKV"]
+    assert find_videos("../in/*.mp4") == [tmp_path / "in/a.mp4"]
+    plan = make_plan("../in", "../out", do="background", alphas=(0.1,))
+    assert plan.out_dir == tmp_path / "out" and plan.root == tmp_path / "in"
+    assert [j.outputs for j in plan.jobs] == [(tmp_path / "out/a/background-alpha0.1.png",),
+                                              (tmp_path / "out/sub/b/background-alpha0.1.png",)]
+    with pytest.raises(BatchError, match="no such file or folder: ../nothing"):
+        find_videos("../nothing")
+    with pytest.raises(BatchError, match="parent does not exist: .*/missing"):
+        make_plan("../in", "../missing/out", do="posterize", alphas=(0.1,))
+    with pytest.raises(ParameterError, match="--do must be background or posterize, got 'blur'"):
+        make_plan("../in", "../out", do="blur", alphas=(0.1,))
+
+
+def test_resume_keeps_only_incomplete_inputs(tmp_path):
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / f"in/{name}.mp4").write_bytes(b"x")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/a.mp4").write_bytes(b"done")
+    plan = make_plan(tmp_path / "in", tmp_path / "out", do="posterize", alphas=(0.1,))
+    assert [j.input.name for j in plan.todo] == ["b.mp4"]
+    assert plan.palette_path == tmp_path / "out/palette.json"
+    again = make_plan(tmp_path / "in", tmp_path / "out", do="posterize", alphas=(0.1,), overwrite=True)
+    assert len(again.todo) == 2
+
+
+def test_chunk_states_fold_into_the_sequential_ema_in_any_order():
+    rng = np.random.default_rng(0)
+    xs = rng.uniform(0, 255, (60, 4, 3))
+    a = 0.05
+    seq = xs[0].copy()
+    for x in xs[1:]:
+        seq = (1 - a) * seq + a * x
+    bounds = [(0, 25), (25, 37), (37, 60)]
+    states = []
+    for i, (s, e) in enumerate(bounds):
+        st = xs[0].copy() if i == 0 else np.zeros((4, 3))
+        for x in xs[s + 1 if i == 0 else s:e]:
+            st = (1 - a) * st + a * x
+        states.append((i, e - s, st))
+    fold = ChunkFold((a,), 3, min_first=20)
+    for i, n, st in [states[2], states[0], states[1]]:
+        assert not fold.done
+        fold.add(i, n, [st])
+    assert fold.done and fold.frames == 60
+    np.testing.assert_allclose(fold.result()[0], seq, rtol=1e-6)
+    short = ChunkFold((a,), 2, min_first=20)
+    with pytest.raises(SourceError, match="the first chunk holds 10 frames, fewer than the warm-up's 20"):
+        short.add(0, 10, [xs[0]])
+    with pytest.raises(SourceError, match="chunk 1 of 2 holds no frames"):
+        short.add(1, 0, [])
+
+
+def test_the_report_keeps_earlier_stats(tmp_path):
+    path = tmp_path / "batch.json"
+    write_report(path, "background", [BatchItem("/in/a.mp4", "done", frames=300, seconds=1.5, chunks=3),
+                                      BatchItem("/in/b.mp4", "failed", error="cannot read a video")])
+    earlier = load_items(path)
+    again = skipped("/in/a.mp4", [tmp_path / "a.png"], earlier)
+    assert (again.status, again.frames, again.seconds, again.chunks) == ("skipped", 300, 1.5, 3)
+    assert skipped("/in/c.mp4", [], earlier).frames == 0
+    assert load_items(tmp_path / "none.json") == {}
+    lines = summary([again, earlier["/in/b.mp4"]], path)
+    assert lines == [f"2 inputs: 0 done, 1 skipped (complete), 1 failed; report: {path}",
+                     "failed: /in/b.mp4: cannot read a video"]
