@@ -10,7 +10,7 @@ import pytest
 import videotools as vt
 from tests.batch.conftest import frames_of
 from videotools.batch.plan import ChunkFold, plan_chunks, warmup_frames
-from videotools.batch.work import background_chunk, join, model_state, posterize_part, probe
+from videotools.batch.work import background_chunk, join, posterize_part, probe
 
 
 @pytest.mark.parametrize("name", ["long", "vfr"])
@@ -44,7 +44,7 @@ def test_chunked_background_equals_the_sequential_one_to_float32_rounding(clips,
     for r in results[::-1]:  # arrival order does not matter
         fold.add(r["index"], r["frames"], r["states"])
     assert fold.frames == len(frames) == 240
-    for got, want, png in zip(fold.result(), model_state(seq), seq.backgrounds):
+    for got, want, png in zip(fold.result(), seq.accumulators, seq.backgrounds):
         assert np.abs(got - want).max() < 1e-3  # float32 rounding of 240 updates
         levels = np.abs(cv2.convertScaleAbs(got).astype(int) - png)
         assert levels.max() <= 1 and (levels > 0).mean() < 0.001  # PNGs within one level, at very few pixels

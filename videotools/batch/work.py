@@ -18,12 +18,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from ..errors import SourceError
 from ..kmeans import Palette
-from ..processors.background import BackgroundModel
+from ..processors.background import BackgroundModel, BackgroundState
 from ..sources import sample_frames
 from ..sources.file import FileSource, threads_beside_encoder
 from .plan import Chunk
@@ -62,37 +61,19 @@ def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup
     """
     t0 = time.perf_counter()
     n = 0
+    model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold)
     with _open(path, chunk) as src:
-        if chunk.index == 0:
-            model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold)
-            for f in src:
-                model.update(f)
-                n += 1
-                if on_frames is not None and n % 50 == 0:
-                    on_frames(n)
-            states = model_state(model)
-        else:
-            states = []
-            for f in src:
-                if not states:
-                    states = [np.zeros(f.shape, np.float32) for _ in alphas]
-                for acc, a in zip(states, alphas):
-                    cv2.accumulateWeighted(f, acc, a)  # acc = (1-a) acc + a f, from zero
-                n += 1
-                if on_frames is not None and n % 50 == 0:
-                    on_frames(n)
+        for f in src:
+            if n == 0 and chunk.index > 0:  # a later chunk: constant rates from a zero state
+                zero = BackgroundState(t=1, accumulators=[np.zeros(f.shape, np.float32) for _ in alphas])
+                model = BackgroundModel.from_state(zero, alphas, warmup=False)
+            model.update(f)
+            n += 1
+            if on_frames is not None and n % 50 == 0:
+                on_frames(n)
         warning = src.warning
-    return {"index": chunk.index, "frames": n, "states": states, "seconds": time.perf_counter() - t0,
+    return {"index": chunk.index, "frames": n, "states": model.accumulators, "seconds": time.perf_counter() - t0,
             "warning": warning}
-
-
-def model_state(model: BackgroundModel) -> list[np.ndarray]:
-    """The model's float32 accumulators, one per alpha.
-
-    ``BackgroundModel`` has no public state yet; this is the one place that
-    reads its private accumulators (to be replaced by its public state API).
-    """
-    return [a.astype(np.float32) for a in model._acc]
 
 
 def temp_name(out: Path) -> Path:
