@@ -1,16 +1,18 @@
 """A deterministic synthetic traffic scene that knows its true background.
 
 Seen from above: grass, pavements and a road with lanes in both directions;
-cars of several colours drive across, some lanes stop at a light now and then;
-optional sensor noise and a slow lighting drift. Every frame is a pure
-function of ``(seed, t)``, so any frame can be made on its own (chunked
-batches, tests), and the scene hands back its true background and the true
-foreground mask for any frame.
+cars of several colours drive across, some lanes stop at a light now and then
+(queues); optionally people walk beside the road and stand still for a while
+(crowds), cars cast shadows; sensor noise and a slow lighting drift. Every
+frame is a pure function of ``(seed, t)``, so any frame can be made on its own
+(chunked batches, tests), and the scene hands back its true background and the
+true foreground mask (cars and people, never shadows) for any frame.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -26,6 +28,42 @@ CAR_COLOURS = np.array([
     [200, 30, 30], [30, 60, 170], [235, 235, 235], [25, 25, 28], [230, 190, 20],
     [160, 165, 170], [20, 120, 60], [240, 120, 20], [110, 30, 120], [90, 180, 220],
 ], np.float32)
+
+
+#: bytes per pixel the scene holds: the float32 background, four float32 noise fields, one frame being made
+BYTES_PER_PIXEL = 4 * 3 * (1 + 4 + 2)
+
+
+def _available_memory() -> int | None:
+    """Physical memory available now, in bytes (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_number(name: str, value: object, lo: float, hi: float, *, lo_open: bool = False) -> float:
+    """``value`` as a finite float in ``[lo, hi]`` (``(lo, hi]`` if ``lo_open``), or SourceError naming it."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise SourceError(f"synthetic {name} must be a number, got {value!r}") from err
+    if not math.isfinite(v) or v < lo or v > hi or (lo_open and v == lo):
+        span = f"{'(' if lo_open else '['}{lo:g}, {hi:g}]"
+        raise SourceError(f"synthetic {name} must be a finite number in {span}, got {value!r}")
+    return v
+
+
+@dataclass(frozen=True)
+class _Person:
+    y: int           # row of the centre
+    offset: float    # position along the loop at t=0, px
+    speed: float     # px per frame while walking (signed)
+    period: float    # frames of one walk-and-stand cycle
+    stand: float     # frames standing in each cycle
+    phase: float     # frames
+    radius: int
+    colour: tuple[float, float, float]
 
 
 @dataclass(frozen=True)
@@ -55,6 +93,18 @@ class SyntheticTraffic(SourceBase):
         Fraction of each lane covered by cars, 0..0.8.
     stops : bool
         Let half of the lanes stop at a light for part of each 20 s cycle.
+    people : float
+        Crowd density beside the road, 0..1 (0: nobody). People walk along the
+        pavements and grass and each stands still for 5-25 s of every 30-60 s.
+    shadows : float
+        Cars cast a shadow that darkens the ground by this fraction, 0..0.8
+        (0: none). Shadows are not foreground in :meth:`foreground_mask`.
+
+    Raises
+    ------
+    SourceError
+        A parameter out of range, NaN or infinite (named with its value), or a
+        size whose frame buffers would not fit in memory (checked before allocating).
 
     Examples
     --------
@@ -66,21 +116,36 @@ class SyntheticTraffic(SourceBase):
 
     def __init__(self, *, size: tuple[int, int] = (640, 360), fps: float = 25.0,
                  seconds: float = 10.0, seed: int = 0, noise: float = 2.0, drift: float = 0.03,
-                 density: float = 0.15, stops: bool = True) -> None:
-        w, h = size
+                 density: float = 0.15, stops: bool = True, people: float = 0.0,
+                 shadows: float = 0.0) -> None:
+        try:
+            w, h = (int(v) for v in size)
+        except (TypeError, ValueError) as err:
+            raise SourceError(f"synthetic size must be (width, height), got {size!r}") from err
         if w < 64 or h < 48:
             raise SourceError(f"synthetic size must be at least 64x48, got {w}x{h}")
-        if fps <= 0 or seconds < 0:
-            raise SourceError(f"synthetic fps must be > 0 and seconds >= 0, got fps={fps} seconds={seconds}")
-        if not 0 <= density <= 0.8:
-            raise SourceError(f"synthetic density must be in 0..0.8, got {density}")
+        need, avail = BYTES_PER_PIXEL * w * h, _available_memory()
+        if w > 16384 or h > 16384 or (avail is not None and need > avail):
+            raise SourceError(f"synthetic size {w}x{h} needs {need / 1e9:.1f} GB of frame buffers"
+                              + (f", more than the {avail / 1e9:.1f} GB available" if avail is not None else "")
+                              + "; at most 16384 a side")
+        fps = _check_number("fps", fps, 0, 1000, lo_open=True)
+        seconds = _check_number("seconds", seconds, 0, 1e7)
+        noise = _check_number("noise", noise, 0, 100)
+        drift = _check_number("drift", drift, 0, 0.9)
+        density = _check_number("density", density, 0, 0.8)
+        people = _check_number("people", people, 0, 1)
+        shadows = _check_number("shadows", shadows, 0, 0.8)
         self.seed, self.noise, self.drift, self.density, self.stops = seed, noise, drift, density, stops
+        self.people, self.shadows = people, shadows
         n = round(seconds * fps) if seconds else None
         self.info = StreamInfo(fps=float(fps), size=(int(w), int(h)), frame_count=n,
                                duration=seconds or None, codec="synthetic", kind="synthetic")
         rng = np.random.default_rng(seed)
         self._base, self._lanes = self._make_background(rng)
         self._cars = self._make_cars(rng)
+        # people and shadows draw from their own streams, so scenes without them stay as they were
+        self._people = self._make_people(np.random.default_rng([seed, 2])) if people > 0 else []
         nrng = np.random.default_rng([seed, 1])
         # A small bank of noise fields, rolled per frame: cheap and deterministic.
         self._noise_bank = (nrng.standard_normal((4, h, w, 3)).astype(np.float32) * noise
@@ -150,6 +215,45 @@ class SyntheticTraffic(SourceBase):
                                  colour=tuple(CAR_COLOURS[rng.integers(len(CAR_COLOURS))].tolist())))
         return cars
 
+    def _make_people(self, rng: np.random.Generator) -> list[_Person]:
+        """People beside the road: walking along it, each standing still for a while in every cycle."""
+        w, h = self.size
+        road_top, road_bot = self._lanes[0][0], self._lanes[-1][1]
+        bands = [(2, road_top - 2), (road_bot + 2, h - 2)]  # grass and pavement above and below the road
+        radius = max(2, round(h / 55))
+        n = int(round(self.people * 2 * w / (radius * 3)))
+        fps = self.fps
+        out = []
+        for _ in range(n):
+            y0, y1 = bands[int(rng.integers(2))]
+            period = fps * rng.uniform(30, 60)
+            out.append(_Person(
+                y=int(rng.integers(y0 + radius, max(y0 + radius + 1, y1 - radius))),
+                offset=float(rng.uniform(0, 2 * w)),
+                speed=float(rng.choice([-1, 1]) * w / fps / rng.uniform(12, 25)),
+                period=period, stand=float(fps * rng.uniform(5, 25)), phase=float(rng.uniform(0, period)),
+                radius=int(radius * rng.uniform(0.8, 1.3)),
+                colour=tuple(float(c) for c in rng.integers(20, 240, 3))))
+        return out
+
+    def _draw_people(self, img: np.ndarray, t: int, mask: bool = False) -> None:
+        w, _ = self.size
+        for p in self._people:
+            k, r = divmod(t + p.phase, p.period)
+            walked = k * (p.period - p.stand) + min(r, p.period - p.stand) - p.phase
+            x = round((p.offset + p.speed * walked) % (2 * w) - w / 2)
+            if -p.radius <= x < w + p.radius:
+                cv2.circle(img, (x, p.y), p.radius, 255 if mask else p.colour, -1)
+
+    def _draw_shadows(self, img: np.ndarray, t: int) -> None:
+        """Darken the ground beside and below each car by ``shadows``."""
+        dark = np.zeros(img.shape[:2], np.uint8)
+        for x0, cy0, x1, cy1, _car in self._car_boxes(t):
+            dx, dy = max(2, (x1 - x0) // 8), max(2, (cy1 - cy0) // 3)
+            cv2.rectangle(dark, (x0 + dx, cy0 + dy), (x1 - 1 + dx, cy1 - 1 + dy), 255, -1)
+        sel = dark > 0
+        img[sel] *= 1.0 - self.shadows
+
     # -- per-frame ------------------------------------------------------------------
     def _lane_shift(self, lane: int, t: int) -> float:
         """Distance travelled by a lane's cars at frame t (cars stop at red lights)."""
@@ -167,7 +271,8 @@ class SyntheticTraffic(SourceBase):
     def _light(self, t: int) -> float:
         return 1.0 + self.drift * math.sin(2 * math.pi * t / (self.fps * 60.0))
 
-    def _draw_cars(self, img: np.ndarray, t: int, mask: np.ndarray | None = None) -> None:
+    def _car_boxes(self, t: int) -> Iterator[tuple[int, int, int, int, _Car]]:
+        """``(x0, y0, x1, y1, car)`` of each car in view at frame t (x1, y1 exclusive)."""
         w, _ = self.size
         loop = w * 2.0
         for car in self._cars:
@@ -178,7 +283,15 @@ class SyntheticTraffic(SourceBase):
             if x1 < 0 or x0 >= w:
                 continue
             m = max(1, (y1 - y0) // 6)
-            cy0, cy1 = y0 + m, y1 - m
+            yield x0, y0 + m, x1, y1 - m, car
+
+    def cars_in_view(self, t: int) -> int:
+        """How many cars are (at least partly) in frame ``t``."""
+        return sum(1 for _ in self._car_boxes(t))
+
+    def _draw_cars(self, img: np.ndarray, t: int, mask: np.ndarray | None = None) -> None:
+        for x0, cy0, x1, cy1, car in self._car_boxes(t):
+            direction = self._lanes[car.lane][2]
             col = car.colour
             if mask is not None:
                 cv2.rectangle(mask, (x0, cy0), (x1 - 1, cy1 - 1), 255, -1)
@@ -195,7 +308,10 @@ class SyntheticTraffic(SourceBase):
     def frame(self, t: int) -> Frame:
         """Frame number ``t`` (0-based), RGB uint8."""
         img = self._base.copy()
+        if self.shadows:
+            self._draw_shadows(img, t)
         self._draw_cars(img, t)
+        self._draw_people(img, t)
         img *= self._light(t)
         if self._noise_bank is not None:
             h = self.size[1]
@@ -211,6 +327,7 @@ class SyntheticTraffic(SourceBase):
         w, h = self.size
         mask = np.zeros((h, w), np.uint8)
         self._draw_cars(mask, t, mask=mask)
+        self._draw_people(mask, t, mask=True)
         return mask > 0
 
     def __iter__(self) -> Iterator[Frame]:
@@ -223,7 +340,7 @@ class SyntheticTraffic(SourceBase):
             t += 1
 
 
-SYNTHETIC_PARAMS = {"size", "fps", "seconds", "seed", "noise", "drift", "density", "stops"}
+SYNTHETIC_PARAMS = {"size", "fps", "seconds", "seed", "noise", "drift", "density", "stops", "people", "shadows"}
 
 
 def parse_synthetic(spec: str) -> SyntheticTraffic:
