@@ -10,7 +10,9 @@ Steps
 -----
 ``posterize``   k=8, space=rgb|lab, seed=0, refit=never|every:N|scene, fit_frames=1, palette=FILE
 ``background``  alpha=0.1,alpha=0.01 (default both), view=background|side-by-side|mask|foreground,
-                selective=false, warmup=true, threshold=25
+                model=average|plate (what the view shows and masks compare with: the slowest
+                running average, or the clean plate that keeps queues and standing people out),
+                selective=false, warmup=true, threshold=25, shadows=false (masks leave shadows out)
 ``resize``      width=, height=, scale=
 ``grey``        (no options)
 ``blur``        sigma=2
@@ -71,7 +73,7 @@ STEPS: dict[str, tuple[Callable[..., Callable[[Frame], Frame]], dict[str, Callab
     "posterize": (_posterize, {"k": int, "space": str, "seed": int, "refit": str, "fit_frames": int,
                                "palette": str, "sample": int}),
     "background": (_background, {"alpha": float, "view": str, "selective": _bool, "warmup": _bool,
-                                 "threshold": float}),
+                                 "threshold": float, "model": str, "shadows": _bool}),
     "resize": (Resize, {"width": int, "height": int, "scale": float}),
     "grey": (Grey, {}),
     "gray": (Grey, {}),

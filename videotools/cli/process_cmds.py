@@ -92,14 +92,26 @@ def background(
     source: SourceArg,
     alpha: Annotated[list[float] | None, typer.Option(
         "--alpha", "-a", help="Learning rate in (0, 1]; repeat for several models. Default: 0.1 and 0.01.")] = None,
-    save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for NAME-background-alpha<A>.png, NAME "
-                                           "being the source's (written at the end and on Ctrl-C).")] = Path("."),
+    save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for NAME-background-plate.png and "
+                                           "NAME-background-alpha<A>.png, NAME being the source's (written at "
+                                           "the end and on Ctrl-C).")] = Path("."),
     out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
-    view: Annotated[str, typer.Option("--view", help="side-by-side | background | mask | foreground "
-                                      "(what --out/--display/--serve show).")] = "side-by-side",
+    view: Annotated[str, typer.Option(
+        "--view", help="side-by-side | background | mask | foreground (what --out/--display/--serve show; "
+                       "background is the plate).")] = "side-by-side",
+    mask_out: Annotated[str | None, typer.Option(
+        "--mask-out", help="Write the foreground masks (white on black): a video (masks.mp4) or an image "
+                           "sequence (masks/%05d.png).")] = None,
+    stats_out: Annotated[Path | None, typer.Option(
+        "--stats-out", help="CSV, one row per frame: index, time, foreground_share, blobs (regions of at least "
+                            "--min-area pixels) and their boxes [x, y, w, h] as JSON.")] = None,
+    min_area: Annotated[int, typer.Option("--min-area", min=1, help="Pixels a region needs to count as a "
+                                          "blob in --stats-out.")] = 50,
+    shadows: Annotated[bool, typer.Option("--shadows", help="Leave shadows (ground darkened by a similar "
+                                          "factor in every channel) out of the masks and stats.")] = False,
     every: Annotated[int | None, typer.Option("--every", min=1, help="Also save snapshots every N frames.")] = None,
-    selective: Annotated[bool, typer.Option("--selective", help="Learn only where the frame matches the "
-                                            "model, so queues and stopped cars do not smear in.")] = False,
+    selective: Annotated[bool, typer.Option("--selective", help="Running averages learn only where the frame "
+                                            "matches them, so queues and stopped cars do not smear in.")] = False,
     no_warmup: Annotated[bool, typer.Option("--no-warmup", help="Textbook update from frame 1 "
                                             "(default: cumulative mean until t = 1/alpha).")] = False,
     threshold: Annotated[float, typer.Option("--threshold", help="Grey levels that count as foreground.")] = 25.0,
@@ -107,49 +119,73 @@ def background(
     start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
     camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, camera_mode: CamModeOpt = None,
 ) -> None:
-    """Recover the background with running averages at several learning rates side by side.
+    """Recover the empty background: a clean plate, and running averages at several learning rates.
 
-    A fast model (alpha 0.1) follows lighting and parked cars; a slow one (0.01)
-    averages the traffic away into the empty road. One PNG per model is saved,
-    named after the source: traffic-background-alpha0.01.png.
+    The plate keeps cars queued at lights and people standing for a while out
+    and follows slow lighting changes; a fast average (alpha 0.1) follows the
+    scene within a second, a slow one (0.01) averages the traffic away. One PNG
+    each is saved, named after the source: traffic-background-plate.png,
+    traffic-background-alpha0.01.png. Masks are measured against the plate.
 
     Examples:
 
       videotools background traffic.mp4 --save-dir out/
+
+      videotools background traffic.mp4 --mask-out masks.mp4 --stats-out fg.csv
 
       videotools background traffic.mp4 --selective --out side.mp4 --view side-by-side
 
       videotools background 0 --display --alpha 0.05 --alpha 0.005
     """
     from ..processors import Background
+    from ..processors.foreground import ForegroundWriter
     from ..sinks import check_output, write_image
     from ..sources import source_name
 
     with user_errors():
         alphas = tuple(alpha) if alpha else (0.1, 0.01)
-        proc = Background(alphas, view=view, warmup=not no_warmup, selective=selective, threshold=threshold)
+        proc = Background(alphas, view=view, warmup=not no_warmup, selective=selective, threshold=threshold,
+                          model="plate", shadows=shadows)
         if not save_dir.is_dir():
             raise SinkError(f"output folder does not exist: {save_dir}")
-        stem = f"{source_name(source)}-background-alpha"
-        finals = [save_dir / f"{stem}{a:g}.png" for a in alphas]
-        for p in finals:
+        stem = f"{source_name(source)}-background"
+        finals = [(save_dir / f"{stem}-plate.png", lambda: proc.model.plate)]
+        finals += [(save_dir / f"{stem}-alpha{a:g}.png", lambda i=i: proc.model.background(i))
+                   for i, a in enumerate(alphas)]
+        for p, _ in finals:
             check_output(p, overwrite=overwrite)
+        for extra in (mask_out, stats_out):
+            if extra is not None and "%" not in str(extra):
+                check_output(extra, overwrite=overwrite)
+        outputs = ForegroundWriter(proc, mask_out=mask_out, stats_out=stats_out, min_area=min_area,
+                                   overwrite=overwrite, crf=crf, preset=preset) \
+            if mask_out is not None or stats_out is not None else None
 
-        def snapshot(step) -> None:
+        def on_frame(step) -> None:
+            if outputs is not None:
+                outputs(step)
             i = step.index
             if every and (i + 1) % every == 0:
-                for a, img in zip(alphas, proc.model.backgrounds):
-                    write_image(save_dir / f"{stem}{a:g}-f{i + 1:06d}.png", img, overwrite=overwrite)
+                for p, image in finals:
+                    write_image(p.with_name(f"{p.stem}-f{i + 1:06d}.png"), image(), overwrite=overwrite)
 
-        stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
-                            overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
-                            camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                            title="videotools background", on_frame=snapshot if every else None)
+        try:
+            stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
+                                overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
+                                camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
+                                title="videotools background",
+                                on_frame=on_frame if every or outputs is not None else None)
+        finally:
+            if outputs is not None:
+                outputs.close()
         if stats.frames == 0:
             raise ParameterError(f"no frames read from {source}: nothing to save")
-        for p, img in zip(finals, proc.model.backgrounds):
-            write_image(p, img, overwrite=overwrite)
+        for p, image in finals:
+            write_image(p, image(), overwrite=overwrite)
             typer.echo(f"wrote {p}", err=True)
+        for extra in (mask_out, stats_out):
+            if extra is not None:
+                typer.echo(f"wrote {extra}", err=True)
 
 
 @app.command()
