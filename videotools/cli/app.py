@@ -23,6 +23,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -49,6 +50,22 @@ _log = logging.getLogger("videotools")
 def _one_line(text: str) -> str:
     """``text`` on one line: newlines and control characters become spaces."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+# library errors name parameters, the command line names its flags
+_FLAGS = [(re.compile(p), flag) for p, flag in (
+    (r"^start/end\b", "--start/--end"), (r"^start\b", "--start"), (r"^end\b", "--end"), (r"^crf\b", "--crf"),
+    (r"^preset\b", "--preset"), (r"^camera mode\b", "--camera-mode"), (r"^camera size\b", "--camera-size"),
+    (r"^camera fps\b", "--camera-fps"), (r"^max_frames\b", "--max-frames"), (r"^fit_frames\b", "--fit-frames"),
+)]
+
+
+def flagged(message: str) -> str:
+    """``message`` with a leading library parameter name (``start``, ``crf``) turned into its flag."""
+    for pattern, flag in _FLAGS:
+        if pattern.match(message):
+            return pattern.sub(flag, message, count=1)
+    return message
 
 
 def error_line(message: str) -> None:
@@ -169,24 +186,52 @@ class _Formatter(logging.Formatter):
         return f"videotools: {level + ': ' if level else ''}{text}"
 
 
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at the time (a test runner swaps it per command)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # noqa: BLE001 - a log line must never end a run
+            pass
+
+
+THIRD_PARTY = ("distributed", "imageio_ffmpeg", "imageio", "libav", "av", "PIL", "asyncio", "bokeh", "tornado")
+
+
 def configure_output(*, verbose: bool = False, quiet: bool = False) -> None:
     """Log levels for a command: warnings and errors by default, only errors with ``quiet``, all with ``verbose``.
 
     Third-party loggers (Dask, FFmpeg through PyAV or imageio, PIL...) are held
     at ERROR unless ``verbose``; Python warnings are hidden unless ``verbose``.
+    :meth:`VideotoolsGroup.main` restores the previous settings when the command ends.
     """
     root = logging.getLogger()
-    if not any(getattr(h, "_videotools", False) for h in root.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(_Formatter())
-        handler._videotools = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     root.setLevel(logging.INFO if verbose else logging.ERROR)
     _log.setLevel(level)
-    for name in ("distributed", "imageio_ffmpeg", "imageio", "libav", "av", "PIL", "asyncio", "bokeh", "tornado"):
+    for name in THIRD_PARTY:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
     warnings.simplefilter("default" if verbose else "ignore")
+
+
+@contextlib.contextmanager
+def _logging_restored() -> Iterator[None]:
+    """Put log levels, handlers and warning filters back as they were (for commands run in-process)."""
+    names = ["", "videotools", *THIRD_PARTY]
+    levels = {n: logging.getLogger(n).level for n in names}
+    handlers = list(logging.getLogger().handlers)
+    with warnings.catch_warnings():
+        try:
+            yield
+        finally:
+            for n, lv in levels.items():
+                logging.getLogger(n).setLevel(lv)
+            logging.getLogger().handlers[:] = handlers
 
 
 def exit_code_for(err: BaseException, *, argv: Sequence[str] = (), verbose: bool = False) -> int:
@@ -213,7 +258,7 @@ def exit_code_for(err: BaseException, *, argv: Sequence[str] = (), verbose: bool
         error_line(err.format_message())
         return err.exit_code
     if isinstance(err, VideotoolsError):
-        error_line(str(err))
+        error_line(flagged(str(err)))
         return EXIT_ERROR
     if isinstance(err, MemoryError):
         error_line(f"not enough memory{': ' + str(err) if str(err) else ''} (a frame size or option too large?)")
@@ -274,16 +319,17 @@ class VideotoolsGroup(TyperGroup):
         obj = extra.pop("obj", None)
         obj = obj if isinstance(obj, dict) else {}
         obj["verbose"] = verbose or bool(obj.get("verbose"))
-        try:
-            rv = super().main(args=argv, prog_name=prog_name or "videotools", complete_var=complete_var,
-                              standalone_mode=False, obj=obj, **extra)
-            code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
-        except BaseException as err:  # noqa: BLE001 - every failure is reported in one line here
+        with _logging_restored():
             try:
-                code = exit_code_for(err, argv=argv, verbose=verbose)
-            except Exception:  # noqa: BLE001 - formatting the message failed: still one line
-                error_line(f"{type(err).__name__}: {err}")
-                code = EXIT_ERROR
+                rv = super().main(args=argv, prog_name=prog_name or "videotools", complete_var=complete_var,
+                                  standalone_mode=False, obj=obj, **extra)
+                code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+            except BaseException as err:  # noqa: BLE001 - every failure is reported in one line here
+                try:
+                    code = exit_code_for(err, argv=argv, verbose=verbose)
+                except Exception:  # noqa: BLE001 - formatting the message failed: still one line
+                    error_line(f"{type(err).__name__}: {err}")
+                    code = EXIT_ERROR
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -441,7 +487,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except VideotoolsError as err:
-        error_line(str(err))
+        error_line(flagged(str(err)))
         raise typer.Exit(EXIT_ERROR) from None
     except (OSError, MemoryError) as err:
         raise typer.Exit(exit_code_for(err)) from None
