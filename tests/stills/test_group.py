@@ -6,6 +6,7 @@ import pytest
 
 import videotools as vt
 from tests.conftest import cli
+from tests.sinks.test_images import small_fs  # noqa: F401, F811 - a fixture
 from videotools.sources.synthetic import synthetic_photo_set
 from videotools.stills import adjusted_rand_index, group_images
 from videotools.stills.group import silhouette
@@ -67,20 +68,20 @@ def test_fixed_k_move_and_overwrite_rules(photo_set, tmp_path):
     assert sum(1 for g in out.glob("group-*") for _ in g.iterdir()) == len(truth)
 
 
-@pytest.mark.parametrize("args,msg", [
-    (["{tmp}/nope", "--out", "{tmp}/o"], "no such folder"),
-    (["{empty}", "--out", "{tmp}/o"], "no images found"),
-    (["{one}", "--out", "{tmp}/o"], "need at least 2 readable images"),
-    (["{one}", "--out", "{tmp}/o", "-k", "many"], "-k takes 'auto' or a whole number"),
+@pytest.mark.parametrize("args,msg,code", [
+    (["{tmp}/nope", "--out", "{tmp}/o"], "no such folder", 1),
+    (["{empty}", "--out", "{tmp}/o"], "no images found", 1),
+    (["{one}", "--out", "{tmp}/o"], "need at least 2 readable images", 1),
+    (["{one}", "--out", "{tmp}/o", "-k", "many"], "bad value for -k: 'many' (expected 'auto' or a whole number", 2),
 ])
-def test_errors(tmp_path, args, msg):
+def test_errors(tmp_path, args, msg, code):
     empty, one = tmp_path / "empty", tmp_path / "one"
     empty.mkdir()
     one.mkdir()
     vt.write_image(one / "a.png", np.zeros((20, 20, 3), np.uint8))
     fill = {"tmp": str(tmp_path), "empty": str(empty), "one": str(one)}
     r = cli("group", *[a.format(**fill) for a in args])
-    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.returncode == code and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert msg in r.stderr
 
 
@@ -89,3 +90,19 @@ def test_k_larger_than_images(photo_set):
     paths = sorted(str(p) for p in folder.iterdir())[:3]
     with pytest.raises(vt.ParameterError, match="k must be 'auto' or 1..3"):
         group_images(paths, 5)
+
+
+def test_copies_are_atomic_and_a_full_disk_is_one_error(photo_set, small_fs):  # noqa: F811
+    from videotools.stills.group import write_groups
+
+    folder, _ = photo_set
+    paths = sorted(str(p) for p in folder.iterdir())[:4]
+    res = group_images(paths, 2)
+    full = small_fs("full")
+    with pytest.raises(vt.SinkError, match="no space left on device"):
+        write_groups(res, full / "out")
+    leftovers = [p.name for p in (full / "out").rglob("*") if p.is_file()]
+    assert not [n for n in leftovers if ".part" in n]  # only complete copies, never half-written ones
+    for p in (full / "out").rglob("*"):
+        if p.is_file():
+            assert p.read_bytes() == (folder / p.name).read_bytes()

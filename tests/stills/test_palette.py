@@ -6,6 +6,7 @@ import pytest
 
 import videotools as vt
 from tests.conftest import ROOT, cli
+from tests.sinks.test_images import small_fs  # noqa: F401, F811 - a fixture
 from videotools.stills import dominant_colors, palette_bar, write_gpl
 from videotools.stills.palette import percentages
 
@@ -89,3 +90,15 @@ def test_errors(tmp_path, args, msg):
     r = cli("palette", *[a.format(**fill) for a in args])
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert msg in r.stderr
+
+
+def test_palette_files_are_atomic_on_a_full_disk(small_fs):  # noqa: F811
+    pal, shares = dominant_colors(quadrants(), 3)
+    full = small_fs("full", keep={"p.json": b"previous", "p.gpl": b"previous"})
+    with pytest.raises(vt.SinkError, match=r"p\.json: no space left on device"):
+        pal.save(full / "p.json")
+    with pytest.raises(vt.SinkError, match=r"p\.gpl: no space left on device"):
+        write_gpl(full / "p.gpl", shares)
+    assert (full / "p.json").read_bytes() == b"previous" and (full / "p.gpl").read_bytes() == b"previous"
+    with pytest.raises(vt.OutputExistsError, match="p.json"):
+        pal.save(full / "p.json", overwrite=False)
