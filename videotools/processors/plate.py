@@ -50,8 +50,8 @@ import numpy as np
 from ..errors import FrameError, NotFittedError, ParameterError
 from ..frames import Frame, check_frame
 
-#: bytes of state kept per pixel (plate 3, previous sample 3, still run 2, away 1, confirmed 1)
-STATE_BYTES_PER_PIXEL = 10
+#: bytes of state kept per pixel (plate 3, previous sample's luma 1, still run 2, away 2, confirmed 1)
+STATE_BYTES_PER_PIXEL = 9
 #: bytes of scratch images alive during one update, per pixel (3-channel diff and masks)
 SCRATCH_BYTES_PER_PIXEL = 18
 
@@ -194,7 +194,7 @@ class PlateModel:
             self._plate = frame.copy()
             self._prev = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)  # motion is judged on luma
             self._run = np.zeros((h, w), np.uint16)       # samples the pixel has been still in a row
-            self._away = np.zeros((h, w), np.uint8)       # samples it showed something else since it last agreed
+            self._away = np.zeros((h, w), np.uint16)      # samples it showed something else since it last agreed
             self._confirmed = np.zeros((h, w), np.uint8)  # 255 once the plate value came back after a passer-by
             self.samples = 1
             return
@@ -222,7 +222,7 @@ class PlateModel:
         still = cv2.bitwise_not(moving)
         run, away, confirmed = self._run, self._away, self._confirmed
         cv2.add(run, 1, dst=run, mask=still)                   # saturating: still for one more sample
-        run[...] = cv2.bitwise_and(run, run, mask=still)       # restart where it moved
+        cv2.subtract(run, run, dst=run, mask=moving)           # restart where it moved
         up = cv2.subtract(frame, plate)                        # saturating: f - p where f > p, else 0
         down = cv2.subtract(plate, frame)
         d = cv2.bitwise_or(up, down)                           # |f - p|
@@ -231,18 +231,21 @@ class PlateModel:
         cv2.threshold(differs, 0, 255, cv2.THRESH_BINARY, dst=differs)
         learn = cv2.bitwise_and(still, differs, mask=None)
         cv2.bitwise_xor(learn, still, dst=learn)               # still and agreeing
-        # a value is confirmed when the pixel comes back to it after something passed over it
-        cv2.bitwise_or(confirmed, cv2.compare(away, 0, cv2.CMP_GT), dst=confirmed, mask=learn)
+        # a value is confirmed when the pixel comes back to it, still, after something covered it for at
+        # least two samples (a passing car; not the windscreen of a car that starts to move)
+        cv2.bitwise_or(confirmed, cv2.compare(away, 2, cv2.CMP_GE), dst=confirmed, mask=learn)
         cv2.add(away, 1, dst=away, mask=differs)               # saturating: one more sample away from it
-        cv2.bitwise_and(away, cv2.bitwise_not(learn), dst=away)
+        cv2.subtract(away, away, dst=away, mask=learn)         # back: still, and agreeing
         still_px = cv2.countNonZero(still)
         if still_px * 4 > still.size and cv2.countNonZero(learn) * 2 < still_px:
             take = still                                       # a lighting jump or a camera move
         else:
-            ghost = cv2.compare(run, _count(self.ghost_frames, self.every), cv2.CMP_GE)
-            cv2.bitwise_and(ghost, confirmed, dst=ghost)
-            cv2.bitwise_xor(ghost, cv2.compare(run, _count(self.ghost_frames, self.every), cv2.CMP_GE), dst=ghost)
-            old = cv2.compare(run, _count(self.absorb_frames, self.every), cv2.CMP_GE)
+            # long enough = still for that many samples in a row, and away from the plate as long (motion
+            # is judged on luma, which misses a car of the road's brightness: `away` does not)
+            held = cv2.min(run, away)
+            ghost = cv2.compare(held, _count(self.ghost_frames, self.every), cv2.CMP_GE)
+            cv2.bitwise_and(ghost, cv2.bitwise_not(confirmed), dst=ghost)
+            old = cv2.compare(held, _count(self.absorb_frames, self.every), cv2.CMP_GE)
             take = cv2.bitwise_and(cv2.bitwise_or(ghost, old), cv2.bitwise_and(differs, still))
         # approximate running median, per channel: one grey level towards each sample the pixel learns
         # from; an unconfirmed pixel that has not shown its plate value for `seek_frames` moves up to
@@ -259,6 +262,5 @@ class PlateModel:
         cv2.subtract(plate, down, dst=plate)
         if cv2.countNonZero(take):
             cv2.copyTo(frame, take, plate)
-            keep = cv2.bitwise_not(take)
-            cv2.bitwise_and(confirmed, keep, dst=confirmed)
-            cv2.bitwise_and(away, keep, dst=away)
+            cv2.subtract(confirmed, confirmed, dst=confirmed, mask=take)
+            cv2.subtract(away, away, dst=away, mask=take)
