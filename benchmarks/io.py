@@ -1,13 +1,19 @@
-"""Decode, encode and end-to-end `run` speed beside the bundled ffmpeg doing the same work.
+"""Decode, encode and whole runs beside the bundled ffmpeg command doing the same work, in the same run.
 
-Prints JSON. ffmpeg's own decode (to rgb24, discarded) and re-encode (same codec,
-preset and crf) are the ceilings; ratios are videotools / ffmpeg throughput. Each
-comparison's sides take turns run after run. `run` is measured twice: as
-`videotools run` copies (no processor, so frames stay I420 from decoder to
-encoder) and with one identity processor (frames to RGB and back, the cost every
-processing chain pays).
+Prints JSON. The ffmpeg command line (from imageio-ffmpeg) is the ceiling: its
+decode to rgb24 (discarded) and its re-encode (libx264, same preset and crf).
+Ratios are videotools throughput / ffmpeg throughput; the sides of each
+comparison take turns run after run, and each figure is a median.
 
-    python benchmarks/io.py [--frames 120] [--runs 3] [--sizes 480p,720p,1080p]
+Cases, per size:
+- decode: iterate RGB frames (``open_source``) vs ``ffmpeg -pix_fmt rgb24 -f rawvideo``;
+- encode: ``VideoSink`` from RGB frames in memory vs ffmpeg from a raw rgb24 file;
+- run copy: ``process(clip, out=...)`` (no processor: frames stay I420) vs ffmpeg re-encode;
+- run flip: ``process`` with ``Flip`` (every frame to RGB and back) vs ffmpeg re-encode;
+- posterize k=8: fit on 5 frames spread over the clip (as ``videotools posterize`` does), then the
+  exact lookup on every frame, vs ffmpeg re-encode.
+
+    python benchmarks/io.py [--frames 250] [--runs 5] [--sizes 480p,720p,1080p] [--threads]
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import emit, median_times, result  # noqa: E402
 
 import videotools as vt  # noqa: E402
+from videotools.sources import sample_frames  # noqa: E402
 
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def make_clip(path: Path, size, frames: int) -> list:
+def make_clip(path: Path, size: tuple[int, int], frames: int) -> list:
     scene = vt.SyntheticTraffic(size=size, seconds=frames / 25, noise=2)
     sample = [scene.frame(t) for t in range(0, frames, max(1, frames // 12))][:12]
     with vt.VideoSink(path, fps=25, crf=20, preset="veryfast", overwrite=True) as sink:
@@ -45,81 +52,82 @@ def ffmpeg(*args: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=250)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sizes", default="480p,720p,1080p")
     ap.add_argument("--preset", default="veryfast")
-    ap.add_argument("--crf", type=int, default=20)
+    ap.add_argument("--crf", type=int, default=23)
+    ap.add_argument("--cases", default="decode,encode,copy,flip,posterize")
     args = ap.parse_args()
-    n, runs = args.frames, args.runs
+    n, runs, cases = args.frames, args.runs, set(args.cases.split(","))
+    enc = vt.Encoding(crf=args.crf, preset=args.preset)
+    x264 = ["-c:v", "libx264", "-preset", args.preset, "-crf", str(args.crf), "-pix_fmt", "yuv420p"]
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
         for name in args.sizes.split(","):
             size = SIZES[name]
             clip = tmp / f"{name}.mp4"
             sample = make_clip(clip, size, n)
             out = tmp / "out.mp4"
 
-            # the same clip tagged BT.709, as HD footage usually is (VUI rewritten, no re-encode)
-            clip709 = tmp / f"{name}-709.mp4"
-            ffmpeg("-i", str(clip), "-c", "copy", "-bsf:v",
-                   "h264_metadata=matrix_coefficients=1:colour_primaries=1:transfer_characteristics=1",
-                   str(clip709))
-
-            def decode(path):
-                def fn():
-                    with vt.open_source(path) as src:
+            if "decode" in cases:
+                def decode() -> None:
+                    with vt.open_source(clip) as src:
                         assert sum(1 for _ in src) == n
-                return fn
 
-            def ffdecode(path):
-                return lambda: ffmpeg("-i", str(path), "-pix_fmt", "rgb24", "-f", "rawvideo", "/dev/null")
+                t = median_times({"ours": decode, "ffmpeg": lambda: ffmpeg(
+                    "-i", str(clip), "-pix_fmt", "rgb24", "-f", "rawvideo", "/dev/null")}, runs)
+                rows.append(result(f"{name} decode", "fps", n / t["ours"], baseline="ffmpeg decode to rgb24",
+                                   baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
 
-            t = median_times({"ours": decode(clip), "ffmpeg": ffdecode(clip),
-                              "ours709": decode(clip709), "ffmpeg709": ffdecode(clip709)}, runs)
-            rows.append(result(f"{name} decode", "fps", n / t["ours"], baseline="ffmpeg decode to rgb24",
-                               baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
-            rows.append(result(f"{name} decode, BT.709-tagged", "fps", n / t["ours709"],
-                               baseline="ffmpeg decode to rgb24", baseline_value=n / t["ffmpeg709"], runs=runs,
-                               higher_is_better=True))
-
-            raw = tmp / "raw.rgb"
-            with open(raw, "wb") as fh:
-                for i in range(n):
-                    fh.write(sample[i % len(sample)].tobytes())
-
-            def encode():
-                with vt.VideoSink(out, fps=25, crf=args.crf, preset=args.preset, overwrite=True) as sink:
+            if "encode" in cases:
+                raw = tmp / "raw.rgb"
+                with open(raw, "wb") as fh:
                     for i in range(n):
-                        sink.write(sample[i % len(sample)])
+                        fh.write(sample[i % len(sample)].tobytes())
 
-            t = median_times({"ours": encode, "ffmpeg": lambda: ffmpeg(
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", "25", "-i", str(raw),
-                "-c:v", "libx264", "-preset", args.preset, "-crf", str(args.crf), "-pix_fmt", "yuv420p",
-                str(out))}, runs)
-            rows.append(result(f"{name} encode", "fps", n / t["ours"], baseline="ffmpeg encode from raw rgb24",
-                               baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
-            raw.unlink()
+                def encode() -> None:
+                    with vt.VideoSink(out, fps=25, crf=args.crf, preset=args.preset, overwrite=True) as sink:
+                        for i in range(n):
+                            sink.write(sample[i % len(sample)])
 
-            def run(processors):
-                def fn():
-                    stats = vt.process(str(clip), processors, out=str(out), overwrite=True, crf=args.crf,
-                                       preset=args.preset)
+                t = median_times({"ours": encode, "ffmpeg": lambda: ffmpeg(
+                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", "25", "-i", str(raw),
+                    *x264, str(out))}, runs)
+                rows.append(result(f"{name} encode", "fps", n / t["ours"], baseline="ffmpeg encode from raw rgb24",
+                                   baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
+                raw.unlink()
+
+            def run(make_processors):  # type: ignore[no-untyped-def]
+                def fn() -> None:
+                    stats = vt.process(str(clip), make_processors(), out=str(out), overwrite=True, encoding=enc)
                     assert stats.frames == n
                 return fn
 
-            t = median_times({"copy": run([]), "rgb": run([lambda f: f]), "ffmpeg": lambda: ffmpeg(
-                "-i", str(clip), "-c:v", "libx264", "-preset", args.preset, "-crf", str(args.crf),
-                "-pix_fmt", "yuv420p", str(out))}, runs)
-            rows.append(result(f"{name} run (decode+re-encode)", "fps", n / t["copy"], baseline="ffmpeg re-encode",
-                               baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True,
-                               path="no processor: frames stay I420"))
-            rows.append(result(f"{name} run with a processor", "fps", n / t["rgb"], baseline="ffmpeg re-encode",
-                               baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True,
-                               path="identity processor: frames to RGB and back"))
+            def posterize() -> list:
+                proc = vt.Posterize(k=8)
+                proc.fit(sample_frames(str(clip), 5))
+                return [proc]
+
+            fns = {"ffmpeg": lambda: ffmpeg("-i", str(clip), *x264, str(out))}
+            if "copy" in cases:
+                fns["copy"] = run(list)
+            if "flip" in cases:
+                fns["flip"] = run(lambda: [vt.Flip(axis="h")])
+            if "posterize" in cases:
+                fns["posterize"] = run(posterize)
+            if len(fns) > 1:
+                t = median_times(fns, runs)
+                paths = {"copy": "no processor: frames stay I420", "flip": "Flip: every frame to RGB and back",
+                         "posterize": "k=8, fit on 5 frames included, exact lookup per frame"}
+                for case, path in paths.items():
+                    if case in t:
+                        rows.append(result(f"{name} run {case}", "fps", n / t[case], baseline="ffmpeg re-encode",
+                                           baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True,
+                                           path=path))
             print(f"{name}: done", file=sys.stderr)
     emit("io", rows, frames=n, preset=args.preset, crf=args.crf,
-         note="ratio = videotools fps / ffmpeg fps (1.0 = as fast as ffmpeg alone)")
+         note="ratio = videotools fps / ffmpeg fps (1.0 = as fast as the ffmpeg command alone)")
 
 
 if __name__ == "__main__":

@@ -74,67 +74,67 @@ def info(source: SourceArg,
 
       videotools info clip.mkv --count --json
     """
-    from ..sources import open_source
+    from ..info import describe
 
     with user_errors():
-        with open_source(source) as src:
-            inf = src.info
-            doc = {"source": source, "kind": inf.kind, "width": inf.size[0], "height": inf.size[1],
-                   "fps": round(inf.fps, 3), "frames": inf.frame_count,
-                   "duration": round(inf.duration, 3) if inf.duration else None, "codec": inf.codec,
-                   "pixel_aspect": "{}:{}".format(*inf.pixel_aspect)}
-        if count and inf.kind in ("video",):
-            import imageio_ffmpeg
-
-            try:
-                doc["frames"], _ = imageio_ffmpeg.count_frames_and_secs(source)
-            except RuntimeError as err:
-                raise ParameterError(f"cannot count frames of {source}: {str(err).splitlines()[0]}") from err
+        doc = describe(source, count=count)
         if as_json:
             typer.echo(json.dumps(doc))
             return
         frames = doc["frames"] if doc["frames"] is not None else "unknown"
-        if doc["frames"] is not None and not count and inf.kind == "video":
-            frames = f"{frames} (from the container; --count decodes to count exactly)"
-        typer.echo(f"source:   {source}\nkind:     {doc['kind']}\nsize:     {doc['width']}x{doc['height']}\n"
-                   f"fps:      {doc['fps']}\nframes:   {frames}\n"
-                   f"duration: {doc['duration'] if doc['duration'] is not None else 'unknown'} s\n"
-                   f"codec:    {doc['codec'] or 'unknown'}"
-                   + (f"\npixels:   {doc['pixel_aspect']} (anamorphic)" if doc["pixel_aspect"] != "1:1" else ""))
+        if doc["frames"] is not None and doc["kind"] == "video":
+            frames = f"{frames} (decoded and counted)" if doc["frames_exact"] else \
+                f"{frames} (from the container; --count decodes to count exactly)"
+        lines = [f"source:   {source}", f"kind:     {doc['kind']}", f"size:     {doc['width']}x{doc['height']}",
+                 f"fps:      {doc['fps']}", f"frames:   {frames}",
+                 f"duration: {doc['duration'] if doc['duration'] is not None else 'unknown'} s",
+                 f"codec:    {doc['codec'] or 'unknown'}"]
+        if doc.get("audio"):
+            lines.append(f"audio:    {doc['audio']}")
+        if doc["pixel_aspect"] != "1:1":
+            lines.append(f"pixels:   {doc['pixel_aspect']} (anamorphic)")
+        if doc.get("rotation"):
+            lines.append(f"rotation: {doc['rotation']} degrees (frames come out upright)")
+        typer.echo("\n".join(lines))
 
 
 @app.command()
-def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo video.")] = Path("videotools-demo.mp4"),
-         quiet: QuietOpt = False) -> None:
-    """Posterize the bundled traffic clip and recover its empty road; write both next to you.
+def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo video.")]
+         = Path("videotools-demo.mp4"), quiet: QuietOpt = False) -> None:
+    """Recover the empty road of the bundled traffic clip and posterize it; write both next to you.
 
-    Writes videotools-demo.mp4 (input | fast model | slow model | mask, then the
-    posterized picture) and videotools-demo-background.png (the empty road), never
-    overwriting: an existing name gets a -2, -3... suffix.
+    Writes videotools-demo.mp4, six views side by side: the input, the fast and
+    the slow running average (alpha 0.1 and 0.01: cars waiting at the lights
+    smear into them), the plate (the clean background: queued cars stay out),
+    the foreground mask measured against the plate, and the input posterized
+    with 6 colours. Then videotools-demo-background.png: the plate at the end,
+    the empty road. An existing name gets a -2, -3... suffix, never overwritten.
     """
     from ..frames import tile
-    from ..processors import Background, Posterize
+    from ..processors import Background, Posterize, mask_image
     from ..sinks import write_image
 
     with user_errors():
         src = sample_path()
         spec = str(src) if src else SAMPLE_SPEC
         out = free_name(out)
-        bg = Background((0.1, 0.01))
+        bg = Background((0.1, 0.01), model="plate", view="side-by-side")
         post = Posterize(k=6, fit_frames=1)
+        names = ["input", "average alpha 0.1", "average alpha 0.01", "plate (clean background)",
+                 "foreground mask", "posterize k=6"]
 
-        def both(frame):
+        def views(frame):
             bg.model.update(frame)
-            views = [frame, *bg.model.backgrounds, post(frame)]
-            return tile(views, (frame.shape[1], frame.shape[0]),
-                        ["input", "background alpha 0.1", "background alpha 0.01", "posterize k=6"])
+            tiles = [frame, *bg.model.backgrounds, bg.model.plate, mask_image(bg.model.foreground(frame)),
+                     post(frame)]
+            return tile(tiles, (frame.shape[1], frame.shape[0]), names)
 
         typer.echo(f"demo on {spec}", err=True)
-        stats = _run_common(spec, [both], out=[str(out)], display=False, serve=None, max_frames=None,
+        stats = _run_common(spec, [views], out=[str(out)], display=False, serve=None, max_frames=None,
                             overwrite=False, quiet=quiet, start=None, end=None, crf=20, preset="veryfast",
                             camera_size=None, camera_fps=None, camera_mode=None)
-        png = free_name(out.with_name(out.stem + "-background.png"))
-        write_image(png, bg.model.background())
-        typer.echo(f"wrote {png} (the recovered empty road)", err=True)
         if stats.frames == 0:
             raise ParameterError("the demo read no frames")
+        png = free_name(out.with_name(out.stem + "-background.png"))
+        write_image(png, bg.model.plate)
+        typer.echo(f"wrote {png} (the plate: the empty road)", err=True)

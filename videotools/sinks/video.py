@@ -131,7 +131,8 @@ class VideoSink(SinkBase):
         self.frames_written = 0
         self.duration = 0.0  # seconds of video written
         self.finished = False  # True once close() left a complete file under its name
-        self._queue: queue.Queue = queue.Queue(queue_size)
+        self._queue_size = queue_size
+        self._queue: queue.Queue = queue.Queue(max(1, queue_size))
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._copying = False  # opened by write_yuv: decoded I420 goes to the encoder as it is
@@ -180,31 +181,39 @@ class VideoSink(SinkBase):
                                          start=self.audio_start)
             except SourceError as err:
                 log.warning("no soundtrack in %s: %s", self.path.name, err)
-        self._thread = threading.Thread(target=self._writer, daemon=True, name="videotools-encode")
-        self._thread.start()
+        self._last_pts = -1
+        if self._queue_size:
+            self._thread = threading.Thread(target=self._writer, daemon=True, name="videotools-encode")
+            self._thread.start()
 
     # -- the writer thread ---------------------------------------------------------------
     def _writer(self) -> None:
-        out, v = self._out, self._video
-        last_pts = -1
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            if self._error is not None:
-                continue  # keep draining so write() never blocks forever
-            planes, t = item
-            try:
-                frame = av.VideoFrame.from_ndarray(planes, format=v.pix_fmt)
-                pts = max(int(round(t / self._tb)), last_pts + 1)
-                frame.pts, frame.time_base, last_pts = pts, self._tb, pts
-                packets = v.encode(frame)
-                if self._audio is not None:
-                    self._audio.mux_until(t)
-                out.mux(packets)
-                self._maybe_publish(t)
-            except (av.error.FFmpegError, OSError, SinkError) as err:
-                self._error = err
+            if self._error is None:  # after an error, keep draining so write() never blocks forever
+                self._encode(*item)
+
+    def _encode(self, planes: np.ndarray, t: float) -> None:
+        v = self._video
+        try:
+            frame = av.VideoFrame.from_ndarray(planes, format=v.pix_fmt)
+            pts = max(int(round(t / self._tb)), self._last_pts + 1)
+            frame.pts, frame.time_base, self._last_pts = pts, self._tb, pts
+            packets = v.encode(frame)
+            if self._audio is not None:
+                self._audio.mux_until(t)
+            self._out.mux(packets)
+            self._maybe_publish(t)
+        except (av.error.FFmpegError, OSError, SinkError) as err:
+            self._error = err
+
+    def _put(self, planes: np.ndarray, t: float) -> None:
+        if self._thread is None:
+            self._encode(planes, t)
+        else:
+            self._queue.put((planes, t))
 
     def _maybe_publish(self, t: float) -> None:
         """Name the file once it holds ``PUBLISH_AFTER`` seconds and has written them to disk."""
@@ -245,7 +254,7 @@ class VideoSink(SinkBase):
         self._check()
         if self._copying:
             raise SinkError(f"{self.path} was opened for copied {self.matrix} I420; RGB frames cannot follow")
-        self._queue.put((self._to_yuv(np.ascontiguousarray(frame)), self._time(time)))
+        self._put(self._to_yuv(np.ascontiguousarray(frame)), self._time(time))
         self.frames_written += 1
 
     def _to_yuv(self, frame: Frame) -> np.ndarray:
@@ -275,7 +284,7 @@ class VideoSink(SinkBase):
             self.write(frame.to_rgb(), time)
             return
         self._check()
-        self._queue.put((frame.planes, self._time(time)))
+        self._put(frame.planes, self._time(time))
         self.frames_written += 1
 
     # -- closing -------------------------------------------------------------------------------
@@ -283,8 +292,8 @@ class VideoSink(SinkBase):
         """Flush the encoder, finish the soundtrack and give the file its final, playable form."""
         if self._out is None or self.finished:
             return
-        self._queue.put(None)
         if self._thread is not None:
+            self._queue.put(None)
             self._thread.join()
         self.duration = (self._t_last or 0.0) + 1.0 / self.fps if self.frames_written else 0.0
         try:

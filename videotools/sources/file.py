@@ -117,8 +117,8 @@ class FileSource(SourceBase):
         _check_range(start, end)
         if threads is not None and threads < 1:
             raise ParameterError(f"decoder threads must be >= 1, got {threads}")
-        if prefetch < 1:
-            raise ParameterError(f"prefetch must be >= 1, got {prefetch}")
+        if prefetch < 0:
+            raise ParameterError(f"prefetch must be >= 0, got {prefetch}")
         self.start, self.end, self._prefetch = start, end, prefetch
         self.time = 0.0
         self._container = self._open(timeout)
@@ -129,6 +129,7 @@ class FileSource(SourceBase):
             raise
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._started = False
 
     # -- opening ---------------------------------------------------------------------
     def _open(self, timeout: float) -> Any:
@@ -313,14 +314,40 @@ class FileSource(SourceBase):
         return self._frames(self._converter(planar=True))
 
     def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
-        if self._thread is not None:
+        if self._thread is not None or self._started:
             raise SourceError(f"{self.path} is a single-pass source and is already being read; "
                               "open it again to read it again")
+        self._started = True
+        if not self._prefetch:
+            return self._inline(convert)
         q: queue.Queue = queue.Queue(self._prefetch)
         self._thread = threading.Thread(target=self._reader, args=(q, convert), daemon=True,
                                         name="videotools-decode")
         self._thread.start()
         return self._drain(q)
+
+    def _inline(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
+        """Decode on the caller's thread (FFmpeg's own threads still decode ahead)."""
+        live_t0: float | None = None
+        frame = self._first
+        while frame is not None and not self._stop.is_set():
+            if self.live:
+                now = time.monotonic()
+                live_t0 = now if live_t0 is None else live_t0
+                self.time = now - live_t0
+            else:
+                self.time = self._frame_time(frame)
+            out = convert(frame)
+            self.frames_read += 1
+            yield out
+            try:
+                frame = next(self._frames_iter, None)
+            except (av.error.FFmpegError, OSError) as err:
+                self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
+                                f"read ({_reason(err)})")
+                break
+        if self.warning:
+            log.warning(self.warning)
 
     def _drain(self, q: queue.Queue) -> Iterator[Any]:
         while True:
