@@ -58,76 +58,82 @@ def main() -> None:
     ap.add_argument("--crf", type=int, default=23)
     ap.add_argument("--cases", default="decode,encode,copy,flip,posterize")
     args = ap.parse_args()
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmpdir:
+        for name in args.sizes.split(","):
+            rows += bench_size(name, args, Path(tmpdir))
+            print(f"{name}: done", file=sys.stderr)
+    emit("io", rows, frames=args.frames, preset=args.preset, crf=args.crf,
+         note="ratio = videotools fps / ffmpeg fps (1.0 = as fast as the ffmpeg command alone)")
+
+
+def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> list[dict]:
+    """Every case at one frame size."""
     n, runs, cases = args.frames, args.runs, set(args.cases.split(","))
     enc = vt.Encoding(crf=args.crf, preset=args.preset)
     x264 = ["-c:v", "libx264", "-preset", args.preset, "-crf", str(args.crf), "-pix_fmt", "yuv420p"]
     rows = []
-    with tempfile.TemporaryDirectory() as tmpdir:
-        tmp = Path(tmpdir)
-        for name in args.sizes.split(","):
-            size = SIZES[name]
-            clip = tmp / f"{name}.mp4"
-            sample = make_clip(clip, size, n)
-            out = tmp / "out.mp4"
+    size = SIZES[name]
+    clip = tmp / f"{name}.mp4"
+    sample = make_clip(clip, size, n)
+    out = tmp / "out.mp4"
 
-            if "decode" in cases:
-                def decode() -> None:
-                    with vt.open_source(clip) as src:
-                        assert sum(1 for _ in src) == n
+    if "decode" in cases:
+        def decode() -> None:
+            with vt.open_source(clip) as src:
+                assert sum(1 for _ in src) == n
 
-                t = median_times({"ours": decode, "ffmpeg": lambda: ffmpeg(
-                    "-i", str(clip), "-pix_fmt", "rgb24", "-f", "rawvideo", "/dev/null")}, runs)
-                rows.append(result(f"{name} decode", "fps", n / t["ours"], baseline="ffmpeg decode to rgb24",
-                                   baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
+        t = median_times({"ours": decode, "ffmpeg": lambda: ffmpeg(
+            "-i", str(clip), "-pix_fmt", "rgb24", "-f", "rawvideo", "/dev/null")}, runs)
+        rows.append(result(f"{name} decode", "fps", n / t["ours"], baseline="ffmpeg decode to rgb24",
+                           baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
 
-            if "encode" in cases:
-                raw = tmp / "raw.rgb"
-                with open(raw, "wb") as fh:
-                    for i in range(n):
-                        fh.write(sample[i % len(sample)].tobytes())
+    if "encode" in cases:
+        raw = tmp / "raw.rgb"
+        with open(raw, "wb") as fh:
+            for i in range(n):
+                fh.write(sample[i % len(sample)].tobytes())
 
-                def encode() -> None:
-                    with vt.VideoSink(out, fps=25, crf=args.crf, preset=args.preset, overwrite=True) as sink:
-                        for i in range(n):
-                            sink.write(sample[i % len(sample)])
+        def encode() -> None:
+            with vt.VideoSink(out, fps=25, crf=args.crf, preset=args.preset, overwrite=True) as sink:
+                for i in range(n):
+                    sink.write(sample[i % len(sample)])
 
-                t = median_times({"ours": encode, "ffmpeg": lambda: ffmpeg(
-                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", "25", "-i", str(raw),
-                    *x264, str(out))}, runs)
-                rows.append(result(f"{name} encode", "fps", n / t["ours"], baseline="ffmpeg encode from raw rgb24",
-                                   baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
-                raw.unlink()
+        t = median_times({"ours": encode, "ffmpeg": lambda: ffmpeg(
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", "25", "-i", str(raw),
+            *x264, str(out))}, runs)
+        rows.append(result(f"{name} encode", "fps", n / t["ours"], baseline="ffmpeg encode from raw rgb24",
+                           baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True))
+        raw.unlink()
 
-            def run(make_processors):  # type: ignore[no-untyped-def]
-                def fn() -> None:
-                    stats = vt.process(str(clip), make_processors(), out=str(out), overwrite=True, encoding=enc)
-                    assert stats.frames == n
-                return fn
+    def run(make_processors):  # type: ignore[no-untyped-def]
+        def fn() -> None:
+            stats = vt.process(str(clip), make_processors(), out=str(out), overwrite=True, encoding=enc)
+            assert stats.frames == n
+        return fn
 
-            def posterize() -> list:
-                proc = vt.Posterize(k=8)
-                proc.fit(sample_frames(str(clip), 5))
-                return [proc]
+    def posterize() -> list:
+        proc = vt.Posterize(k=8)
+        proc.fit(sample_frames(str(clip), 5))
+        return [proc]
 
-            fns = {"ffmpeg": lambda: ffmpeg("-i", str(clip), *x264, str(out))}
-            if "copy" in cases:
-                fns["copy"] = run(list)
-            if "flip" in cases:
-                fns["flip"] = run(lambda: [vt.Flip(axis="h")])
-            if "posterize" in cases:
-                fns["posterize"] = run(posterize)
-            if len(fns) > 1:
-                t = median_times(fns, runs)
-                paths = {"copy": "no processor: frames stay I420", "flip": "Flip: every frame to RGB and back",
-                         "posterize": "k=8, fit on 5 frames included, exact lookup per frame"}
-                for case, path in paths.items():
-                    if case in t:
-                        rows.append(result(f"{name} run {case}", "fps", n / t[case], baseline="ffmpeg re-encode",
-                                           baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True,
-                                           path=path))
-            print(f"{name}: done", file=sys.stderr)
-    emit("io", rows, frames=n, preset=args.preset, crf=args.crf,
-         note="ratio = videotools fps / ffmpeg fps (1.0 = as fast as the ffmpeg command alone)")
+    fns = {"ffmpeg": lambda: ffmpeg("-i", str(clip), *x264, str(out))}
+    if "copy" in cases:
+        fns["copy"] = run(list)
+    if "flip" in cases:
+        fns["flip"] = run(lambda: [vt.Flip(axis="h")])
+    if "posterize" in cases:
+        fns["posterize"] = run(posterize)
+    if len(fns) > 1:
+        t = median_times(fns, runs)
+        paths = {"copy": "no processor: frames stay I420", "flip": "Flip: every frame to RGB and back",
+                 "posterize": "k=8, fit on 5 frames included, exact lookup per frame"}
+        for case, path in paths.items():
+            if case in t:
+                rows.append(result(f"{name} run {case}", "fps", n / t[case], baseline="ffmpeg re-encode",
+                                   baseline_value=n / t["ffmpeg"], runs=runs, higher_is_better=True,
+                                   path=path))
+    return rows
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import cv2
-import numpy as np
 
 from ..errors import ParameterError
 from ..frames import Frame
