@@ -98,7 +98,7 @@ class AudioTrack:
             if ts >= t:
                 self._pending = p
                 break
-            if ts < -1e-6:  # before start
+            if ts < -1e-6 and self.start > 0:  # before the cut (from the file's start, priming packets stay)
                 continue
             if self.copy:
                 shift = int(round((self.start + self._t0) / self._tb))
