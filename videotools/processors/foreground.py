@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..files import write_text
-from .background import Background, find_blobs
+from .background import Background, find_blobs, mask_image
 
 STATS_COLUMNS = ("index", "time", "foreground_share", "blobs", "boxes")
 
@@ -66,7 +66,7 @@ class ForegroundWriter:
             self.rows.append((step.index, float(step.time), share, len(boxes),
                               json.dumps([list(b) for b in boxes], separators=(",", ":"))))
         if self.mask_out is not None:
-            img = cv2.cvtColor(mask.view(np.uint8) * np.uint8(255), cv2.COLOR_GRAY2RGB)
+            img = mask_image(mask)
             if self._sink is None:
                 self._pending.append((img, float(step.time)))
                 if len(self._pending) < 2:

@@ -285,9 +285,10 @@ class SyntheticTraffic(SourceBase):
             m = max(1, (y1 - y0) // 6)
             yield x0, y0 + m, x1, y1 - m, car
 
-    def cars_in_view(self, t: int) -> int:
-        """How many cars are (at least partly) in frame ``t``."""
-        return sum(1 for _ in self._car_boxes(t))
+    def cars_in_view(self, t: int) -> list[tuple[int, int, int, int]]:
+        """Boxes ``(x, y, w, h)`` of the cars in frame ``t``, cut to the frame: the true blobs."""
+        w, _ = self.size
+        return [(max(0, x0), y0, min(w, x1) - max(0, x0), y1 - y0) for x0, y0, x1, y1, _ in self._car_boxes(t)]
 
     def _draw_cars(self, img: np.ndarray, t: int, mask: np.ndarray | None = None) -> None:
         for x0, cy0, x1, cy1, car in self._car_boxes(t):
