@@ -19,6 +19,7 @@ clusters are up before the clock starts and ``run_batch`` gets their clients.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -75,6 +76,7 @@ def main() -> None:
     ap.add_argument("--chunk-seconds", type=float, default=30)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    load_before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -126,6 +128,8 @@ def main() -> None:
             for c in clusters.values():
                 c.close()
     emit("batch", rows, frames={"short": short_frames, "long": long_frames},
+         load_average={"before": [round(x, 2) for x in load_before],
+                       "after": [round(x, 2) for x in os.getloadavg()]},
          note="ratio = speed-up over the baseline on this shared 2-core machine; cluster start-up excluded")
 
 
