@@ -2,7 +2,8 @@
 
 The batch is split in three: :mod:`~videotools.batch.plan` decides (inputs,
 outputs, resume, chunks: pure, no Dask), :mod:`~videotools.batch.execute`
-runs it on a Dask client (bounded tasks in flight, probing on the workers),
+runs it on a Dask client (bounded tasks in flight, probing on the workers)
+that :mod:`~videotools.batch.client` connects,
 :mod:`~videotools.batch.report` tells the user (``batch.json``, summary,
 progress in frames). :mod:`~videotools.batch.work` holds what the workers run
 and :mod:`~videotools.batch.join` joins posterized chunks.
@@ -20,8 +21,9 @@ from typing import Any
 
 from ..kmeans import Palette
 from ..processors.background import check_alphas
-from .execute import Runner, Settings, check_shared, connect, dashboard, dask_logs
-from .plan import BatchError, find_videos, make_plan
+from .client import check_shared, connect, dashboard, dask_logs
+from .execute import Runner
+from .plan import BatchError, Settings, find_videos, make_plan
 from .report import BatchItem, Progress, load_items, skipped, write_report
 
 __all__ = ["BatchError", "BatchItem", "Progress", "find_videos", "run_batch"]

@@ -1,4 +1,4 @@
-"""Running a planned batch on a Dask cluster: the client, a bounded window of tasks, the results.
+"""Running a planned batch on a Dask client: a bounded window of tasks, and their results as they come.
 
 Memory stays bounded by the tasks in flight, not by the batch: at most
 ``2 x workers`` tasks are submitted at a time, each future is released as soon
@@ -9,6 +9,9 @@ those tasks plus the scattered palette: at most ``2 x workers + 1`` keys.
 Probing the inputs (header, and frames for the palette) is a task like any
 other, so it runs on the workers in parallel. Workers report frames done as
 Dask events (at most twice a second per task), which drive the progress.
+
+The module is one class, :class:`Runner`: the loop and what it does with each
+kind of result share the loop's state, so they stay together (about 350 lines).
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -34,7 +36,7 @@ from ..files import write_bytes, write_text
 from ..frames import rgb_to_bgr
 from ..kmeans import Palette
 from . import work
-from .plan import BatchError, Chunk, ChunkFold, Job, Plan, part_name, plan_chunks, warmup_frames
+from .plan import BatchError, Chunk, ChunkFold, Job, Plan, Settings, part_name, plan_chunks, warmup_frames
 from .report import BatchItem, FrameCounter, Progress, write_report
 
 log = logging.getLogger(__name__)
@@ -43,108 +45,6 @@ PIXELS_PER_FIT = 200_000
 """Pixels sent to the client for the palette fit, over all inputs (each input sends its share)."""
 REPORT_EVERY = 2.0
 """Seconds between rewrites of ``batch.json`` while a batch runs (it is rewritten at the end too)."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What to do to each video (the options of :func:`videotools.batch.run_batch`)."""
-
-    do: str
-    alphas: tuple[float, ...]
-    warmup: bool = True
-    selective: bool = False
-    threshold: float = 25.0
-    k: int = 8
-    seed: int = 0
-    space: str = "rgb"
-    fit_frames: int = 4
-    crf: int = 20
-    preset: str = "veryfast"
-    chunk_seconds: float | None = 60.0
-
-
-# -- the client ------------------------------------------------------------------------
-@contextlib.contextmanager
-def dask_logs(verbose: bool) -> Iterator[None]:
-    """Dask's own log lines (and its tracebacks at shutdown) only when ``verbose``.
-
-    Dask gives several of its loggers levels of their own (``distributed.scheduler``
-    at INFO...), so each is held at CRITICAL while the batch runs, then restored.
-    """
-    if verbose:
-        yield
-        return
-    with contextlib.suppress(ImportError):
-        import distributed  # noqa: F401 - its loggers get their levels on import: hold them after that
-    prefixes = ("distributed", "tornado", "bokeh")
-    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in prefixes] + list(prefixes)
-    levels = {n: logging.getLogger(n).level for n in names}
-    for n in names:
-        logging.getLogger(n).setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for n, level in levels.items():
-            logging.getLogger(n).setLevel(level)
-
-
-def connect(scheduler: str | None, workers: int | None, *, verbose: bool = False) -> tuple[Any, Any]:
-    """A Dask client and its cluster: ``scheduler``'s, or a new LocalCluster of single-threaded processes.
-
-    Raises
-    ------
-    BatchError
-        Dask missing, or the scheduler unreachable.
-    """
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as err:
-        raise BatchError("videotools batch needs Dask: pip install 'videotools[batch]'") from err
-    if scheduler:
-        try:
-            return Client(scheduler, timeout="5s"), None
-        except (OSError, TimeoutError, ValueError) as err:
-            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from err
-    n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":0" if verbose else None,
-                           silence_logs=logging.INFO if verbose else logging.CRITICAL)
-    return Client(cluster), cluster
-
-
-def dashboard(client: Any) -> str:
-    """The dashboard's address, or what to install to get one."""
-    try:
-        import bokeh  # noqa: F401
-    except ImportError:
-        return "no dashboard: it needs bokeh (pip install 'videotools[batch]')"
-    link = getattr(client, "dashboard_link", None)
-    return f"dashboard: {link}" if link else "no dashboard: the scheduler serves none"
-
-
-def _missing(paths: Sequence[str]) -> list[str]:
-    return [p for p in paths if not os.path.isdir(p)]
-
-
-def check_shared(client: Any, folders: Sequence[Path], *, timeout: float = 60) -> int:
-    """Wait for a worker, then check that every worker sees ``folders``; return how many workers there are.
-
-    Raises
-    ------
-    BatchError
-        No worker within ``timeout`` seconds, or a worker that does not see a folder.
-    """
-    try:
-        client.wait_for_workers(1, timeout=timeout)
-    except TimeoutError as err:
-        raise BatchError(f"no Dask worker joined the scheduler within {timeout:g} s") from err
-    seen = client.run(_missing, [str(f) for f in folders])
-    for worker, missing in sorted(seen.items()):
-        if missing:
-            raise BatchError(f"worker {worker} does not see {missing[0]}: every worker must see the inputs and "
-                             f"the output folder under the same paths (shared storage)")
-    return len(seen)
 
 
 def _reporting(fn: Callable[..., dict], topic: str, tag: str, *args: Any, **kwargs: Any) -> dict:
@@ -229,14 +129,7 @@ class Runner:
             fitting = self.s.do == "posterize" and self.palette is None and not self.plan.palette_path.exists()
             if self.s.do == "posterize" and self.palette is None and not fitting:
                 self.palette = Palette.load(self.plan.palette_path)
-            per_input = math.ceil(PIXELS_PER_FIT / len(self.plan.jobs))
-            for i, job in enumerate(self.plan.jobs):
-                v = self.videos.get(str(job.input))
-                if v is None and not fitting:
-                    continue
-                video = v or _Video(job, BatchItem(str(job.input)))
-                self._add(work.probe, (str(job.input),), {"samples": self.s.fit_frames if fitting else 0},
-                          video, partial(self._probed, i, per_input if fitting else 0), f"probe{i}", reports=False)
+            self._probe_all(fitting)
             self._drain()
             if self.s.do == "posterize":
                 self._share_palette(fitting)
@@ -245,11 +138,28 @@ class Runner:
                         self._plan_posterize(video)
                 self._drain()
         finally:
-            with contextlib.suppress(Exception):  # noqa: BLE001 - best effort while shutting down
+            with contextlib.suppress(Exception):  # best effort: the client may be closing
                 self.client.unsubscribe_topic(self.topic)
+            self._remove_failed_parts()
+
+    def _probe_all(self, fitting: bool) -> None:
+        """Queue a probe of every input to do; with ``fitting``, of every input, sampling frames for the palette."""
+        per_input = math.ceil(PIXELS_PER_FIT / len(self.plan.jobs)) if fitting else 0
+        for i, job in enumerate(self.plan.jobs):
+            video = self.videos.get(str(job.input))
+            if video is None and not fitting:
+                continue
+            self._add(work.probe, (str(job.input),), {"samples": self.s.fit_frames if fitting else 0},
+                      video or _Video(job, BatchItem(str(job.input))), partial(self._probed, i, per_input),
+                      f"probe{i}", reports=False)
+
+    def _remove_failed_parts(self) -> None:
+        """Delete the finished parts of chunked videos that failed: they are of no use alone."""
+        if self.s.do != "posterize":
+            return
         for video in self.videos.values():
-            if video.item.status == "failed" and len(video.chunks) > 1 and self.s.do == "posterize":
-                for i in range(len(video.chunks)):  # finished parts of a failed video are of no use
+            if video.item.status == "failed" and len(video.chunks) > 1:
+                for i in range(len(video.chunks)):
                     part_name(video.job.outputs[0], i).unlink(missing_ok=True)
 
     def _add(self, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any], video: _Video,
@@ -266,31 +176,28 @@ class Runner:
             while self.queue or running:
                 while self.queue and len(running) < self.limit:
                     task = self.queue.popleft()
-                    if task.video.item.status == "failed":
-                        continue
-                    key = f"{task.fn.__name__}-{secrets.token_hex(6)}"
-                    if task.reports:
-                        fut = self.client.submit(_reporting, task.fn, self.topic, task.tag, *task.args,
-                                                 pure=False, key=key, **task.kwargs)
-                    else:
-                        fut = self.client.submit(task.fn, *task.args, pure=False, key=key, **task.kwargs)
-                    running[fut.key] = task
-                    finished.add(fut)
+                    if task.video.item.status != "failed":
+                        fut = self._submit(task)
+                        running[fut.key] = task
+                        finished.add(fut)
+                        del fut
+                if running:
+                    fut = next(finished)
+                    task = running.pop(fut.key)
+                    result, error = _outcome(fut)
+                    fut.release()  # nothing of it stays on the cluster
                     del fut
-                if not running:
-                    continue
-                fut = next(finished)
-                task = running.pop(fut.key)
-                error = fut.exception() if fut.status == "error" else None
-                result = fut.result() if error is None and fut.status == "finished" else None
-                if error is None and result is None:
-                    error = RuntimeError(f"task {fut.status}")
-                fut.release()
-                del fut
-                self._handle(task, result, error)
+                    self._handle(task, result, error)
         except BaseException:
-            self.client.cancel([f for f in finished.futures])
+            self.client.cancel(list(finished.futures))
             raise
+
+    def _submit(self, task: _Task) -> Any:
+        key = f"{task.fn.__name__}-{secrets.token_hex(6)}"
+        if task.reports:
+            return self.client.submit(_reporting, task.fn, self.topic, task.tag, *task.args, pure=False, key=key,
+                                      **task.kwargs)
+        return self.client.submit(task.fn, *task.args, pure=False, key=key, **task.kwargs)
 
     def _handle(self, task: _Task, result: Any, error: BaseException | None) -> None:
         item = task.video.item
@@ -433,6 +340,15 @@ class Runner:
     def _joined(self, video: _Video, res: dict[str, Any]) -> None:
         video.item.seconds = round(video.item.seconds + res["seconds"], 3)
         self._finish(video)
+
+
+def _outcome(fut: Any) -> tuple[Any, BaseException | None]:
+    """A finished future's result, or the error it ended with (a failed or cancelled task)."""
+    if fut.status == "finished":
+        return fut.result(), None
+    if fut.status == "error":
+        return None, fut.exception()
+    return None, RuntimeError(f"task {fut.status}")
 
 
 def save_palette(palette: Palette, path: Path) -> None:

@@ -94,6 +94,24 @@ def part_name(out: Path, index: int) -> Path:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """What to do to each video (the options of :func:`videotools.batch.run_batch`)."""
+
+    do: str
+    alphas: tuple[float, ...]
+    warmup: bool = True
+    selective: bool = False
+    threshold: float = 25.0
+    k: int = 8
+    seed: int = 0
+    space: str = "rgb"
+    fit_frames: int = 4
+    crf: int = 20
+    preset: str = "veryfast"
+    chunk_seconds: float | None = 60.0
+
+
+@dataclass(frozen=True)
 class Job:
     """One input video and the outputs it makes."""
 
