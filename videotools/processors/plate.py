@@ -51,6 +51,8 @@ import numpy as np
 from ..errors import FrameError, NotFittedError, ParameterError
 from ..frames import Frame, check_frame
 
+#: grey levels an unconfirmed pixel that lost its value moves per sample; frames before it does
+FAST_STEP, SEEK_FRAMES = 6, 16
 #: bytes of state kept per pixel (plate 3, previous sample's luma 1, still run 2, away 2, confirmed 1)
 STATE_BYTES_PER_PIXEL = 9
 #: bytes of scratch images alive at once during one update, per pixel (measured peak: 23)
@@ -126,7 +128,7 @@ class PlateModel:
             raise ParameterError(f"absorb_frames ({absorb_frames}) must be >= ghost_frames ({ghost_frames})")
         self.every, self.threshold, self.still = int(every), float(threshold), float(still)
         self.ghost_frames, self.absorb_frames = int(ghost_frames), int(absorb_frames)
-        self.fast, self.seek_frames = 3, 32
+        self.fast, self.seek_frames = FAST_STEP, SEEK_FRAMES
         self._kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
         self.reset()
 
