@@ -42,6 +42,10 @@ def _available_memory() -> int | None:
         return None
 
 
+def _bytes(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
 def _check_number(name: str, value: object, lo: float, hi: float, *, lo_open: bool = False) -> float:
     """``value`` as a finite float in ``[lo, hi]`` (``(lo, hi]`` if ``lo_open``), or SourceError naming it."""
     try:
@@ -126,8 +130,8 @@ class SyntheticTraffic(SourceBase):
             raise SourceError(f"synthetic size must be at least 64x48, got {w}x{h}")
         need, avail = BYTES_PER_PIXEL * w * h, _available_memory()
         if w > 16384 or h > 16384 or (avail is not None and need > avail):
-            raise SourceError(f"synthetic size {w}x{h} needs {need / 1e9:.1f} GB of frame buffers"
-                              + (f", more than the {avail / 1e9:.1f} GB available" if avail is not None else "")
+            raise SourceError(f"synthetic size {w}x{h} needs {_bytes(need)} of frame buffers"
+                              + (f", more than the {_bytes(avail)} available" if avail is not None else "")
                               + "; at most 16384 a side")
         fps = _check_number("fps", fps, 0, 1000, lo_open=True)
         seconds = _check_number("seconds", seconds, 0, 1e7)
