@@ -137,6 +137,10 @@ def background(
 
       videotools background 0 --display --alpha 0.05 --alpha 0.005
     """
+    from collections.abc import Callable
+    from functools import partial
+
+    from ..frames import Frame
     from ..processors import Background
     from ..processors.foreground import ForegroundWriter
     from ..sinks import check_output, write_image
@@ -149,8 +153,9 @@ def background(
         if not save_dir.is_dir():
             raise SinkError(f"output folder does not exist: {save_dir}")
         stem = f"{source_name(source)}-background"
-        finals = [(save_dir / f"{stem}-plate.png", lambda: proc.model.plate)]
-        finals += [(save_dir / f"{stem}-alpha{a:g}.png", lambda i=i: proc.model.background(i))
+        finals: list[tuple[Path, Callable[[], Frame]]] = [(save_dir / f"{stem}-plate.png",
+                                                            lambda: proc.model.plate)]
+        finals += [(save_dir / f"{stem}-alpha{a:g}.png", partial(proc.model.background, i))
                    for i, a in enumerate(alphas)]
         for p, _ in finals:
             check_output(p, overwrite=overwrite)

@@ -74,8 +74,9 @@ def find_blobs(mask: np.ndarray, *, min_area: int = 50) -> list[tuple[int, int, 
     if min_area < 1:
         raise ParameterError(f"min_area must be >= 1 pixel, got {min_area}")
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8, copy=False), connectivity=8)
-    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
-    return sorted(boxes, key=lambda b: (b[1], b[0]))  # type: ignore[return-value]
+    boxes = [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+             for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
+    return sorted(boxes, key=lambda b: (b[1], b[0]))
 
 
 def mask_image(mask: np.ndarray) -> Frame:
@@ -247,9 +248,10 @@ class BackgroundModel:
         """
         _, fg = cv2.threshold(self._diff(frame, acc), self.threshold, 255, cv2.THRESH_BINARY)
         fg = cv2.dilate(fg, self._kernel, iterations=2)
-        cv2.add(age, 1, dst=age, mask=fg, dtype=cv2.CV_16U)   # saturating count of foreground frames
+        # saturating count of foreground frames
+        cv2.add(age, 1, dst=age, mask=fg, dtype=cv2.CV_16U)  # type: ignore[call-overload]
         age[...] = cv2.bitwise_and(age, age, mask=fg)           # reset where the pixel matches again
-        stale = cv2.compare(age, timeout, cv2.CMP_GT)
+        stale = cv2.compare(age, timeout, cv2.CMP_GT)  # type: ignore[call-overload]
         return cv2.bitwise_or(cv2.bitwise_not(fg), stale)
 
     @property

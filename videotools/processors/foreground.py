@@ -7,6 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -55,7 +56,7 @@ class ForegroundWriter:
         self.stats_out = None if stats_out is None else Path(stats_out)
         self.overwrite, self.crf, self.preset = overwrite, crf, preset
         self.rows: list[tuple[int, float, float, int, str]] = []
-        self._sink = None
+        self._sink: Any = None  # a sink from open_sink, opened at the second frame
         self._pending: list[tuple[np.ndarray, float]] = []  # masks held until the rate is known
 
     def __call__(self, step) -> None:
@@ -78,13 +79,15 @@ class ForegroundWriter:
     def _open(self) -> None:
         from ..sinks import open_sink
 
+        assert self.mask_out is not None
         times = [t for _, t in self._pending]
         dt = times[1] - times[0] if len(times) > 1 else 0.0
         fps = round(1.0 / dt, 3) if dt > 0 else 25.0
-        self._sink = open_sink(self.mask_out, fps=fps, crf=self.crf, preset=self.preset,  # type: ignore[arg-type]
-                               overwrite=self.overwrite)
+        sink: Any = open_sink(self.mask_out, fps=fps, crf=self.crf, preset=self.preset,
+                             overwrite=self.overwrite)
+        self._sink = sink
         for img, _ in self._pending:
-            self._sink.write(img)
+            sink.write(img)
         self._pending = []
 
     def stats_text(self) -> str:

@@ -59,6 +59,9 @@ STATE_BYTES_PER_PIXEL = 9
 SCRATCH_BYTES_PER_PIXEL = 24
 
 
+# `type: ignore[call-overload]` below: a scalar operand, which OpenCV takes but its stubs do not know.
+
+
 def _count(frames: int, every: int) -> int:
     """Frames expressed in samples (at least one)."""
     return max(1, round(frames / every))
@@ -224,7 +227,8 @@ class PlateModel:
         self._prev = grey
         still = cv2.bitwise_not(moving)
         run, away, confirmed = self._run, self._away, self._confirmed
-        cv2.add(run, 1, dst=run, mask=still)                   # saturating: still for one more sample
+        # saturating: still for one more sample
+        cv2.add(run, 1, dst=run, mask=still)  # type: ignore[call-overload]
         cv2.subtract(run, run, dst=run, mask=moving)           # restart where it moved
         up = cv2.subtract(frame, plate)                        # saturating: f - p where f > p, else 0
         down = cv2.subtract(plate, frame)
@@ -236,8 +240,9 @@ class PlateModel:
         cv2.bitwise_xor(learn, still, dst=learn)               # still and agreeing
         # a value is confirmed when the pixel comes back to it, still, after something covered it for at
         # least two samples (a passing car; not the windscreen of a car that starts to move)
-        cv2.bitwise_or(confirmed, cv2.compare(away, 2, cv2.CMP_GE), dst=confirmed, mask=learn)
-        cv2.add(away, 1, dst=away, mask=differs)               # saturating: one more sample away from it
+        cv2.bitwise_or(confirmed, cv2.compare(away, 2, cv2.CMP_GE), dst=confirmed, mask=learn)  # type: ignore[call-overload]
+        # saturating: one more sample away from it
+        cv2.add(away, 1, dst=away, mask=differs)  # type: ignore[call-overload]
         cv2.subtract(away, away, dst=away, mask=learn)         # back: still, and agreeing
         still_px = cv2.countNonZero(still)
         if still_px * 4 > still.size and cv2.countNonZero(learn) * 2 < still_px:
@@ -246,18 +251,18 @@ class PlateModel:
             # long enough = still for that many samples in a row, and away from the plate as long (motion
             # is judged on luma, which misses a car of the road's brightness: `away` does not)
             held = cv2.min(run, away)
-            ghost = cv2.compare(held, _count(self.ghost_frames, self.every), cv2.CMP_GE)
+            ghost = cv2.compare(held, _count(self.ghost_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload]
             cv2.bitwise_and(ghost, cv2.bitwise_not(confirmed), dst=ghost)
-            old = cv2.compare(held, _count(self.absorb_frames, self.every), cv2.CMP_GE)
+            old = cv2.compare(held, _count(self.absorb_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload]
             take = cv2.bitwise_and(cv2.bitwise_or(ghost, old), cv2.bitwise_and(differs, still))
         # approximate running median, per channel: one grey level towards each sample the pixel learns
         # from; an unconfirmed pixel that has not shown its plate value for `seek_frames` moves up to
         # `fast` levels towards every sample (the median of everything it sees: the road between the
         # cars of a lane too busy to ever stand still for long).
-        limit = cv2.bitwise_and(learn, 1)
-        seek = cv2.compare(away, _count(self.seek_frames, self.every), cv2.CMP_GE)
+        limit = cv2.bitwise_and(learn, 1)  # type: ignore[call-overload]
+        seek = cv2.compare(away, _count(self.seek_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload]
         cv2.bitwise_and(seek, cv2.bitwise_not(confirmed), dst=seek)
-        cv2.max(limit, cv2.bitwise_and(seek, self.fast), dst=limit)
+        cv2.max(limit, cv2.bitwise_and(seek, self.fast), dst=limit)  # type: ignore[call-overload]
         limit3 = cv2.cvtColor(limit, cv2.COLOR_GRAY2RGB)
         cv2.min(up, limit3, dst=up)
         cv2.min(down, limit3, dst=down)

@@ -231,13 +231,14 @@ class SyntheticTraffic(SourceBase):
         for _ in range(n):
             y0, y1 = bands[int(rng.integers(2))]
             period = fps * rng.uniform(30, 60)
+            rgb = rng.integers(20, 240, 3)
             out.append(_Person(
                 y=int(rng.integers(y0 + radius, max(y0 + radius + 1, y1 - radius))),
                 offset=float(rng.uniform(0, 2 * w)),
                 speed=float(rng.choice([-1, 1]) * w / fps / rng.uniform(12, 25)),
                 period=period, stand=float(fps * rng.uniform(5, 25)), phase=float(rng.uniform(0, period)),
                 radius=int(radius * rng.uniform(0.8, 1.3)),
-                colour=tuple(float(c) for c in rng.integers(20, 240, 3))))
+                colour=(float(rgb[0]), float(rgb[1]), float(rgb[2]))))
         return out
 
     def _draw_people(self, img: np.ndarray, t: int, mask: bool = False) -> None:
@@ -385,7 +386,7 @@ def synthetic_photo_set(bases: int = 4, variants: int = 5, *, size: tuple[int, i
     w, h = size
     rng = np.random.default_rng(seed)
     for b in range(bases):
-        base = np.empty((h, w, 3), np.uint8)
+        base: np.ndarray = np.empty((h, w, 3), np.uint8)
         base[:] = rng.integers(30, 226, 3)
         tex = cv2.resize(rng.integers(0, 256, (h // 16, w // 16, 3), dtype=np.uint8), (w, h),
                          interpolation=cv2.INTER_NEAREST)
@@ -403,7 +404,7 @@ def synthetic_photo_set(bases: int = 4, variants: int = 5, *, size: tuple[int, i
                 cv2.line(base, (x, y), (int(rng.integers(0, w)), int(rng.integers(0, h))), colour,
                          int(rng.integers(1, 6)), cv2.LINE_AA)
         for v in range(variants):
-            img = base
+            img: np.ndarray = base
             if v % 5 == 1:
                 img = img[:, ::-1]
             cw, ch = int(w * rng.uniform(0.75, 0.95)), int(h * rng.uniform(0.75, 0.95))
