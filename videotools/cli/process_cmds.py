@@ -150,6 +150,8 @@ def background(
         alphas = tuple(alpha) if alpha else (0.1, 0.01)
         proc = Background(alphas, view=view, warmup=not no_warmup, selective=selective, threshold=threshold,
                           model="plate", shadows=shadows)
+        if not (out or display or serve):
+            proc.view = "background"  # nothing shows the view: make the cheapest one
         if not save_dir.is_dir():
             raise SinkError(f"output folder does not exist: {save_dir}")
         stem = f"{source_name(source)}-background"
