@@ -22,17 +22,23 @@ This model keeps that idea in bounded memory and a few OpenCV calls per frame:
   judged between samples ``every`` frames apart, which also catches the
   uniform inside of a moving car (still between consecutive frames).
 * **What is learnt.** A sample refines the median where the pixel is still and
-  agrees with the plate. A still pixel that disagrees replaces the plate
-  (``plate = frame``) only once it has been still for long: ``ghost_frames``
-  (1 s) where the plate value has never been *confirmed*, ``absorb_frames``
-  (60 s) where it has. A value is confirmed when something passed over the
-  pixel and it came back: the road between cars is confirmed by the first car
-  that drives over it. So a car that waits at the light, or a person who stands
-  for a while, on a road that was seen before stays out of the plate for a
-  minute, while a car that stood there from the first frame (a ghost: the
-  model started with it) gives way to the road a second after it drives off.
-  Something that stays for longer than ``absorb_frames`` is a real change (a
-  parked car) and becomes background.
+  agrees with the plate. A pixel that disagrees replaces the plate
+  (``plate = frame``) only once it has been still, and away from the plate,
+  for long: ``ghost_frames`` (1 s) where the plate value has never been
+  *confirmed*, ``absorb_frames`` (60 s) where it has. A value is confirmed
+  when something covered the pixel for two samples or more and it came back:
+  the road between cars is confirmed by the first car that drives over it. So
+  a car that waits at the light, or a person who stands for a while, on a road
+  that was seen before stays out of the plate for a minute, while a car that
+  stood there from the first frame (a ghost: the model started with it) gives
+  way to the road a second after it drives off. Something that stays for
+  longer than ``absorb_frames`` is a real change (a parked car) and becomes
+  background.
+* **Busy lanes.** Where the road between cars never stays still for a second,
+  an unconfirmed pixel that has not shown its plate value for 16 frames moves
+  up to 6 levels towards *every* sample: the median of everything it sees,
+  which in traffic is the road. Once it agrees again it is confirmed by the
+  next car, and from then on only still, agreeing samples count.
 * **Lighting jumps.** If less than half of the still pixels agree with the
   plate (lights switched on, a camera moved), every still pixel is retaken.
 
@@ -65,20 +71,6 @@ SCRATCH_BYTES_PER_PIXEL = 24
 def _count(frames: int, every: int) -> int:
     """Frames expressed in samples (at least one)."""
     return max(1, round(frames / every))
-
-
-def any_channel_above(a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
-    """``(H, W) uint8`` mask, 255 where ``|a - b|`` exceeds ``threshold`` in any channel.
-
-    Thresholds the 3-channel difference, then folds the channels with a grey
-    conversion (non-zero iff any channel is): three times faster than a max
-    over strided channel views.
-    """
-    d = cv2.absdiff(a, b)
-    cv2.threshold(d, threshold, 255, cv2.THRESH_BINARY, dst=d)
-    g = cv2.cvtColor(d, cv2.COLOR_RGB2GRAY)
-    cv2.threshold(g, 0, 255, cv2.THRESH_BINARY, dst=g)
-    return g
 
 
 class PlateModel:
