@@ -324,6 +324,7 @@ class VideotoolsGroup(TyperGroup):
                 rv = super().main(args=argv, prog_name=prog_name or "videotools", complete_var=complete_var,
                                   standalone_mode=False, obj=obj, **extra)
                 code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+                code = code or int(obj.get("exit_code", 0))
             except BaseException as err:  # noqa: BLE001 - every failure is reported in one line here
                 try:
                     code = exit_code_for(err, argv=argv, verbose=verbose)
@@ -554,8 +555,9 @@ def _run_common(source, processors, *, out, display, serve, max_frames, overwrit
     ------
     VideotoolsError
         A bad output (before any work), or a run that read no frame while outputs were asked for.
-    typer.Exit
-        130 (143) after a run stopped by Ctrl-C (SIGTERM), its outputs finalized.
+
+    A run stopped by Ctrl-C (its outputs finalized) makes the command exit 130
+    once it has finished its own work (:func:`exit_later`).
     """
     import videotools
 
@@ -574,14 +576,19 @@ def _run_common(source, processors, *, out, display, serve, max_frames, overwrit
         where = f" from --start {start:g}" if start else ""
         raise ParameterError(f"no frames read from {source}{where}{why}; nothing written to {', '.join(out)}")
     report(stats, out if written is None else list(written), quiet)
-    if stats.stopped_by in _SIGNAL_EXITS:  # stopped by Ctrl-C or SIGTERM, outputs finalized: say so in the code
-        raise typer.Exit(_SIGNAL_EXITS[stats.stopped_by])
-    if not (out or display or serve or on_frame or quiet):
+    if stats.stopped_by == "SIGINT":  # outputs finalized; the command finishes its work, then exits 130
+        exit_later(EXIT_INTERRUPTED)
+    if not (out or display or serve or on_frame or quiet or also):
         typer.echo("videotools: note: no --out, --display or --serve was given, so nothing was written", err=True)
     return stats
 
 
-_SIGNAL_EXITS = {"SIGINT": EXIT_INTERRUPTED, "SIGTERM": 143}
+def exit_later(code: int) -> None:
+    """Make the command exit with ``code`` once it has finished (a run stopped by Ctrl-C: 130)."""
+    ctx = _click.globals.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None and isinstance(root.obj, dict):
+        root.obj.setdefault("exit_code", code)
 
 
 def sample_path() -> Path | None:
