@@ -123,3 +123,16 @@ def test_exit_codes_are_documented():
     section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     for code in ("0", "1", "2", "130"):
         assert f"| {code} " in section
+
+
+def test_a_window_is_quiet_unless_verbose(xdisplay):
+    """Qt's font warnings (five lines with OpenCV's wheel) appear only with -v."""
+    from tests.conftest import cli
+
+    args = ("run", "synthetic:traffic?size=64x48&seconds=0.4", "--display", "--max-frames", "5")
+    r = cli(*args, env={"DISPLAY": xdisplay})
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("5 frames in "), r.stderr
+    loud = cli(*args, "-v", env={"DISPLAY": xdisplay})
+    assert loud.returncode == 0 and "5 frames in" in loud.stderr
