@@ -81,8 +81,7 @@ def test_damaged_image_warns_in_one_line_and_quiet_hides_it(tmp_path):
     cut.write_bytes(data[: len(data) // 2])
     r = CliRunner().invoke(app, ["palette", str(cut), "--json", "-k", "2"])
     assert r.exit_code == 0, r.stderr
-    assert r.stderr.strip().splitlines() == [f"videotools: warning: {cut} is truncated or damaged: "
-                                             "read as far as it decodes"]
+    assert r.stderr.strip().splitlines() == [f"videotools: {cut} is truncated or damaged: read as far as it decodes"]
     r = CliRunner().invoke(app, ["-q", "palette", str(cut), "--json", "-k", "2"])
     assert r.exit_code == 0 and r.stderr == ""
 

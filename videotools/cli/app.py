@@ -176,10 +176,10 @@ def _strip_verbose(argv: list[str], value_options: set[str]) -> list[str]:
 
 
 class _Formatter(logging.Formatter):
-    """``videotools: warning: ...`` / ``videotools: error: ...``, one line per record."""
+    """``videotools: ...`` (``videotools: error: ...`` for errors), one line per record."""
 
     def format(self, record: logging.LogRecord) -> str:
-        level = record.levelname.lower() if record.levelno >= logging.WARNING else ""
+        level = record.levelname.lower() if record.levelno >= logging.ERROR else ""
         text = _one_line(record.getMessage())
         if record.exc_info and record.levelno >= logging.ERROR and _log.isEnabledFor(logging.DEBUG):
             text += "\n" + self.formatException(record.exc_info)
@@ -189,8 +189,13 @@ class _Formatter(logging.Formatter):
 class _StderrHandler(logging.Handler):
     """Writes to whatever ``sys.stderr`` is at the time (a test runner swaps it per command)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.said: set[str] = set()  # messages already shown, so a run's summary does not repeat them
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            self.said.add(_one_line(record.getMessage()))
             sys.stderr.write(self.format(record) + "\n")
         except Exception:  # noqa: BLE001 - a log line must never end a run
             pass
@@ -528,7 +533,8 @@ def _written(path: str) -> bool:
 
 def report(stats, outs: list[str] | None = None, quiet: bool = False) -> None:
     """One summary line, and "wrote X" for each output that exists, on stderr."""
-    if stats.warning and not quiet:
+    said = set().union(*(h.said for h in logging.getLogger().handlers if isinstance(h, _StderrHandler)))
+    if stats.warning and not quiet and _one_line(stats.warning) not in said:
         typer.echo(f"videotools: warning: {_one_line(stats.warning)}", err=True)
     if quiet:
         return
