@@ -55,7 +55,8 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
     palette : Palette, optional
         For posterize: apply this palette (``--palette-from``). Otherwise the
         batch's ``out_dir/palette.json`` when it exists (a resumed batch), else
-        one palette fitted on ``fit_frames`` frames of every input. The palette
+        one palette fitted on ``fit_frames`` frames of every input (refitted
+        with ``overwrite``). The palette
         used is saved as ``out_dir/palette.json`` before any output is written.
     scheduler : str, optional
         ``tcp://host:port`` of a running Dask scheduler; default a LocalCluster

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ def dask_logs(verbose: bool) -> Iterator[None]:
     """Dask's own log lines (and its tracebacks at shutdown) only when ``verbose``.
 
     Dask gives several of its loggers levels of their own (``distributed.scheduler``
-    at INFO...), so each is held at CRITICAL while the batch runs, then restored.
+    at INFO...), so each is held at CRITICAL while the batch runs, and restored
+    after it unless the batch ended in an exception.
     """
     if verbose:
         yield
@@ -29,11 +32,11 @@ def dask_logs(verbose: bool) -> Iterator[None]:
     levels = {n: logging.getLogger(n).level for n in names}
     for n in names:
         logging.getLogger(n).setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for n, level in levels.items():
-            logging.getLogger(n).setLevel(level)
+    yield
+    # restored only after a clean run: after an error or Ctrl-C, Dask goes on closing its
+    # cluster in the background (and logging about it) while the program ends
+    for n, level in levels.items():
+        logging.getLogger(n).setLevel(level)
 
 
 def connect(scheduler: str | None, workers: int | None, *, verbose: bool = False) -> tuple[Any, Any]:
@@ -55,10 +58,29 @@ def connect(scheduler: str | None, workers: int | None, *, verbose: bool = False
             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from err
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":0" if verbose else None,
-                           silence_logs=logging.INFO if verbose else logging.CRITICAL)
+    with _workers_ignore_ctrl_c():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=":0" if verbose else None,
+                               silence_logs=logging.INFO if verbose else logging.CRITICAL)
     return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (an ignored signal stays ignored in a child).
+
+    A Ctrl-C reaches every process of the terminal's group: the workers would
+    each print a traceback. This process handles it and closes the cluster.
+    A Ctrl-C during the second or two it takes to start the workers is lost.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def dashboard(client: Any) -> str:

@@ -126,7 +126,8 @@ class Runner:
         """Probe, fit the palette if needed, process every video; returns when all are done or failed."""
         self.client.subscribe_topic(self.topic, self._on_event)
         try:
-            fitting = self.s.do == "posterize" and self.palette is None and not self.plan.palette_path.exists()
+            fitting = self.s.do == "posterize" and self.palette is None and (
+                self.plan.overwrite or not self.plan.palette_path.exists())
             if self.s.do == "posterize" and self.palette is None and not fitting:
                 self.palette = Palette.load(self.plan.palette_path)
             self._probe_all(fitting)
@@ -154,11 +155,11 @@ class Runner:
                       f"probe{i}", reports=False)
 
     def _remove_failed_parts(self) -> None:
-        """Delete the finished parts of chunked videos that failed: they are of no use alone."""
+        """Delete the parts of chunked videos that failed or were interrupted: they are of no use alone."""
         if self.s.do != "posterize":
             return
         for video in self.videos.values():
-            if video.item.status == "failed" and len(video.chunks) > 1:
+            if video.item.status != "done" and len(video.chunks) > 1:
                 for i in range(len(video.chunks)):
                     part_name(video.job.outputs[0], i).unlink(missing_ok=True)
 

@@ -64,21 +64,45 @@ def join_parts(parts: Sequence[str], starts: Sequence[float], out: str, *, audio
         raise SinkError(f"joining {len(parts)} parts into {out} failed: {err}") from err
 
 
+def _delays(parts: Sequence[str]) -> list[tuple[int, int]]:
+    """Per part, ``(first presentation time, first decode time)`` in the part's time base."""
+    out = []
+    for path in parts:
+        with av.open(path) as part:
+            stream = part.streams.video[0]
+            first = next((p for p in part.demux(stream) if p.dts is not None), None)
+            if first is None:
+                raise SinkError(f"{path} holds no video packet")
+            out.append((stream.start_time or 0, first.dts))
+    return out
+
+
 def _copy_parts(parts: Sequence[str], starts: Sequence[float], output: Any, video: Any,
                 sound: AudioTrack | None) -> float:
-    """Mux every part's video packets, shifted into place; return the video's end in seconds."""
+    """Mux every part's video packets, shifted into place; return the video's end in seconds.
+
+    A part's presentation times move by its start in the source. Its decode
+    times move with them, less the largest decode delay of all parts (``D``):
+    x264 may open one part with a delay of two frames and the next with one,
+    and shifting decode times by each part's own delay would then make them
+    collide at the join. With ``D`` for all, decode times still increase
+    across joins (they follow the frames' own times) and never pass the
+    presentation times.
+    """
+    delays = _delays(parts)
+    most = max(pts0 - dts0 for pts0, dts0 in delays)
     last_dts: int | None = None
     end = 0.0
-    for path, start in zip(parts, starts):
+    for path, start, (pts0, dts0) in zip(parts, starts, delays):
         with av.open(path) as part:
             stream = part.streams.video[0]
             tb: Fraction = stream.time_base
-            shift = round((start - starts[0]) / tb) - (stream.start_time or 0)
+            offset = round((start - starts[0]) / tb)
             for packet in part.demux(stream):
                 if packet.dts is None:  # the demuxer's end-of-stream marker
                     continue
-                packet.pts = None if packet.pts is None else packet.pts + shift
-                packet.dts += shift
+                packet.pts = None if packet.pts is None else packet.pts - pts0 + offset
+                packet.dts = packet.dts - dts0 - most + offset
                 if last_dts is not None and packet.dts <= last_dts:
                     raise SinkError(f"{path} overlaps the part before it (decode time {float(packet.dts * tb):.3f} s)")
                 last_dts = packet.dts

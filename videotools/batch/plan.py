@@ -132,6 +132,7 @@ class Plan:
     out_dir: Path
     jobs: tuple[Job, ...]
     todo: tuple[Job, ...]
+    overwrite: bool = False  # redo everything, the batch's palette included
 
     @property
     def palette_path(self) -> Path:
@@ -163,7 +164,7 @@ def make_plan(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str,
         raise BatchError(f"output folder's parent does not exist: {out.parent}")
     jobs = tuple(Job(v, tuple(outputs_for(do, v, root, out, alphas))) for v in videos)
     todo = tuple(j for j in jobs if overwrite or not j.complete())
-    return Plan(do, root, out, jobs, todo)
+    return Plan(do, root, out, jobs, todo, overwrite)
 
 
 @dataclass(frozen=True)
