@@ -10,6 +10,8 @@ nothing created).
 from __future__ import annotations
 
 import hashlib
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -191,6 +193,8 @@ CASES = [
          pytest.mark.xfail(strict=False, reason="demo prints 'demo on ...' before its checks (cli/io.py)")),
     case("live --record-dir missing", 1, "missing"),
     case("live 7 --serve 8080", 1, "7"),
+    case(f"run {S} --serve 127.0.0.1:{{busy}}", 1, "{busy}"),
+    case(f"run {S} --serve 10.255.255.1:8080", 1, "10.255.255.1:8080"),
     # -- still-image commands ------------------------------------------------------------------------
     case("palette missing.png", 1, "missing.png"),
     case("palette {notimage}", 1, "{notimage}"),
@@ -226,8 +230,9 @@ def _image(path: Path, seed: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> dict[str, str]:
-    """Read-only inputs shared by the table: an image, a folder of images, a clip, files that are not media."""
+def inputs(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Read-only inputs shared by the table: an image, a folder of images, a clip, files that are not media,
+    and a port in use."""
     d = tmp_path_factory.mktemp("inputs")
     _image(d / "img.png", 0)
     (d / "imgs").mkdir()
@@ -257,9 +262,13 @@ def inputs(tmp_path_factory) -> dict[str, str]:
                 out.mux(packet)
     except Exception:  # noqa: BLE001 - no encoder: the audio case is skipped
         audio = d / "no-audio-file"
-    return {"img": str(d / "img.png"), "imgs": str(d / "imgs"), "empty": str(d / "empty"),
-            "notvideo": str(d / "notes.mp4"), "notimage": str(d / "notes.png"), "notjson": str(d / "notes.json"),
-            "clip": str(clip), "audio": str(audio)}
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    yield {"busy": str(busy.getsockname()[1]), "img": str(d / "img.png"), "imgs": str(d / "imgs"),
+           "empty": str(d / "empty"), "notvideo": str(d / "notes.mp4"), "notimage": str(d / "notes.png"),
+           "notjson": str(d / "notes.json"), "clip": str(clip), "audio": str(audio)}
+    busy.close()
 
 
 def _state(folder: Path) -> dict[str, str]:

@@ -109,6 +109,16 @@ def test_existing_outputs_are_never_overwritten(tmp_path):
     assert np.array_equal(vt.read_image(tmp_path / "000.png"), _frame(3))
 
 
+def test_a_folder_that_vanishes_mid_run_is_one_error(tmp_path):
+    import shutil
+
+    with pytest.raises(SinkError, match=r"seq/001\.png: no such file or directory"), \
+            vt.ImageSink(tmp_path / "seq" / "%03d.png") as sink:
+        sink.write(_frame(0))
+        shutil.rmtree(tmp_path / "seq")
+        sink.write(_frame(1))
+
+
 def test_full_disk_names_the_file_and_leaves_nothing_half_written(small_fs):
     full = small_fs("full")
     before = _names(full)
