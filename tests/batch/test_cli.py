@@ -157,3 +157,33 @@ def test_workers_that_do_not_see_the_files_are_named(scheduler, tmp_path):
         with pytest.raises(BatchError, match=f"worker tcp://127.0.0.1:\\d+ does not see {tmp_path / 'gone'}: "
                                              "every worker must see"):
             check_shared(c, [tmp_path, tmp_path / "gone"])
+
+
+@pytest.mark.slow
+def test_a_batch_killed_mid_way_resumes_to_the_same_bytes(clips, tmp_path):
+    """kill -9 of the command and its workers once the palette and one video exist, then the same command again."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(4):
+        make_clip(inp / f"c{i}.mp4", seconds=2, seed=30 + i)
+    os.symlink(clips["long"], inp / "long.mp4")
+    args = ["batch", str(inp), "--do", "posterize", "--chunk-seconds", "4", "--workers", "1", "-q"]
+    assert cli(*args, "--out-dir", str(tmp_path / "whole")).returncode == 0
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "videotools", *args, "--out-dir", str(killed)],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (killed.is_dir() and (killed / "palette.json").exists() and list(killed.glob("c*.mp4"))):
+            assert proc.poll() is None and time.monotonic() < deadline, "the batch ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert not (killed / "long.mp4").exists()
+    r = cli(*args, "--out-dir", str(killed))
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "whole").iterdir() if p.name != "batch.json")
+    assert names == sorted(p.name for p in killed.iterdir() if p.name != "batch.json")  # no temporaries left
+    for n in names:
+        assert (tmp_path / "whole" / n).read_bytes() == (killed / n).read_bytes(), n

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from videotools.batch.plan import BatchError, Chunk, ChunkFold, find_videos, make_plan, plan_chunks
+from videotools.batch.plan import BatchError, Chunk, ChunkFold, find_videos, leftovers, make_plan, plan_chunks
 from videotools.batch.report import BatchItem, load_items, skipped, summary, write_report
 from videotools.errors import ParameterError, SourceError
 
@@ -59,6 +59,9 @@ def test_resume_keeps_only_incomplete_inputs(tmp_path):
     assert plan.palette_path == tmp_path / "out/palette.json"
     again = make_plan(tmp_path / "in", tmp_path / "out", do="posterize", alphas=(0.1,), overwrite=True)
     assert len(again.todo) == 2
+    for name in (".b.1f2e3d4c.partial.mp4", "b.part0003.mp4", ".a.00000000.partial.mp4", "b.part.mp4", "bb.mp4"):
+        (tmp_path / "out" / name).write_bytes(b"x")
+    assert [p.name for p in leftovers(plan.todo[0])] == [".b.1f2e3d4c.partial.mp4", "b.part0003.mp4"]
 
 
 def test_chunk_states_fold_into_the_sequential_ema_in_any_order():

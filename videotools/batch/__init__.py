@@ -23,7 +23,7 @@ from ..kmeans import Palette
 from ..processors.background import check_alphas
 from .client import check_shared, connect, dashboard, dask_logs
 from .execute import Runner
-from .plan import BatchError, Settings, find_videos, make_plan
+from .plan import BatchError, Settings, find_videos, leftovers, make_plan
 from .report import BatchItem, Progress, load_items, skipped, write_report
 
 __all__ = ["BatchError", "BatchItem", "Progress", "find_videos", "run_batch"]
@@ -99,6 +99,9 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
     items = {str(j.input): BatchItem(str(j.input)) if str(j.input) in todo else skipped(str(j.input), j.outputs,
                                                                                           earlier)
              for j in plan.jobs}
+    for job in plan.todo:
+        for path in leftovers(job):
+            path.unlink(missing_ok=True)
     if plan.todo:
         with dask_logs(verbose):
             _execute(plan, settings, items, client=client, scheduler=scheduler, workers=workers,

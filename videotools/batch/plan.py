@@ -123,6 +123,21 @@ class Job:
         return all(o.exists() for o in self.outputs)
 
 
+def leftovers(job: Job) -> list[Path]:
+    """Files a killed or interrupted run left for ``job``: hidden temporaries and parts of a chunked video.
+
+    They are never outputs (those appear under their own name only when
+    complete) and are safe to delete before the job runs again.
+    """
+    found: list[Path] = []
+    for o in job.outputs:
+        if o.parent.is_dir():
+            stem, ext = glob.escape(o.stem), glob.escape(o.suffix)
+            found += o.parent.glob(f".{stem}.*.partial{ext}")
+            found += o.parent.glob(f"{stem}.part[0-9][0-9][0-9][0-9]{ext}")
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class Plan:
     """The batch: every job in input order, and which of them still need work."""
