@@ -86,7 +86,8 @@ def test_output_that_is_the_input_is_refused(tmp_path, clip):
     shutil.copy(clip, mine)
     before = mine.read_bytes()
     r = cli("run", str(mine), "--out", str(mine), "--overwrite")
-    assert r.returncode == 1 and r.stderr.strip() == f"videotools: error: output is the input: {mine} (write to another file)"
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"videotools: error: output is the input: {mine} (write to another file)"
     assert mine.read_bytes() == before
 
 

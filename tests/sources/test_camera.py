@@ -80,3 +80,38 @@ def test_list_cameras_reports_what_opens():
     found = vt.list_cameras(4, capture_factory=factory)
     assert [(c["index"], c["device"], c["size"]) for c in found] == [(0, "/dev/video0", (64, 48)),
                                                                        (2, "/dev/video2", (64, 48))]
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"mode": "bogus"}, "camera mode must be latest or every, got 'bogus'"),
+    ({"size": (0, 480)}, r"camera size must be \(width, height\) in 1..16384, got \(0, 480\)"),
+    ({"size": (100000, 100000)}, "camera size"),
+    ({"fps": float("nan")}, "camera fps must be a number in \\(0, 1000\\], got nan"),
+    ({"fps": 0}, "camera fps"),
+    ({"lost_after": -1}, "lost_after must be a number of seconds > 0, got -1"),
+])
+def test_bad_options_fail_before_the_device_is_touched(kw, match):
+    opened = []
+    with pytest.raises(vt.ParameterError, match=match):
+        vt.CameraSource(0, capture_factory=lambda d: opened.append(d) or FakeCapture(), **kw)
+    assert opened == []
+
+
+def test_a_read_that_raises_counts_as_a_vanished_camera():
+    import cv2
+
+    class Raising(FakeCapture):
+        def read(self):
+            if self.n >= 5:
+                raise cv2.error("device gone")
+            return super().read()
+
+    cam = Raising(fps=200)
+    with vt.CameraSource(0, mode="every", capture_factory=lambda d: cam, lost_after=0.2) as src:
+        frames = list(src)
+    assert 1 <= len(frames) <= 5 and "stopped delivering frames" in src.warning
+
+
+def test_list_cameras_checks_max_index():
+    with pytest.raises(vt.ParameterError, match="max_index must be a whole number in 1..64, got 0"):
+        vt.list_cameras(0)

@@ -63,3 +63,25 @@ def test_phone_photos_come_out_upright(tmp_path):
     assert rgb[:30, :, 0].mean() > 240 and rgb[50:, :, 0].mean() < 15  # the red half is now on top
     with vt.open_source(path) as src:
         assert src.size == (40, 80)
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png"])
+def test_truncated_images_decode_as_far_as_they_go(tmp_path, ext, caplog):
+    rng = np.random.default_rng(0)
+    img = cv2.GaussianBlur((rng.random((120, 160, 3)) * 255).astype(np.uint8), (0, 0), 3)
+    data = cv2.imencode(ext, img)[1].tobytes()
+    cut = tmp_path / f"cut{ext}"
+    cut.write_bytes(data[: len(data) // 3])
+    with caplog.at_level("WARNING", logger="videotools"):
+        rgb = vt.read_image(cut)
+    assert rgb.shape == (120, 160, 3)
+    top = np.abs(rgb[:20].astype(int) - img[:20, :, ::-1]).mean()  # the rows before the cut are the image's
+    assert top < (3 if ext == ".jpg" else 0.01), top
+    assert [r.getMessage() for r in caplog.records] == [f"{cut} is truncated or damaged: read as far as it decodes"]
+
+
+def test_garbage_is_still_not_an_image(tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8" + bytes(range(256)) * 4)
+    with pytest.raises(vt.SourceError, match="not a readable image"):
+        vt.read_image(bad)
