@@ -94,3 +94,12 @@ def test_output_that_is_the_input_is_refused(tmp_path, clip):
 def test_version():
     r = cli("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"videotools {vt.__version__}"
+
+
+def test_image_sequence_creates_nested_folders(tmp_path):
+    r = cli("run", "synthetic:traffic?size=64x48&seconds=0.2", "--out", str(tmp_path / "nd" / "x" / "%03d.png"),
+            "--out", str(tmp_path / "last.png"))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "nd" / "x").iterdir()) == [f"{i:03d}.png" for i in range(5)]
+    assert np.array_equal(vt.read_image(tmp_path / "nd" / "x" / "004.png"), vt.read_image(tmp_path / "last.png"))
+    assert f"wrote {tmp_path / 'last.png'}" in r.stderr

@@ -84,6 +84,8 @@ def test_damaged_image_warns_in_one_line_and_quiet_hides_it(tmp_path):
     assert r.stderr.strip().splitlines() == [f"videotools: {cut} is truncated or damaged: read as far as it decodes"]
     r = CliRunner().invoke(app, ["-q", "palette", str(cut), "--json", "-k", "2"])
     assert r.exit_code == 0 and r.stderr == ""
+    r = CliRunner().invoke(app, ["palette", str(cut), "--json", "-k", "2", "-q"])  # -q anywhere
+    assert r.exit_code == 0 and r.stderr == ""
 
 
 def test_verbose_is_accepted_anywhere_and_never_taken_from_a_value(tmp_path):

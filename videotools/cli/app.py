@@ -316,14 +316,36 @@ class VideotoolsGroup(TyperGroup):
             typer.echo("videotools: interrupted", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
+    def _take_quiet(self, argv: list[str]) -> tuple[list[str], bool]:
+        """``-q``/``--quiet`` after a command that has no such option of its own is the global one."""
+        name = next((a for a in argv if not a.startswith("-")), None)
+        cmd = self.commands.get(name) if name else None
+        if cmd is None or any(p.name == "quiet" for p in cmd.params):
+            return argv, False
+        i = argv.index(name) + 1 if name else 0
+        values = _value_options(self)
+        rest, quiet, prev = [], False, ""
+        for j, a in enumerate(argv[i:]):
+            if a == "--":
+                rest += argv[i + j:]
+                break
+            if a in ("-q", "--quiet") and prev not in values:
+                quiet = True
+            else:
+                rest.append(a)
+            prev = a
+        return argv[:i] + rest, quiet
+
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         verbose = wants_verbose(argv)
         argv = _strip_verbose(argv, _value_options(self))
+        argv, quiet = self._take_quiet(argv)
         obj = extra.pop("obj", None)
         obj = obj if isinstance(obj, dict) else {}
         obj["verbose"] = verbose or bool(obj.get("verbose"))
+        obj["quiet"] = quiet or bool(obj.get("quiet"))
         with _logging_restored():
             try:
                 rv = super().main(args=argv, prog_name=prog_name or "videotools", complete_var=complete_var,
