@@ -104,7 +104,7 @@ def _range(param: Any) -> str:
 def _kind(param: Any) -> str:
     ann = getattr(getattr(param, "type_descriptor", None), "annotation", None)
     text = str(ann)
-    if ann is int or "int" in text and "float" not in text:
+    if ann is int or ("int" in text and "float" not in text):
         return "a whole number"
     if ann is float or "float" in text:
         return "a finite number"
