@@ -60,16 +60,18 @@ def test_cli_writes_view_and_16_bit_labels(tmp_path):
     assert (view[labels == 2] == 0).all()
 
 
-@pytest.mark.parametrize("args,msg", [
-    (["{img}", "-k", "4"], "nothing to write"),
-    (["{img}", "--features", "hsv", "--out", "{tmp}/a.png"], "--features must be one of rgb, lab, rgbxy"),
-    (["{img}", "--view", "edges", "--out", "{tmp}/a.png"], "--view must be one of colors, labels, overlay"),
-    (["{tmp}/none.png", "--out", "{tmp}/a.png"], "no such file"),
+@pytest.mark.parametrize("args,msg,code", [
+    (["{img}", "-k", "4"], "nothing to write", 1),
+    (["{img}", "--features", "hsv", "--out", "{tmp}/a.png"],
+     "bad value for --features: 'hsv' (expected features: rgb, lab, rgbxy)", 2),
+    (["{img}", "--view", "edges", "--out", "{tmp}/a.png"],
+     "bad value for --view: 'edges' (expected a view: colors, labels, overlay)", 2),
+    (["{tmp}/none.png", "--out", "{tmp}/a.png"], "no such file", 1),
 ])
-def test_errors(tmp_path, args, msg):
+def test_errors(tmp_path, args, msg, code):
     fill = {"img": str(ROOT / "samples" / "coffee.png"), "tmp": str(tmp_path)}
     r = cli("segment", *[a.format(**fill) for a in args])
-    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.returncode == code and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert msg in r.stderr
 
 
