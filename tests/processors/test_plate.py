@@ -91,7 +91,7 @@ def test_a_lighting_jump_retakes_the_picture():
 
 def test_memory_at_1080p_is_within_the_stated_bound():
     bound = PlateModel.memory_bytes((1920, 1080))
-    assert bound < 70e6  # the documented figure: 68 MB
+    assert bound < 80e6  # the documented figure: 77 MB
     rng = np.random.default_rng(0)
     a = rng.integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
     b = rng.integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
@@ -103,7 +103,7 @@ def test_memory_at_1080p_is_within_the_stated_bound():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert m.nbytes == 9 * 1920 * 1080
+    assert m.nbytes == 13 * 1920 * 1080
     assert peak <= bound, (peak, bound)
 
 

@@ -134,7 +134,7 @@ class BackgroundModel:
     plate : bool
         Also keep a :class:`PlateModel`: a clean plate that queued cars and
         standing people do not smear (:attr:`plate`); masks are then measured
-        against it. At 1080p: a few ms a frame, at most 68 MB
+        against it. At 1080p: a few ms a frame, at most 77 MB
         (:meth:`PlateModel.memory_bytes`).
     plate_every : int
         The plate samples one frame in ``plate_every``.
