@@ -264,7 +264,10 @@ class PlateModel:
         cv2.min(down, limit3, dst=down)
         cv2.add(plate, up, dst=plate)
         cv2.subtract(plate, down, dst=plate)
-        if cv2.countNonZero(take):
-            cv2.copyTo(frame, take, plate)
-            cv2.bitwise_and(confirmed, cv2.bitwise_not(take), dst=confirmed)
-            cv2.copyTo(zero, take, away)
+        x, y, w, h = cv2.boundingRect(take)                    # usually a few small regions: work on their box
+        if w:
+            box = (slice(y, y + h), slice(x, x + w))
+            t = take[box]
+            cv2.copyTo(frame[box], t, plate[box])
+            cv2.bitwise_and(confirmed[box], cv2.bitwise_not(t), dst=confirmed[box])
+            cv2.copyTo(zero[box], t, away[box])
