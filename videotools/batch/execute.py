@@ -4,7 +4,8 @@ Memory stays bounded by the tasks in flight, not by the batch: at most
 ``2 x workers`` tasks are submitted at a time, each future is released as soon
 as its result is read (:class:`distributed.as_completed`, no reference kept),
 and results are folded or written at once. What the scheduler holds is then
-those tasks plus the scattered palette: at most ``2 x workers + 1`` keys.
+those tasks plus the scattered palette, ``2 x workers + 1`` keys (a released
+key may be counted a moment longer: the tests check ``2 x workers + 2``).
 
 Probing the inputs (header, and frames for the palette) is a task like any
 other, so it runs on the workers in parallel. Workers report frames done as
@@ -150,9 +151,10 @@ class Runner:
             video = self.videos.get(str(job.input))
             if video is None and not fitting:
                 continue
-            self._add(work.probe, (str(job.input),), {"samples": self.s.fit_frames if fitting else 0},
-                      video or _Video(job, BatchItem(str(job.input))), partial(self._probed, i, per_input),
-                      f"probe{i}", reports=False)
+            self._add(work.probe, (str(job.input),),
+                      {"samples": self.s.fit_frames if fitting else 0, "pixels": per_input, "seed": self.s.seed + i},
+                      video or _Video(job, BatchItem(str(job.input))), partial(self._probed, i), f"probe{i}",
+                      reports=False)
 
     def _remove_failed_parts(self) -> None:
         """Delete the parts of chunked videos that failed or were interrupted: they are of no use alone."""
@@ -250,12 +252,10 @@ class Runner:
             video.item.warning = "; ".join(filter(None, [video.item.warning, result["warning"]]))
 
     # -- probing and the palette ---------------------------------------------------------
-    def _probed(self, index: int, pixels: int, video: _Video, info: dict[str, Any]) -> None:
-        samples = info.pop("samples")
-        if pixels:
-            rng = np.random.default_rng(self.s.seed + index)
-            flat = np.concatenate([f.reshape(-1, 3) for f in samples])
-            self.samples[index] = flat[rng.choice(len(flat), min(pixels, len(flat)), replace=False)]
+    def _probed(self, index: int, video: _Video, info: dict[str, Any]) -> None:
+        pixels = info.pop("pixels")
+        if len(pixels):
+            self.samples[index] = pixels
         if str(video.job.input) not in self.videos:
             return  # probed only for the palette
         video.info = info

@@ -30,21 +30,30 @@ from .plan import Chunk
 OnFrames = Callable[[int], None]
 
 
-def probe(path: str, *, samples: int = 0) -> dict[str, Any]:
-    """What a video's header says (rate, frames, duration, sound), and ``samples`` frames spread over it.
+def probe(path: str, *, samples: int = 0, pixels: int = 0, seed: int = 0) -> dict[str, Any]:
+    """What a video's header says (rate, frames, duration, sound), and pixels for a palette fit.
+
+    With ``samples``, that many frames spread over the video are decoded and
+    ``pixels`` of their pixels drawn at random (``seed``): an ``(N, 3) uint8``
+    array under ``"pixels"``, so only a small sample travels to the client.
 
     Raises
     ------
     SourceError
-        If it is not a readable video.
+        If it is not a readable video, or no frame could be sampled.
     """
     with FileSource(path) as src:
         info = src.info
-    frames = sample_frames(path, samples) if samples else []
-    if samples and not frames:
-        raise SourceError(f"no frame could be sampled from {path}")
+    drawn = np.zeros((0, 3), np.uint8)
+    if samples:
+        frames = sample_frames(path, samples)
+        if not frames:
+            raise SourceError(f"no frame could be sampled from {path}")
+        flat = np.concatenate([f.reshape(-1, 3) for f in frames])
+        rng = np.random.default_rng(seed)
+        drawn = flat[rng.choice(len(flat), min(pixels, len(flat)), replace=False)]
     return {"fps": info.fps, "frame_count": info.frame_count, "duration": info.duration,
-            "audio": bool(info.audio_codec), "pixel_aspect": info.pixel_aspect, "samples": frames}
+            "audio": bool(info.audio_codec), "pixel_aspect": info.pixel_aspect, "pixels": drawn}
 
 
 def _open(path: str, chunk: Chunk, threads: int | None = None) -> FileSource:
