@@ -97,7 +97,7 @@ def test_cli_serve_while_posterizing():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "videotools", "posterize", "synthetic:traffic?seconds=0&size=160x90",
-                             "-k", "4", "--serve", f"127.0.0.1:{port}", "-q"], stderr=subprocess.PIPE, text=True)
+                             "-k", "4", "--serve", f"127.0.0.1:{port}"], stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stderr.readline()
         assert re.fullmatch(rf"videotools: preview at http://127.0.0.1:{port}/\n", line), line
@@ -114,4 +114,60 @@ def test_cli_serve_while_posterizing():
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
-    assert proc.returncode == 0
+    assert proc.returncode == 130  # stopped by Ctrl-C, cleanly
+
+
+def _count_parts(url, seconds):
+    """JPEG frames a viewer receives from ``url`` within ``seconds``."""
+    n, buf = 0, b""
+    end = time.monotonic() + seconds
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        while time.monotonic() < end:
+            buf += resp.read1(65536)
+            n += buf.count(b"\xff\xd9")
+            buf = buf[buf.rfind(b"\xff\xd9") + 2:] if b"\xff\xd9" in buf else buf
+    return n
+
+
+def test_a_file_is_served_at_its_own_rate_then_held(caplog):
+    src = vt.open_source("synthetic:traffic?size=160x90&seconds=4&fps=20")
+    preview = vt.MjpegSink("127.0.0.1:0")
+    pipe = vt.Pipeline(src, [], [preview], pace=True, hold=True)
+    done = {}
+    th = threading.Thread(target=lambda: done.update(stats=pipe.run()), daemon=True)
+    with caplog.at_level("WARNING"):
+        th.start()
+        time.sleep(0.3)
+        got = _count_parts(preview.url + "stream", 2.0)
+        assert 0.8 * 40 <= got <= 1.2 * 40, got  # 20 fps for 2 s, within 20 %
+        time.sleep(2.5)  # past the end of the 4 s clip: the last frame is still there
+        assert th.is_alive()
+        last = urllib.request.urlopen(preview.url + "frame.jpg", timeout=5).read()
+        assert last[:2] == b"\xff\xd8"
+        pipe.stop()
+        th.join(5)
+    assert not th.is_alive() and done["stats"].frames == 80
+    assert any("still serving the last frame" in r.getMessage() for r in caplog.records)
+
+
+def test_viewers_are_capped(served):
+    import http.client
+
+    from videotools.sinks.serve import MAX_CLIENTS
+
+    conns = []
+    try:
+        for _ in range(MAX_CLIENTS):
+            c = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
+            c.request("GET", "/stream")
+            r = c.getresponse()  # kept: a dropped response closes its connection
+            assert r.status == 200
+            conns.append((c, r))
+        extra = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
+        extra.request("GET", "/stream")
+        r = extra.getresponse()
+        assert r.status == 503 and b"too many viewers" in r.read()
+    finally:
+        for c, r in conns:
+            r.close()
+            c.close()
