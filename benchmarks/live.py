@@ -63,7 +63,7 @@ def measure(size, chain: str, seconds: float) -> dict:
     lat = []
 
     class NullDisplay:
-        def write(self, frame, time=None):
+        def write(self, frame, t=None):
             lat.append(time.monotonic() - src.last_timestamp)
 
     procs = vt.parse_chain(chain)

@@ -20,7 +20,7 @@ def test_display_is_never_more_than_one_processing_time_behind_capture():
     lat = []
 
     class Display:
-        def write(self, frame, time=None):
+        def write(self, frame, t=None):
             lat.append(time.monotonic() - cam.stamps[frame_number(frame)])
 
     stats = vt.Pipeline(src, [slow], [Display()], max_frames=25).run()

@@ -35,6 +35,7 @@ from .sources import (
                      list_cameras,
                      open_source,
                      read_image,
+                     sample_frames,
 )
 
 __version__ = "0.1.0"
@@ -45,7 +46,7 @@ __all__ = [
     "Palette", "kmeans", "KMeansResult", "Posterize", "BackgroundModel", "Background",
     "Resize", "Grey", "Blur", "Flip",
     "FileSource", "CameraSource", "ImageSource", "SyntheticTraffic", "StreamInfo", "list_cameras",
-    "read_image", "VideoSink", "ImageSink", "WindowSink", "MjpegSink", "write_image",
+    "read_image", "sample_frames", "VideoSink", "ImageSink", "WindowSink", "MjpegSink", "write_image",
     "Frame", "check_frame", "to_rgb",
     "VideotoolsError", "SourceError", "SinkError", "OutputExistsError", "DisplayError",
     "FrameError", "ParameterError", "NotFittedError", "StopRequested",

@@ -11,7 +11,8 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import ParameterError, SinkError
+from .errors import ParameterError
+from .outputs import check_outputs
 from .pipeline import Pipeline, RunStats, Step
 from .protocols import KeyMap, Processor, Sink
 from .settings import Camera, Encoding, Playback, Seek
@@ -82,7 +83,7 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
     """
     outs = [out] if isinstance(out, (str, os.PathLike)) else list(out or [])
     outs = [os.fspath(o) for o in outs]
-    _check_outputs(source, outs)
+    check_outputs(outs, overwrite=overwrite, source=source if isinstance(source, (str, os.PathLike)) else None)
     encodes = any(os.path.splitext(o)[1].lower() in VIDEO_EXTENSIONS for o in outs)
     own_source = not isinstance(source, SourceBase)
     src = _open(source, seek, camera, recording_only=bool(outs) and not display and not serve,
@@ -122,19 +123,6 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
 
 def _exists(pattern: str) -> bool:
     return Path(pattern % 0).exists() if "%" in pattern else Path(pattern).exists()
-
-
-def _check_outputs(source: object, outs: list[str]) -> None:
-    """Outputs of one run must differ from each other and from the input."""
-    seen: set[str] = set()
-    for o in outs:
-        key = os.path.normcase(os.path.abspath(o))
-        if key in seen:
-            raise SinkError(f"output given twice: {o} (each --out needs its own file)")
-        seen.add(key)
-        if isinstance(source, (str, os.PathLike)) and os.path.exists(source) and os.path.exists(o) \
-                and os.path.samefile(o, source):
-            raise SinkError(f"output is the input: {o} (write to another file)")
 
 
 def _file_sinks(src: SourceBase, outs: list[str], *, seek: Seek, encoding: Encoding, overwrite: bool,
