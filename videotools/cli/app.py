@@ -502,6 +502,10 @@ CamModeOpt = Annotated[str | None, typer.Option(
     "--camera-mode", callback=choice(CAMERA_MODES, "a camera mode"),
     help="latest (newest frame only, for live) or every (each frame, for recording). "
          "Default: every when only recording, else latest.")]
+FastOpt = Annotated[bool, typer.Option("--fast", help="With --display/--serve: show a file as fast as it "
+                                                     "is processed, not at its own frame rate.")]
+LoopOpt = Annotated[bool, typer.Option("--loop", help="Play a file (or synthetic scene) again and again, until "
+                                                     "q or Ctrl-C.")]
 NoAudioOpt = Annotated[bool, typer.Option("--no-audio", help="Do not copy the source's soundtrack into "
                                                               "video outputs (it is by default, as AAC).")]
 ChainOpt = Annotated[str, typer.Option("--chain", "-c", help="Processors, e.g. 'resize:width=640 | "

@@ -19,6 +19,8 @@ from .app import (
     CrfOpt,
     DisplayOpt,
     EndOpt,
+    FastOpt,
+    LoopOpt,
     MaxOpt,
     NoAudioOpt,
     OutOpt,
@@ -40,8 +42,12 @@ def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: Di
         serve: ServeOpt = None, max_frames: MaxOpt = None, overwrite: OverwriteOpt = False,
         quiet: QuietOpt = False, start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20,
         preset: PresetOpt = "veryfast", camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None,
-        camera_mode: CamModeOpt = None, no_audio: NoAudioOpt = False) -> None:
+        camera_mode: CamModeOpt = None, no_audio: NoAudioOpt = False, fast: FastOpt = False,
+        loop: LoopOpt = False) -> None:
     """Copy a source to sinks through an optional processor chain (a video's soundtrack comes along).
+
+    Files shown with --display or --serve play at their own frame rate (--fast: as fast as they decode);
+    at their end the window keeps the last frame until a key, the preview until Ctrl-C.
 
     Examples:
 
@@ -54,12 +60,13 @@ def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: Di
       videotools run 'shots/*.jpg' --chain 'resize:width=800' --out small/%04d.jpg
     """
     from ..chain import parse_chain
+    from ..settings import Playback
 
     with user_errors():
         _run_common(source, parse_chain(chain), out=out, display=display, serve=serve,
                     max_frames=max_frames, overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf,
                     preset=preset, camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                    audio=not no_audio)
+                    audio=not no_audio, playback=Playback(fast=fast, loop=loop))
 
 
 @app.command()
