@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from .frames import Frame, tile
 from .processors import Background
-from .protocols import Closeable, HasKeys, HasStatus, Lossy, Resettable
+from .protocols import Closeable, HasKeys, HasStatus, KeyMap, Lossy, Processor, Resettable
 from .sinks.base import SinkBase, free_name
 from .sinks.images import write_image
 from .sinks.video import VideoSink
@@ -48,19 +48,18 @@ class Recorder(SinkBase):
 
     def start(self) -> str:
         if self.sink is None:
-            path = free_name(self.folder / f"{self.prefix}-{stamp()}.mp4")
-            self.sink = VideoSink(path, fps=self.fps, crf=self.crf, preset=self.preset,
+            self.path = free_name(self.folder / f"{self.prefix}-{stamp()}.mp4")
+            self.sink = VideoSink(self.path, fps=self.fps, crf=self.crf, preset=self.preset,
                                   pixel_aspect=self.pixel_aspect)
-            self.path = path
-        return f"recording {self.path.name}"
+        return f"recording {self.sink.path.name}"
 
     def stop(self) -> str:
         if self.sink is None:
             return "not recording"
         sink, self.sink = self.sink, None
         sink.close()
-        self.written.append(self.path)
-        return f"saved {self.path.name}"
+        self.written.append(sink.path)
+        return f"saved {sink.path.name}"
 
     def toggle(self) -> str:
         return self.stop() if self.recording else self.start()
@@ -91,7 +90,7 @@ class LiveChain:
         Read for ``dropped`` and ``last_timestamp`` (a camera) to show drops and latency.
     """
 
-    def __init__(self, processors: Sequence[Callable[[Frame], Frame]], *, recorder: Recorder | None = None,
+    def __init__(self, processors: Sequence[Processor], *, recorder: Recorder | None = None,
                  snapshot_dir: str | Path = ".", source: object | None = None, refit_policy: str = "") -> None:
         self.processors = list(processors)
         self.recorder = recorder
@@ -138,8 +137,8 @@ class LiveChain:
         return self.recorder.toggle()
 
     @property
-    def keys(self) -> dict[str, tuple[Callable[[], object], str]]:
-        keys = {"h": (self.toggle_overlay, "overlay on/off"),
+    def keys(self) -> KeyMap:
+        keys: KeyMap = {"h": (self.toggle_overlay, "overlay on/off"),
                 "v": (self.toggle_side_by_side, "original | processed side by side"),
                 "b": (self.toggle_background, "background model view"),
                 "s": (self.snapshot, "save a PNG snapshot"),
@@ -180,8 +179,8 @@ class LiveChain:
         dropped = self.source.dropped if isinstance(self.source, Lossy) else 0
         lines = [f"{self.fps:4.1f} fps  {self.proc_ms:5.1f} ms/frame  dropped {dropped}"]
         lines += [proc.status() for proc in self.processors if isinstance(proc, HasStatus)]
-        if self.recorder is not None and self.recorder.recording:
-            lines.append(f"REC {self.recorder.path.name}")
+        if self.recorder is not None and self.recorder.sink is not None:
+            lines.append(f"REC {self.recorder.sink.path.name}")
         lines.append("? keys")
         return lines
 

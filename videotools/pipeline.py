@@ -233,7 +233,7 @@ class Pipeline:
             except StopRequested as req:
                 stats.stopped_by = str(req) or "quit"
         stats.seconds = time.perf_counter() - t0
-        stats.warning = self.source.warning if hasattr(self.source, "warning") else None
+        stats.warning = self.source.warning
         stats.dropped = self.source.dropped if isinstance(self.source, Lossy) else 0
         return stats
 

@@ -34,6 +34,7 @@ class Source(Protocol):
 
     info: StreamInfo
     time: float
+    warning: str | None  # why it ended early (a damaged file, a lost camera), else None
 
     def __iter__(self) -> Iterator[Frame]: ...
 

@@ -86,8 +86,9 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
     check_outputs(outs, overwrite=overwrite, source=source if isinstance(source, (str, os.PathLike)) else None)
     encodes = any(os.path.splitext(o)[1].lower() in VIDEO_EXTENSIONS for o in outs)
     own_source = not isinstance(source, SourceBase)
-    src = _open(source, seek, camera, recording_only=bool(outs) and not display and not serve,
-                encodes=encodes, loop=playback.loop) if own_source else source  # type: ignore[arg-type]
+    src = source if isinstance(source, SourceBase) else \
+        _open(source, seek, camera, recording_only=bool(outs) and not display and not serve, encodes=encodes,
+              loop=playback.loop)
     processors = list(processors)
     sinks: list[Sink] = []
     try:
@@ -99,9 +100,9 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
         if display:
             from .live import LiveChain, Recorder
 
-            recorder = Recorder(record_dir, fps=src.fps, crf=encoding.crf, preset=encoding.preset,
+            recorder = Recorder(Path(record_dir), fps=src.fps, crf=encoding.crf, preset=encoding.preset,
                                 pixel_aspect=src.info.pixel_aspect)
-            live = LiveChain(processors, recorder=recorder, snapshot_dir=record_dir, source=src)
+            live = LiveChain(processors, recorder=recorder, snapshot_dir=Path(record_dir), source=src)
             processors = [live]
             sinks += [WindowSink(title, keys={**live.keys, **(keys or {})}, overlay=live.overlay_lines), recorder]
         sinks.extend(extra_sinks)

@@ -20,7 +20,7 @@ IMAGE_OUT = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 def open_sink(path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20, preset: str = "veryfast",
               overwrite: bool = False, audio_from: str | None = None, audio_start: float = 0.0,
-              pixel_aspect: tuple[int, int] = (1, 1)) -> SinkBase:
+              pixel_aspect: tuple[int, int] = (1, 1)) -> VideoSink | ImageSink:
     """A file sink chosen by extension: a video for ``.mp4/.mkv/.mov/.m4v/.avi``, images otherwise.
 
     ``frames/%05d.png`` writes a numbered sequence; ``out.png`` the last frame.

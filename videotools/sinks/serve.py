@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -47,7 +46,7 @@ class _CappedServer(ThreadingHTTPServer):
             return
         super().process_request(request, client_address)
 
-    def process_request_thread(self, request: socket.socket, client_address: Any) -> None:
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:

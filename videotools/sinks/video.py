@@ -244,7 +244,7 @@ class VideoSink(SinkBase):
         """Encode one ``(H, W, 3) uint8`` RGB frame shown at ``time`` seconds (source time)."""
         check_frame(frame)
         h, w = frame.shape[:2]
-        if self._out is None:
+        if self.size is None:
             self._open(w, h)
         elif (w, h) != self.size:
             if not self._warned_size:

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import ParameterError, SourceError
+from ..frames import Frame
 from ..protocols import Source
 from .base import SourceBase, StreamInfo
 from .camera import CameraSource, list_cameras
@@ -160,7 +161,7 @@ def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None
         if not isinstance(src, FileSource) or src.is_stream or not src.info.duration:
             return []
         duration = src.info.duration
-    frames = []
+    frames: list[Frame] = []
     t0 = start or 0.0
     for i in range(n):
         with FileSource(spec, start=t0 + duration * (i + 0.5) / n) as one:

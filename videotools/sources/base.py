@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
+
+from ..frames import Frame
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class SourceBase:
     @property
     def frame_count(self) -> int | None:
         return self.info.frame_count
+
+    def __iter__(self) -> Iterator[Frame]:
+        raise NotImplementedError(f"{type(self).__name__} does not yield frames")
 
     def close(self) -> None:
         """Release what the source holds (nothing here)."""

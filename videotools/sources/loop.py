@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..frames import Frame
+from ..protocols import Source
 from .base import SourceBase
 
 
@@ -17,7 +18,7 @@ class LoopSource(SourceBase):
         Opens the source afresh (sources are single-pass).
     """
 
-    def __init__(self, open_: Callable[[], SourceBase]) -> None:
+    def __init__(self, open_: Callable[[], Source]) -> None:
         self._open = open_
         self._src = open_()
         info = self._src.info
