@@ -55,3 +55,36 @@ def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
     assert "stopped: quit key" in err
     with vt.open_source(out) as src:  # the recording made alongside the window is complete
         assert sum(1 for _ in src) > 0
+
+
+def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay, tmp_path):
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool is not installed (.ci/run installs it)")
+    env = dict(os.environ, DISPLAY=xdisplay, QT_QPA_PLATFORM="xcb")
+    out = tmp_path / "rec.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", "synthetic:traffic?seconds=2&size=160x90",
+                             "--display", "--out", str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wid = ""
+        deadline = time.monotonic() + 30
+        while not wid and time.monotonic() < deadline:
+            wid = _xdotool(xdisplay, "search", "--name", "^videotools$").stdout.split()
+            wid = wid[0] if wid else ""
+            time.sleep(0.1)
+        assert wid, "no window appeared"
+        shown = time.monotonic()
+        while not out.exists() and time.monotonic() < shown + 10:  # the recording is finalized at the end
+            time.sleep(0.1)
+        played = time.monotonic() - shown
+        assert out.exists() and 1.4 < played < 4, played  # 2 s of video shown at its own pace, not at once
+        time.sleep(1.0)
+        assert proc.poll() is None  # the last frame stays up
+        _xdotool(xdisplay, "windowactivate", "--sync", wid)
+        _xdotool(xdisplay, "key", "--window", wid, "x")
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "50 frames" in err
