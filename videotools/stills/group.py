@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import OutputExistsError, ParameterError, SinkError, SourceError
 from ..files import PendingFile, describe, write_text
-from ..kmeans import _nearest, kmeans
+from ..kmeans import kmeans, nearest
 from ..sinks.base import free_name
 from ..sources.images import list_images, natural_key, read_image
 
@@ -119,7 +119,7 @@ def _vectors(feats: list[ImageFeatures], *, words: int, seed: int, colour_weight
         bow = np.zeros((n, len(vocab)), np.float32)
         for i, f in enumerate(feats):
             if f.descriptors is not None:
-                bow[i] = np.bincount(_nearest(f.descriptors, vocab), minlength=len(vocab))
+                bow[i] = np.bincount(nearest(f.descriptors, vocab), minlength=len(vocab))
         df = (bow > 0).sum(0)
         bow *= np.log((1 + n) / (1 + df)) + 1  # tf-idf: words in every image say little
         norms = np.linalg.norm(bow, axis=1, keepdims=True)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ParameterError, SinkError
 from ..frames import Frame, check_frame
-from ..kmeans import DEFAULT_SAMPLE, Palette, _nearest, kmeans, luminance
+from ..kmeans import DEFAULT_SAMPLE, Palette, kmeans, luminance, nearest
 
 FEATURES = ("rgb", "lab", "rgbxy")
 VIEWS = ("colors", "labels", "overlay")
@@ -126,7 +126,7 @@ def segment(image: Frame, k: int = 4, *, features: str = "rgb", seed: int = 0, s
         labels = np.empty(n, np.uint16)
         step = 1 << 20
         for s in range(0, n, step):
-            labels[s:s + step] = _nearest(_rgbxy(image, np.arange(s, min(n, s + step)), spatial_weight), centres)
+            labels[s:s + step] = nearest(_rgbxy(image, np.arange(s, min(n, s + step)), spatial_weight), centres)
         labels = labels.reshape(h, w)
         flat_labels = labels.ravel()
         counts = np.bincount(flat_labels, minlength=k)

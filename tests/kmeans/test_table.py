@@ -1,0 +1,45 @@
+"""The exact 256³ table: every colour against brute force."""
+
+import numpy as np
+import pytest
+
+import videotools as vt
+from tests.kmeans.helpers import brute_nearest_dist, dist_to
+from videotools.kmeans import build_rgb_table
+
+
+def test_whole_table_is_exact():
+    """Every one of the 16.7 million colours, against brute force (k = 12)."""
+    colors = np.random.default_rng(5).integers(0, 256, (12, 3)).astype(np.float64)
+    table = build_rgb_table(colors.astype(np.uint8))  # indexed [b, g, r]
+    r = np.arange(256.0)
+    for b in range(0, 256, 1):
+        g, rr = np.meshgrid(r, r, indexing="ij")
+        pts = np.stack([rr.ravel(), g.ravel(), np.full(rr.size, b)], 1)
+        d = ((pts[:, None, :] - colors[None]) ** 2).sum(2)
+        chosen = d[np.arange(len(pts)), table[b].ravel()]
+        assert (chosen == d.min(1)).all(), b
+
+
+@pytest.mark.parametrize("k", [2, 7, 24, 64])
+def test_apply_is_exact_on_random_pixels_and_random_palettes(k):
+    rng = np.random.default_rng(k)
+    img = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    pal = vt.Palette(rng.integers(0, 256, (k, 3)), space="rgb")
+    got = dist_to(img, pal.colors, pal.labels(img))
+    np.testing.assert_array_equal(got, brute_nearest_dist(img, pal.colors))
+
+
+def test_codes_pack_and_unpack():
+    from videotools.kmeans import pack_codes, unpack_codes
+
+    frame = np.random.default_rng(1).integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    codes = pack_codes(frame)
+    f = frame.astype(np.uint32)
+    np.testing.assert_array_equal(codes, f[..., 0] + 256 * f[..., 1] + 65536 * f[..., 2])
+    np.testing.assert_array_equal(unpack_codes(codes.ravel()), frame.reshape(-1, 3))
+
+
+def test_one_colour_table_is_all_zero():
+    table = build_rgb_table(np.array([[10, 20, 30]], np.uint8))
+    assert table.shape == (256, 256, 256) and not table.any()

@@ -1,0 +1,104 @@
+"""The exact nearest-colour label of every 24-bit RGB colour, built by refining cubes.
+
+A palette applied through a full 256³ table (16 MiB, one label per colour)
+costs two gathers per pixel. Building the table by brute force would be 16.7
+million distance computations per colour; instead cubes of colours are
+refined: a Voronoi cell under Euclidean distance is convex, so if all eight
+corners of a cube share one nearest centre, so does every colour inside it,
+and the cube is filled without looking at its interior. Only cubes cut by a
+cell boundary are split, down to 2x2x2 cubes, whose eight colours are then
+all corners and computed exactly. Distances are integers below 2**24, so
+float32 BLAS computes them without rounding.
+
+This holds in RGB only: Lab cells are convex in Lab, not in RGB (see
+:class:`videotools.kmeans.Palette` for the lazy Lab table).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import cv2
+import numpy as np
+
+_LITTLE = sys.byteorder == "little"
+# the eight corners of a unit cube as [b, g, r] offsets
+_CORNERS = np.array([[db, dg, dr] for db in (0, 1) for dg in (0, 1) for dr in (0, 1)], np.int64)
+
+
+def _nearest_fn(colors: np.ndarray):
+    c = np.asarray(colors, np.float32)
+    ct = np.ascontiguousarray(c.T)
+    cc = (c * c).sum(1)
+
+    def nearest(rgb: np.ndarray) -> np.ndarray:  # (M, 3) float32 RGB -> labels (exact: ints < 2**24)
+        return (cc - 2.0 * (rgb @ ct)).argmin(1).astype(np.uint8)
+    return nearest
+
+
+def _corner_labels(nearest, ib: np.ndarray, ig: np.ndarray, ir: np.ndarray, s: int) -> np.ndarray:
+    """``(M, 8)`` labels of the corners of the cubes of side ``s`` at cube indices ``(ib, ig, ir)``."""
+    origin = np.stack([ir, ig, ib], 1).astype(np.float32) * s  # (M, 3) RGB
+    offs = _CORNERS[:, ::-1].astype(np.float32) * (s - 1)  # corner offsets as (dr, dg, db)
+    pts = (origin[:, None, :] + offs[None, :, :]).reshape(-1, 3)
+    return nearest(pts).reshape(-1, 8)
+
+
+def build_rgb_table(colors: np.ndarray) -> np.ndarray:
+    """The exact nearest-colour label of every 24-bit RGB colour, as a ``(256, 256, 256) uint8`` [b, g, r] table.
+
+    See the module docstring for why corner agreement proves a whole cube.
+
+    Examples
+    --------
+    >>> t = build_rgb_table(np.array([[0, 0, 0], [255, 255, 255]]))
+    >>> int(t[10, 20, 30]), int(t[200, 210, 220])
+    (0, 1)
+    """
+    table = np.zeros((256, 256, 256), np.uint8)
+    if len(colors) == 1:
+        return table
+    nearest = _nearest_fn(colors)
+    s = 32
+    ib, ig, ir = (a.ravel() for a in np.meshgrid(*[np.arange(256 // s)] * 3, indexing="ij"))
+    while True:
+        view = table.reshape(256 // s, s, 256 // s, s, 256 // s, s)
+        lab = _corner_labels(nearest, ib, ig, ir, s)
+        if s == 2:  # every colour of a 2-cube is a corner: all exact
+            view[ib, :, ig, :, ir, :] = lab.reshape(-1, 2, 2, 2)
+            return table
+        uniform = (lab == lab[:, :1]).all(1)
+        view[ib[uniform], :, ig[uniform], :, ir[uniform], :] = lab[uniform, 0][:, None, None, None]
+        amb = ~uniform
+        if not amb.any():
+            return table
+        # split ambiguous cubes into their eight children
+        ib, ig, ir = [(2 * idx[amb][:, None] + _CORNERS[None, :, axis]).ravel()
+                      for axis, idx in enumerate((ib, ig, ir))]
+        s //= 2
+
+
+def pack_codes(frame: np.ndarray) -> np.ndarray:
+    """Pack an RGB uint8 frame into ``(H, W) uint32`` codes ``r + 256 g + 65536 b`` (indices into the table).
+
+    Examples
+    --------
+    >>> pack_codes(np.array([[[1, 2, 3]]], np.uint8)).tolist()
+    [[197121]]
+    """
+    if _LITTLE:
+        rgba = cv2.cvtColor(frame, cv2.COLOR_RGB2RGBA)
+        codes = rgba.view(np.uint32)[..., 0]
+        np.bitwise_and(codes, 0xFFFFFF, out=codes)
+        return codes
+    f = frame.astype(np.uint32)  # pragma: no cover - big-endian machines
+    return f[..., 0] | (f[..., 1] << 8) | (f[..., 2] << 16)
+
+
+def unpack_codes(codes: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`pack_codes` for a flat array: ``(N,) codes`` -> ``(N, 3) uint8`` RGB."""
+    c = np.asarray(codes)
+    return np.stack([c & 255, (c >> 8) & 255, c >> 16], 1).astype(np.uint8)
+
+
+__all__ = ["build_rgb_table", "pack_codes", "unpack_codes"]
