@@ -49,7 +49,7 @@ class Recorder(SinkBase):
     def start(self) -> str:
         if self.sink is None:
             self.path = free_name(self.folder / f"{self.prefix}-{stamp()}.mp4")
-            self.sink = VideoSink(self.path, fps=self.fps, crf=self.crf, preset=self.preset,
+            self.sink = VideoSink(self.path, fps=self.fps, crf=self.crf, preset=self.preset, queue_size=4,
                                   pixel_aspect=self.pixel_aspect)
         return f"recording {self.sink.path.name}"
 

@@ -135,7 +135,8 @@ def _file_sinks(src: SourceBase, outs: list[str], *, seek: Seek, encoding: Encod
         for o in outs:
             sinks.append(open_sink(o, fps=src.fps, crf=encoding.crf, preset=encoding.preset, overwrite=overwrite,
                                    audio_from=src.path if keeps_sound else None,  # type: ignore[attr-defined]
-                                   audio_start=seek.start or 0.0, pixel_aspect=src.info.pixel_aspect))
+                                   audio_start=seek.start or 0.0, pixel_aspect=src.info.pixel_aspect,
+                                   queue_size=4 if src.info.live or src.info.kind == "camera" else 0))
     except BaseException:
         for s in sinks:
             s.close()

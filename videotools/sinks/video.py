@@ -64,9 +64,9 @@ class VideoSink(SinkBase):
     (odd sizes are padded by one black row/column, never rescaled; later frames
     of another size are letterboxed). Frames keep the times they are written
     with, so variable-frame-rate video and live captures last as long as they
-    did; without times, frames are spaced at ``fps``. Encoding and muxing run on
-    a writer thread. ``close()`` flushes and finalizes; see the module
-    docstring for what a crash leaves.
+    did; without times, frames are spaced at ``fps``. Encoding and muxing run
+    on the caller's thread (or on a writer thread: ``queue_size``). ``close()``
+    flushes and finalizes; see the module docstring for what a crash leaves.
 
     Parameters
     ----------
@@ -89,6 +89,11 @@ class VideoSink(SinkBase):
         Width:height of one pixel, so anamorphic video (DV, DVD, HDV) plays at its true shape.
     threads : int, optional
         Encoder threads (None: FFmpeg's choice, one per core).
+    queue_size : int
+        0 encodes on the caller's thread (x264's own threads already encode
+        ahead: the fastest on 2 cores, see ``benchmarks/io.py``); N > 0 hands
+        frames to a writer thread through a queue of N, so that a live view
+        never waits on the encoder.
 
     Raises
     ------
@@ -106,7 +111,7 @@ class VideoSink(SinkBase):
     """
 
     def __init__(self, path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20, preset: str = "veryfast",
-                 overwrite: bool = False, queue_size: int = 4, audio_from: str | None = None,
+                 overwrite: bool = False, queue_size: int = 0, audio_from: str | None = None,
                  audio_start: float = 0.0, pixel_aspect: tuple[int, int] = (1, 1),
                  threads: int | None = None) -> None:
         ext = Path(path).suffix.lower()

@@ -60,8 +60,11 @@ class FileSource(SourceBase):
 
     A source is a single-pass iterator: iterate it once (``for frame in src``);
     open it again to read it again. Decoding runs in FFmpeg's libraries in this
-    process, on a reader thread that keeps up to ``prefetch`` frames ready, so
-    decoding overlaps processing while memory stays flat.
+    process. A file is decoded on the caller's thread: FFmpeg's own decoder
+    threads already decode ahead, and measured on 2 cores a Python reader
+    thread only added GIL hand-offs (``benchmarks/io.py``). A network stream
+    is read on a thread that keeps up to ``prefetch`` frames ready, so that a
+    silent stream never blocks the caller (Ctrl-C, ``close()``).
 
     8-bit 4:2:0 video (nearly all of it) is converted to RGB by OpenCV with the
     stream's own matrix (BT.601/709/2020, limited or full range); anything else
@@ -76,8 +79,9 @@ class FileSource(SourceBase):
         Seconds. The first frame is the first whose time is ``>= start`` (seek to
         the keyframe before, then decode up to it: frame-accurate); reading stops
         before the first frame at ``>= end``.
-    prefetch : int
-        Decoded frames buffered ahead.
+    prefetch : int, optional
+        Frames a reader thread keeps ready; 0 decodes on the caller's thread.
+        Default: 0 for files, 4 for network streams.
     threads : int, optional
         Decoder threads; None lets FFmpeg choose (one per core).
     timeout : float
@@ -105,7 +109,8 @@ class FileSource(SourceBase):
     """
 
     def __init__(self, path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
-                 prefetch: int = 4, threads: int | None = None, timeout: float = OPEN_TIMEOUT) -> None:
+                 prefetch: int | None = None, threads: int | None = None,
+                 timeout: float = OPEN_TIMEOUT) -> None:
         self.path = os.fspath(path)
         self.is_stream = self.path.lower().startswith(STREAM_SCHEMES)
         if not self.is_stream:
@@ -117,6 +122,8 @@ class FileSource(SourceBase):
         _check_range(start, end)
         if threads is not None and threads < 1:
             raise ParameterError(f"decoder threads must be >= 1, got {threads}")
+        if prefetch is None:
+            prefetch = 4 if self.is_stream else 0
         if prefetch < 0:
             raise ParameterError(f"prefetch must be >= 0, got {prefetch}")
         self.start, self.end, self._prefetch = start, end, prefetch
