@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..errors import ParameterError, SinkError
+from ..kmeans import SPACES
+from ..processors.posterize import FIT_FRAMES
 from .app import (
     CamFpsOpt,
     CamModeOpt,
@@ -21,11 +24,13 @@ from .app import (
     OverwriteOpt,
     PresetOpt,
     QuietOpt,
+    SeedOpt,
     ServeOpt,
     SourceArg,
     StartOpt,
     _run_common,
     app,
+    choice,
     user_errors,
 )
 
@@ -38,11 +43,12 @@ def posterize(
     palette_out: Annotated[Path | None, typer.Option("--palette-out", help="Save the palette (JSON) here.")] = None,
     palette_from: Annotated[Path | None, typer.Option(
         "--palette-from", help="Use a saved palette (.json), or fit one on this image.")] = None,
-    space: Annotated[str, typer.Option("--space", help="rgb or lab: where 'nearest colour' is measured.")] = "rgb",
+    space: Annotated[str, typer.Option("--space", callback=choice(SPACES, "a colour space"),
+                                       help="rgb or lab: where 'nearest colour' is measured.")] = "rgb",
     refit: Annotated[str, typer.Option("--refit", help="never | every:N | scene (refit on scene cuts).")] = "never",
     fit_frames: Annotated[int, typer.Option("--fit-frames", min=1, help="Frames the fit samples: spread "
-                                            "over a video file; the first N of a live source.")] = 5,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the fit (same seed, same palette).")] = 0,
+                                            "over a video file; the first N of a live source.")] = FIT_FRAMES,
+    seed: SeedOpt = 0,
     max_frames: MaxOpt = None, overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
     start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
     camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, camera_mode: CamModeOpt = None,
@@ -60,31 +66,21 @@ def posterize(
 
       videotools posterize 0 -k 8 --display        (webcam; keys: r refit, +/- k)
     """
-    from ..chain import load_palette
-    from ..processors import Posterize
-    from ..sinks import check_output
-    with user_errors():
-        if palette_out is not None:
-            check_output(palette_out, overwrite=overwrite)
-        from ..sources import sample_frames
+    import videotools
 
-        pal = load_palette(str(palette_from), k=k, seed=seed, space=space) if palette_from else None
-        proc = Posterize(k, space=space, seed=seed, refit=refit, fit_frames=fit_frames, palette=pal)
-        if pal is None and fit_frames > 1:
-            frames = sample_frames(source, fit_frames, start=start, end=end)
-            if frames:
-                proc.fit(frames)
-                proc.fit_frames = 1
-        _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
-                    overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
-                    camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                    title="videotools posterize", audio=not no_audio)
-        if proc.palette is not None:
-            if not quiet:
-                typer.echo(f"palette ({proc.palette.space}, k={proc.palette.k}): {' '.join(proc.palette.hex)}", err=True)
-            if palette_out is not None:
-                proc.palette.save(palette_out)
-                typer.echo(f"wrote {palette_out}", err=True)
+    with user_errors():
+        stats = _run_common(
+            source, (), out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
+            quiet=quiet, start=start, end=end, crf=crf, preset=preset, camera_size=camera_size,
+            camera_fps=camera_fps, camera_mode=camera_mode, title="videotools posterize", audio=not no_audio,
+            also=[palette_out] if palette_out is not None else [],
+            run=partial(videotools.posterize, k=k, space=space, seed=seed, refit=refit, fit_frames=fit_frames,
+                        palette=palette_from, palette_out=palette_out))
+        pal = stats.extra.get("palette")
+        if pal is not None and not quiet:
+            typer.echo(f"palette ({pal.space}, k={pal.k}): {' '.join(pal.hex)}", err=True)
+        if palette_out is not None:
+            typer.echo(f"wrote {palette_out}", err=True)
 
 
 @app.command()
@@ -180,8 +176,7 @@ def background(
             stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
                                 overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
                                 camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                                title="videotools background",
-                                on_frame=on_frame if every or outputs is not None else None)
+                                title="videotools background", on_frame=on_frame)  # (PNGs are always written)
         finally:
             if outputs is not None:
                 outputs.close()
