@@ -22,6 +22,7 @@ from .errors import (
 from .frames import Frame, check_frame, to_rgb
 from .kmeans import KMeansResult, Palette, kmeans
 from .pipeline import Pipeline, RunStats, Step, run
+from .posterizing import posterize
 from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
 from .runner import process
 from .settings import Camera, Encoding, Playback, Seek
@@ -43,7 +44,7 @@ __version__ = "0.1.0"
 __all__ = [
     "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "run", "parse_chain",
     "Seek", "Encoding", "Camera", "Playback",
-    "Palette", "kmeans", "KMeansResult", "Posterize", "BackgroundModel", "Background",
+    "Palette", "kmeans", "KMeansResult", "Posterize", "posterize", "BackgroundModel", "Background",
     "Resize", "Grey", "Blur", "Flip",
     "FileSource", "CameraSource", "ImageSource", "SyntheticTraffic", "StreamInfo", "list_cameras",
     "read_image", "sample_frames", "VideoSink", "ImageSink", "WindowSink", "MjpegSink", "write_image",

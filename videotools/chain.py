@@ -8,7 +8,7 @@ Repeat a key to give a list (``background:alpha=0.1,alpha=0.01``).
 
 Steps
 -----
-``posterize``   k=8, space=rgb|lab, seed=0, refit=never|every:N|scene, fit_frames=1, palette=FILE
+``posterize``   k=8, space=rgb|lab, seed=0, refit=never|every:N|scene, fit_frames=5, palette=FILE
 ``background``  alpha=0.1,alpha=0.01 (default both), view=background|side-by-side|mask|foreground,
                 model=average|plate (what the view shows and masks compare with: the slowest
                 running average, or the clean plate that keeps queues and standing people out),

@@ -57,6 +57,7 @@ _FLAGS = [(re.compile(p), flag) for p, flag in (
     (r"^start/end\b", "--start/--end"), (r"^start\b", "--start"), (r"^end\b", "--end"), (r"^crf\b", "--crf"),
     (r"^preset\b", "--preset"), (r"^camera mode\b", "--camera-mode"), (r"^camera size\b", "--camera-size"),
     (r"^camera fps\b", "--camera-fps"), (r"^max_frames\b", "--max-frames"), (r"^fit_frames\b", "--fit-frames"),
+    (r"^refit\b", "--refit"), (r"^space\b", "--space"), (r"^seed\b", "--seed"), (r"^palette_out\b", "--palette-out"),
 )]
 
 
@@ -370,7 +371,7 @@ app = typer.Typer(
          "an image, a folder or glob of images, or synthetic:traffic?size=640x360&seconds=10.\n\n"
          "-v/--verbose anywhere on the line shows FFmpeg, OpenCV, Qt and Dask logs and full tracebacks. "
          "Exit codes: 0 done, 1 error (one line on stderr), 2 malformed command line, 130 Ctrl-C.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -577,11 +578,15 @@ def report(stats, outs: list[str] | None = None, quiet: bool = False) -> None:
 
 def _run_common(source, processors, *, out, display, serve, max_frames, overwrite, quiet, start, end,
                 crf, preset, camera_size, camera_fps, camera_mode, title="videotools", on_frame=None,
-                keys=None, record_dir=".", audio=True, playback=None, also: Sequence[str | os.PathLike] = ()):
+                keys=None, record_dir=".", audio=True, playback=None, also: Sequence[str | os.PathLike] = (),
+                run: Callable[..., Any] | None = None):
     """Check every output of the run together (``out`` and ``also``), run it, report it.
 
     ``also`` names files the command writes itself after the run (background
     PNGs, a palette), so that they are checked with the others, before any work.
+    ``run`` is the API function that does the work, called as
+    :func:`videotools.process` is (the default): ``run(source, processors, out=..., seek=..., ...)``;
+    a command binds its own options to it (``functools.partial(videotools.posterize, k=8)``).
 
     Raises
     ------
@@ -597,7 +602,7 @@ def _run_common(source, processors, *, out, display, serve, max_frames, overwrit
     from ..settings import Camera, Encoding, Playback, Seek
 
     check_outputs(out or [], overwrite=overwrite, source=source, also=also)
-    stats = videotools.process(
+    stats = (run or videotools.process)(
         source, processors, out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
         progress=not quiet and sys.stderr.isatty(), seek=Seek(start, end), encoding=Encoding(crf, preset, audio),
         camera=Camera(camera_mode, parse_size(camera_size, "--camera-size"), camera_fps),

@@ -12,11 +12,19 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frames import Frame
-from ..kmeans import DEFAULT_SAMPLE, SPACES, Palette
+from ..kmeans import DEFAULT_SAMPLE, MAX_K, Palette, check_space
 
 log = logging.getLogger(__name__)
 
 REFIT_HELP = "never | every:N | scene"
+FIT_FRAMES = 5
+"""Frames the first fit of a palette samples, everywhere (API, command line, chain step, batch):
+spread over a video file, or the first ones of a live source. One frame can miss colours that
+enter later; five spread over a clip catch most of a scene at a fit cost of a few milliseconds."""
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def parse_refit(policy: str) -> tuple[str, int]:
@@ -27,7 +35,7 @@ def parse_refit(policy: str) -> tuple[str, int]:
     m = re.fullmatch(r"every:(\d+)", p)
     if m and int(m.group(1)) > 0:
         return "every", int(m.group(1))
-    raise ParameterError(f"--refit must be {REFIT_HELP} (N > 0), got {policy!r}")
+    raise ParameterError(f"refit must be {REFIT_HELP} (N > 0), got {policy!r}")
 
 
 class SceneCutDetector:
@@ -64,28 +72,31 @@ class Posterize:
     refit : str
         ``never`` (default), ``every:N`` frames, or ``scene`` (on a scene cut).
     fit_frames : int
-        Frames the first fit samples: the first frame is used at once; with
-        N > 1 the palette is refitted once, after N frames, on all of them.
+        Frames the first fit samples (default :data:`FIT_FRAMES`). Frames
+        given to :meth:`fit` beforehand (:func:`videotools.posterize` samples
+        them spread over a file) make the palette; else the first frame is used
+        at once and, with N > 1, the palette is refitted once, after N frames,
+        on all of them (a live source).
     palette : Palette, optional
         Start from this palette (``--palette-from``); no fit happens unless
         the refit policy or a key asks.
 
-    If a fit finds fewer distinct colours than ``k`` (a black first frame from a
-    camera warming up), it is retried every 10 frames, during the first 100.
     sample : int
         Pixels drawn per fit.
+
+    If a fit finds fewer distinct colours than ``k`` (a black first frame from a
+    camera warming up), it is retried every 10 frames, during the first 100.
     """
 
     def __init__(self, k: int = 8, *, space: str = "rgb", seed: int = 0, refit: str = "never",
-                 fit_frames: int = 1, palette: Palette | None = None,
+                 fit_frames: int = FIT_FRAMES, palette: Palette | None = None,
                  sample: int = DEFAULT_SAMPLE) -> None:
-        if not isinstance(k, (int, np.integer)) or not 1 <= k <= 256:
-            raise ParameterError(f"k must be an integer in 1..256, got {k!r}")
-        if space not in SPACES:
-            raise ParameterError(f"space must be one of {SPACES}, got {space!r}")
-        if fit_frames < 1:
-            raise ParameterError(f"--fit-frames must be >= 1, got {fit_frames}")
-        self.k, self.space, self.seed, self.sample = int(k), space, seed, sample
+        if not _whole(k) or not 1 <= k <= MAX_K:
+            raise ParameterError(f"k must be an integer in 1..{MAX_K}, got {k!r}")
+        for name, value, lo in (("seed", seed, 0), ("fit_frames", fit_frames, 1), ("sample", sample, 1)):
+            if not _whole(value) or value < lo:
+                raise ParameterError(f"{name} must be an integer >= {lo}, got {value!r}")
+        self.k, self.space, self.seed, self.sample = int(k), check_space(space), int(seed), int(sample)
         self.refit_mode, self.refit_every = parse_refit(refit)
         self.refit_policy = refit
         self.fit_frames = fit_frames
@@ -158,6 +169,7 @@ class Posterize:
         elif self._refit_now or cut or (self.refit_mode == "every" and (self.frames - 1) % self.refit_every == 0):
             self.fit(frame)
         self._refit_now = False
+        assert self.palette is not None  # every branch above leaves a palette
         return self.palette.apply(frame)
 
     def reset(self) -> None:
