@@ -76,23 +76,6 @@ def test_posterized_clip_reads_back_with_the_palettes_colours(tmp_path):
     assert np.median(nearest) < 4 and (nearest < 20).mean() > 0.9
 
 
-def test_cli_posterize_image_and_palette_round_trip(tmp_path):
-    from tests.conftest import cli
-
-    img = tmp_path / "img.png"
-    vt.write_image(img, vt.SyntheticTraffic(size=(200, 120)).frame(30))
-    r = cli("posterize", str(img), "-k", "5", "--out", str(tmp_path / "p.png"), "--palette-out", str(tmp_path / "p.json"))
-    assert r.returncode == 0, r.stderr
-    pal = vt.Palette.load(tmp_path / "p.json")
-    out = vt.read_image(tmp_path / "p.png")
-    assert pal.k == 5 and {tuple(c) for c in out.reshape(-1, 3)} <= {tuple(c) for c in pal.colors.tolist()}
-    r = cli("posterize", "synthetic:traffic?size=200x120&seconds=1", "--palette-from", str(tmp_path / "p.json"),
-            "--out", str(tmp_path / "q.png"))
-    assert r.returncode == 0, r.stderr
-    q = vt.read_image(tmp_path / "q.png")
-    assert {tuple(c) for c in q.reshape(-1, 3)} <= {tuple(c) for c in pal.colors.tolist()}
-
-
 @pytest.mark.parametrize("policy", ["sometimes", "every:0", "every:x"])
 def test_bad_refit_policy(policy):
     with pytest.raises(vt.ParameterError, match="^refit must be"):

@@ -1,9 +1,8 @@
-import cv2
 import numpy as np
 import pytest
 
 import videotools as vt
-from tests.conftest import ROOT, cli
+from tests.conftest import ROOT
 from videotools.stills import label_colors, segment
 
 
@@ -46,33 +45,6 @@ def test_views_hide_and_distinct_label_colours():
     assert (hidden[seg.labels == 1] == 0).all() and hidden[seg.labels == 0].any()
     with pytest.raises(vt.ParameterError, match="--hide 7: labels run from 0 to 3"):
         seg.view(img, "colors", hide=(7,))
-
-
-def test_cli_writes_view_and_16_bit_labels(tmp_path):
-    out, lab = tmp_path / "seg.png", tmp_path / "labels.png"
-    r = cli("segment", str(ROOT / "samples" / "chelsea.png"), "-k", "5", "--out", str(out), "--labels-out", str(lab),
-            "--view", "labels", "--hide", "2")
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.count("label ") == 5 and "(hidden)" in r.stdout and "compression ratio 8.0:1" in r.stderr
-    labels = cv2.imread(str(lab), cv2.IMREAD_UNCHANGED)
-    assert labels.dtype == np.uint16 and labels.shape == (300, 451) and set(np.unique(labels)) == {0, 1, 2, 3, 4}
-    view = vt.read_image(out)
-    assert (view[labels == 2] == 0).all()
-
-
-@pytest.mark.parametrize("args,msg,code", [
-    (["{img}", "-k", "4"], "nothing to write", 1),
-    (["{img}", "--features", "hsv", "--out", "{tmp}/a.png"],
-     "bad value for --features: 'hsv' (expected features: rgb, lab, rgbxy)", 2),
-    (["{img}", "--view", "edges", "--out", "{tmp}/a.png"],
-     "bad value for --view: 'edges' (expected a view: colors, labels, overlay)", 2),
-    (["{tmp}/none.png", "--out", "{tmp}/a.png"], "no such file", 1),
-])
-def test_errors(tmp_path, args, msg, code):
-    fill = {"img": str(ROOT / "samples" / "coffee.png"), "tmp": str(tmp_path)}
-    r = cli("segment", *[a.format(**fill) for a in args])
-    assert r.returncode == code and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert msg in r.stderr
 
 
 def test_spatial_weight_trades_colour_for_place():

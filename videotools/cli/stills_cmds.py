@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ParameterError
+from ..processors.posterize import FIT_FRAMES
 from .app import OverwriteOpt, QuietOpt, SeedOpt, app, choice, number, usage_error, user_errors
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -32,21 +33,6 @@ def _group_k(ctx, param, value: str) -> str:
     return value
 
 
-def _load_pixels(source: str, frames: int):
-    """Frames (and alpha masks) of an image, or frames sampled across a video."""
-    from ..sources import sample_frames
-    from ..sources.images import is_image_path, read_image_rgba
-
-    if is_image_path(source) and Path(source).is_file():
-        img, alpha = read_image_rgba(source)
-        return [img], [alpha]
-    got = sample_frames(source, frames)
-    if not got:
-        raise ParameterError(f"no frames could be sampled from {source} (a live source has no length; "
-                             "record a clip first)")
-    return got, [None] * len(got)
-
-
 @app.command()
 def palette(
     source: Annotated[str, typer.Argument(help="An image, a video (frames sampled over its length), or a folder.",
@@ -58,7 +44,7 @@ def palette(
     gpl: Annotated[Path | None, typer.Option("--gpl", help="Write a GIMP palette (.gpl).")] = None,
     save: Annotated[Path | None, typer.Option("--save",
                                               help="Write a palette JSON for posterize --palette-from.")] = None,
-    frames: Annotated[int, typer.Option("--frames", min=1, help="Frames sampled across a video.")] = 16,
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frames sampled across a video.")] = FIT_FRAMES,
     space: Annotated[str, typer.Option("--space", callback=choice(("rgb", "lab"), "a colour space"),
                                        help="rgb or lab.")] = "rgb",
     seed: SeedOpt = 0,
@@ -81,13 +67,12 @@ def palette(
     from rich.table import Table
 
     from ..sinks import write_image
-    from ..stills import dominant_colors, palette_bar, write_gpl
-    from ..stills.palette import percentages
+    from ..stills import palette_bar, write_gpl
+    from ..stills.palette import percentages, source_colors
 
     with user_errors():
         _check_outputs(overwrite, {"--bar": bar}, {"--gpl": gpl, "--save": save})
-        imgs, masks = _load_pixels(source, frames)
-        pal, shares = dominant_colors(imgs, k, seed=seed, space=space, masks=masks)
+        pal, shares = source_colors(source, k, frames=frames, seed=seed, space=space)
         if as_json:
             typer.echo(json.dumps([s.as_dict() for s in shares]))
         else:

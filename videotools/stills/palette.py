@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..frames import Frame
 from ..kmeans import Palette, luminance, to_hex
+from ..processors.posterize import FIT_FRAMES
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,41 @@ def dominant_colors(images: Frame | Sequence[Frame], k: int = 5, *, seed: int = 
     shares = [ColorShare(to_hex(pal.colors[i]), (int(pal.colors[i][0]), int(pal.colors[i][1]), int(pal.colors[i][2])),
                          float(counts[i] / total)) for i in order]
     return pal, shares
+
+
+def load_pixels(source: str | os.PathLike, frames: int = FIT_FRAMES) -> tuple[list[Frame], list[np.ndarray | None]]:
+    """The frames of ``source`` to take colours from, with their masks of pixels that count.
+
+    An image gives itself and the mask of its opaque pixels (None when it has
+    no alpha); a video, an image sequence or a synthetic scene gives
+    ``frames`` frames spread over its length.
+
+    Raises
+    ------
+    ParameterError
+        A live source (no length to sample over).
+    """
+    from ..sources import sample_frames
+    from ..sources.images import is_image_path, read_image_rgba
+
+    if is_image_path(source) and Path(source).is_file():
+        img, alpha = read_image_rgba(source)
+        return [img], [alpha]
+    got = sample_frames(source, frames)
+    if not got:
+        raise ParameterError(f"no frames could be sampled from {source} (a live source has no length; "
+                             "record a clip first)")
+    return got, [None] * len(got)
+
+
+def source_colors(source: str | os.PathLike, k: int = 5, *, frames: int = FIT_FRAMES, seed: int = 0,
+                  space: str = "rgb") -> tuple[Palette, list[ColorShare]]:
+    """:func:`dominant_colors` of an image file, or of ``frames`` frames spread over a video: ``videotools palette``.
+
+    Transparent pixels of an RGBA image do not count.
+    """
+    imgs, masks = load_pixels(source, frames)
+    return dominant_colors(imgs, k, seed=seed, space=space, masks=masks)
 
 
 def percentages(shares: Sequence[ColorShare], decimals: int = 1) -> list[float]:
