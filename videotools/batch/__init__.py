@@ -21,6 +21,7 @@ from typing import Any
 
 from ..kmeans import Palette
 from ..processors.background import check_alphas
+from ..processors.posterize import FIT_FRAMES
 from .client import check_shared, connect, dashboard, dask_logs
 from .execute import Runner
 from .plan import BatchError, Settings, find_videos, leftovers, make_plan
@@ -32,7 +33,7 @@ __all__ = ["BatchError", "BatchItem", "Progress", "find_videos", "run_batch"]
 def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str = "background",
               alphas: Sequence[float] = (0.1, 0.01), warmup: bool = True, selective: bool = False,
               threshold: float = 25.0, k: int = 8, palette: Palette | None = None, seed: int = 0,
-              space: str = "rgb", fit_frames: int = 4, crf: int = 20, preset: str = "veryfast",
+              space: str = "rgb", fit_frames: int = FIT_FRAMES, crf: int = 20, preset: str = "veryfast",
               chunk_seconds: float | None = 60.0, scheduler: str | None = None, workers: int | None = None,
               client: Any = None, overwrite: bool = False, verbose: bool = False,
               progress: Callable[[Progress], None] | None = None,

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from ..errors import SourceError, VideotoolsError
-from ..files import write_bytes, write_text
+from ..files import write_bytes
 from ..frames import rgb_to_bgr
 from ..kmeans import Palette
 from . import work
@@ -353,10 +353,5 @@ def _outcome(fut: Any) -> tuple[Any, BaseException | None]:
 
 
 def save_palette(palette: Palette, path: Path) -> None:
-    """Write ``palette`` as Palette JSON at ``path`` atomically (replacing an older one)."""
-    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.json")
-    try:
-        palette.save(tmp)  # Palette's own format; published whole below
-        write_text(path, tmp.read_text(), overwrite=True)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write ``palette`` as ``path`` (Palette JSON, atomic), replacing an older one."""
+    palette.save(path, overwrite=True)

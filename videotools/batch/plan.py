@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, SourceError, VideotoolsError
+from ..processors.posterize import FIT_FRAMES
 
 VIDEO_EXTENSIONS = frozenset(".mp4 .m4v .mov .mkv .avi .webm .mpg .mpeg .ts .mts .m2ts .wmv .flv .3gp .ogv".split())
 TASKS = ("background", "posterize")
@@ -105,7 +106,7 @@ class Settings:
     k: int = 8
     seed: int = 0
     space: str = "rgb"
-    fit_frames: int = 4
+    fit_frames: int = FIT_FRAMES
     crf: int = 20
     preset: str = "veryfast"
     chunk_seconds: float | None = 60.0

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..processors.posterize import FIT_FRAMES
 from .app import CrfOpt, OverwriteOpt, PresetOpt, QuietOpt, app, user_errors
 
 
@@ -35,7 +36,7 @@ def batch(
                                                          "or an image to fit one on.")] = None,
     space: Annotated[str, typer.Option("--space", help="posterize: rgb or lab.")] = "rgb",
     fit_frames: Annotated[int, typer.Option("--fit-frames", min=1, help="posterize: frames sampled per input "
-                                            "for the shared palette.")] = 4,
+                                            "for the shared palette.")] = FIT_FRAMES,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     crf: CrfOpt = 20, preset: PresetOpt = "veryfast", overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
 ) -> None:
