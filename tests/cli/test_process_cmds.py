@@ -53,7 +53,8 @@ def test_one_fit_frames_default():
 ])
 def test_bad_options_are_usage_errors(tmp_path, args, needle):
     r = invoke("posterize", CLIP, "--out", str(tmp_path / "p.mp4"), *args)
-    assert r.returncode == 2 and r.stderr.strip().splitlines() == [f"videotools: error: {r.stderr.split(': ', 2)[2].strip()}"]
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("videotools: error: ")
     assert needle in r.stderr
     assert list(tmp_path.iterdir()) == []
 
