@@ -8,27 +8,25 @@ from tests.conftest import FakeCapture, frame_number, memory_growth
 from videotools.live import LiveChain, Recorder
 
 
-def test_display_is_never_more_than_one_processing_time_behind_capture():
+def test_a_slow_chain_always_gets_the_newest_frame_none_queued():
+    """Latest-frame mode: each frame the chain starts on is the newest captured, or one behind.
+
+    A count, not a clock: how many frames the camera had captured beyond the one
+    handed to the chain. Latency in milliseconds is measured by benchmarks/live.py.
+    """
     cam = FakeCapture(fps=30, size=(320, 240))
     src = vt.CameraSource(0, mode="latest", capture_factory=lambda d: cam)
-    work = 0.08  # a slow processor: 80 ms, where frames come every 33 ms
+    behind = []
 
-    def slow(frame):
-        time.sleep(work)
+    def slow(frame):  # a slow processor: 80 ms, where frames come every 33 ms
+        with cam.lock:
+            behind.append(cam.n - 1 - frame_number(frame))
+        time.sleep(0.08)
         return frame
 
-    lat = []
-
-    class Display:
-        def write(self, frame, t=None):
-            lat.append(time.monotonic() - cam.stamps[frame_number(frame)])
-
-    stats = vt.Pipeline(src, [slow], [Display()], max_frames=25).run()
-    assert stats.frames == 25 and src.dropped > 20  # about 2 of every 3 frames dropped, none queued
-    steady = lat[2:]
-    # capture -> display = processing + at most one frame interval of waiting (+ scheduling slack)
-    assert max(steady) < work + 1 / 30 + 0.03, max(steady)
-    assert min(steady) >= work
+    stats = vt.Pipeline(src, [slow], [], max_frames=25).run()
+    assert stats.frames == 25 and src.dropped > 20  # about 2 of every 3 frames dropped
+    assert max(behind[2:]) <= 1, behind  # never a queue of old frames
 
 
 @pytest.mark.filterwarnings("ignore:only 1 distinct colours")
