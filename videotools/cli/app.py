@@ -112,43 +112,52 @@ def _kind(param: Any) -> str:
     return "a value"
 
 
+def _command(err: Any) -> str:
+    return err.ctx.command_path if err.ctx else "videotools"
+
+
+def _expected(param: Any, first: dict[str, Any]) -> str:
+    """What a bad value should have been, from pydantic-style error details and the option's range."""
+    value = first.get("input")
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    kind = first.get("type", "")
+    if str(value).strip().lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
+        return "a finite number" + _range(param)
+    if kind in ("bool_parsing", "path_type"):
+        return _EXPECTED[kind] + _range(param)
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than") or kind in _EXPECTED:
+        return _kind(param) + _range(param)
+    return str(first.get("msg", "")).replace("Input should be ", "")
+
+
+def _bad_value(err: Any, param: Any, argv: Sequence[str]) -> str:
+    flag = _flag(param, argv)
+    cause = err.__cause__
+    errors = cause.errors() if cause is not None and hasattr(cause, "errors") else []
+    if not errors:
+        return f"bad value for {flag}: {err.message}"
+    value = errors[0].get("input")
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return f"bad value for {flag}: {str(value)!r} (expected {_expected(param, errors[0])})"
+
+
 def usage_message(err: Exception, argv: Sequence[str] = ()) -> str:
     """One line for a click/typer usage error: the option, the bad value and what was expected."""
     param = getattr(err, "param", None)
-    cause = err.__cause__
     if isinstance(err, _click.exceptions.NoSuchOption):
         hint = f" (did you mean {', '.join(sorted(err.possibilities))}?)" if err.possibilities else ""
-        cmd = err.ctx.command_path if err.ctx else "videotools"
-        return f"no such option {err.option_name} for '{cmd}'{hint}; see '{cmd} --help'"
+        return f"no such option {err.option_name} for '{_command(err)}'{hint}; see '{_command(err)} --help'"
     if isinstance(err, _click.exceptions.MissingParameter):
-        cmd = err.ctx.command_path if err.ctx else "videotools"
         what = "argument" if getattr(param, "param_type_name", "") == "argument" else "option"
         name = _flag(param, argv) if param is not None else "a value"
-        return f"missing {what} {name} for '{cmd}'; see '{cmd} --help'"
+        return f"missing {what} {name} for '{_command(err)}'; see '{_command(err)} --help'"
     if isinstance(err, _click.exceptions.BadParameter) and param is not None:
-        flag = _flag(param, argv)
-        errors = cause.errors() if cause is not None and hasattr(cause, "errors") else []
-        if errors:
-            first = errors[0]
-            value = first.get("input")
-            if isinstance(value, (list, tuple)) and len(value) == 1:
-                value = value[0]
-            kind = first.get("type", "")
-            text = str(value).strip().lower()
-            if text in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
-                expected = "a finite number" + _range(param)
-            elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than") or kind in _EXPECTED:
-                expected = (_kind(param) if kind not in ("bool_parsing", "path_type") else _EXPECTED[kind]) \
-                    + _range(param)
-            else:
-                expected = str(first.get("msg", "")).replace("Input should be ", "")
-            return f"bad value for {flag}: {str(value)!r} (expected {expected})"
-        return f"bad value for {flag}: {err.message}"
+        return _bad_value(err, param, argv)
     if isinstance(err, _click.exceptions.UsageError):
         msg = err.format_message().rstrip(".")
-        msg = msg[:1].lower() + msg[1:]
-        cmd = err.ctx.command_path if err.ctx else "videotools"
-        return f"{msg}; see '{cmd} --help'"
+        return f"{msg[:1].lower() + msg[1:]}; see '{_command(err)} --help'"
     return str(err)
 
 
@@ -425,56 +434,45 @@ def check_params(ctx: Any) -> None:
         raise usage_error(param, end, f"a time after --start {start:g}")
 
 
-def choice(options: Sequence[str], what: str) -> Callable[[Any, Any, Any], Any]:
-    """An option callback accepting only ``options`` (a usage error naming them otherwise)."""
+def _callback(ok: Callable[[Any], bool], expected: str) -> Callable[[Any, Any, Any], Any]:
+    """An option callback that lets ``None`` and values ``ok`` accepts through, else a usage error (exit 2)."""
 
     def check(ctx: Any, param: Any, value: Any) -> Any:
         if value is None or ctx.resilient_parsing:
             return value
-        if value not in options:
-            listed = " or ".join(options) if len(options) < 3 else ", ".join(options)
-            raise usage_error(param, value, f"{what}: {listed}")
+        if not ok(value):
+            raise usage_error(param, value, expected)
         return value
     return check
 
 
-def _size(ctx: Any, param: Any, value: str | None) -> str | None:
-    if value is None or ctx.resilient_parsing:
-        return value
-    try:
-        parse_size(value, "--camera-size")
-    except ParameterError:
-        raise usage_error(param, value, f"WIDTHxHEIGHT, e.g. 1280x720, each 1..{MAX_SIDE}") from None
-    return value
-
-
-def _serve(ctx: Any, param: Any, value: str | None) -> str | None:
-    if value is None or ctx.resilient_parsing:
-        return value
-    host, _, port = value.rpartition(":")
-    if not port.isdigit() or not 1 <= int(port) <= 65535 or (host and not host.strip("[]")):
-        raise usage_error(param, value, "[HOST:]PORT with PORT in 1..65535, e.g. 8080 or 0.0.0.0:8080")
-    return value
+def choice(options: Sequence[str], what: str) -> Callable[[Any, Any, Any], Any]:
+    """An option callback accepting only ``options`` (a usage error naming them otherwise)."""
+    listed = " or ".join(options) if len(options) < 3 else ", ".join(options)
+    return _callback(lambda v: v in options, f"{what}: {listed}")
 
 
 def number(lo: float, hi: float) -> Callable[[Any, Any, Any], Any]:
     """An option callback accepting finite numbers in ``lo..hi`` (a usage error otherwise)."""
-
-    def check(ctx: Any, param: Any, value: float | None) -> float | None:
-        if value is None or ctx.resilient_parsing:
-            return value
-        if not (math.isfinite(value) and lo <= value <= hi):
-            raise usage_error(param, value, f"a finite number in {lo:g}..{hi:g}")
-        return value
-    return check
+    return _callback(lambda v: math.isfinite(v) and lo <= v <= hi, f"a finite number in {lo:g}..{hi:g}")
 
 
-def _positive(ctx: Any, param: Any, value: float | None) -> float | None:
-    if value is None or ctx.resilient_parsing:
-        return value
-    if not (math.isfinite(value) and 0 < value <= 1000):
-        raise usage_error(param, value, "a number in (0, 1000]")
-    return value
+def _is_size(value: str) -> bool:
+    try:
+        parse_size(value, "--camera-size")
+    except ParameterError:
+        return False
+    return True
+
+
+def _is_host_port(value: str) -> bool:
+    host, _, port = value.rpartition(":")
+    return port.isdigit() and 1 <= int(port) <= 65535 and not (host and not host.strip("[]"))
+
+
+_size = _callback(_is_size, f"WIDTHxHEIGHT, e.g. 1280x720, each 1..{MAX_SIDE}")
+_serve = _callback(_is_host_port, "[HOST:]PORT with PORT in 1..65535, e.g. 8080 or 0.0.0.0:8080")
+_positive = _callback(lambda v: math.isfinite(v) and 0 < v <= 1000, "a number in (0, 1000]")
 
 
 # -- shared options ----------------------------------------------------------------------

@@ -136,12 +136,9 @@ def write_gpl(path: str | os.PathLike, shares: Sequence[ColorShare], *, name: st
               overwrite: bool = True) -> Path:
     """Write a GIMP palette (``.gpl``) with the colours in share order, atomically.
 
-    Raises
-    ------
-    OutputExistsError
-        If ``path`` exists and ``overwrite`` is False.
-    SinkError
-        A missing or read-only folder, a full disk: naming ``path`` and the cause.
+    The file appears whole or not at all, and fails as :func:`videotools.files.write_text` does:
+    ``OutputExistsError`` for an existing ``path`` without ``overwrite``, ``SinkError`` naming
+    ``path`` and the cause for a missing or read-only folder or a full disk.
     """
     from ..files import write_text
 
