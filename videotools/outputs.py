@@ -142,53 +142,78 @@ def check_outputs(outs: Iterable[str | os.PathLike], *, overwrite: bool = False,
     ...
     videotools.errors.ParameterError: output o.mp4 is given twice
     """
-    frame_outs = [(os.fspath(o), True) for o in outs]
-    items = frame_outs + [(os.fspath(o), False) for o in also]
+    items = [(os.fspath(o), True) for o in outs] + [(os.fspath(o), False) for o in also]
     # 1. names alone: extensions, patterns, duplicates, overlaps (no file system yet)
     seen: dict[str, str] = {}
     sequences: list[tuple[str, re.Pattern]] = []
     for path, is_frames in items:
-        if not path.strip():
-            raise ParameterError("an output name is empty")
-        ext = Path(path).suffix.lower()
-        field = sequence_field(path) if is_frames or "%" in path else None
-        if is_frames and ext not in (*video_extensions, *IMAGE_EXTENSIONS):
-            raise ParameterError(f"unknown output extension {ext or '(none)'!r} in {path}; use a video "
-                                 f"({', '.join(video_extensions)}) or an image (.png, .jpg, frames/%05d.png)")
-        if field is not None and ext not in IMAGE_EXTENSIONS:
-            raise ParameterError(f"a numbered pattern like {path} needs an image extension (.png, .jpg...)")
-        key = _key(path)
-        if key in seen:
-            raise ParameterError(f"output {path} is given twice" if seen[key] == path
-                                 else f"outputs {seen[key]} and {path} are the same file")
-        seen[key] = path
-        if field is not None:
-            regex = _sequence_regex(path)
-            for other, other_re in sequences:
-                if other_re.match(_key(path % 12345678)) or regex.match(_key(other % 12345678)):
-                    raise ParameterError(f"image sequences {other} and {path} would write the same files")
-            sequences.append((path, regex))
+        pattern = _check_name(path, is_frames=is_frames, video_extensions=video_extensions)
+        _add_unique(path, seen)
+        if pattern:
+            _add_sequence(path, sequences)
+    _check_overlaps(seen, sequences)
+    # 2. the file system: folders, existing files, the input
+    src_key = _key(source) if source is not None and os.path.isfile(os.fspath(source)) else None
+    patterns = {pattern for pattern, _ in sequences}
+    return [_check_sequence(path, overwrite=overwrite, src_key=src_key) if path in patterns
+            else _check_plain(path, is_frames=is_frames, overwrite=overwrite, src_key=src_key,
+                              video_extensions=video_extensions)
+            for path, is_frames in items]
+
+
+def _check_name(path: str, *, is_frames: bool, video_extensions: Sequence[str]) -> bool:
+    """Check an output's name (not empty, a known extension); whether it is an image-sequence pattern."""
+    if not path.strip():
+        raise ParameterError("an output name is empty")
+    ext = Path(path).suffix.lower()
+    field = sequence_field(path) if is_frames or "%" in path else None
+    if is_frames and ext not in (*video_extensions, *IMAGE_EXTENSIONS):
+        raise ParameterError(f"unknown output extension {ext or '(none)'!r} in {path}; use a video "
+                             f"({', '.join(video_extensions)}) or an image (.png, .jpg, frames/%05d.png)")
+    if field is not None and ext not in IMAGE_EXTENSIONS:
+        raise ParameterError(f"a numbered pattern like {path} needs an image extension (.png, .jpg...)")
+    return field is not None
+
+
+def _add_unique(path: str, seen: dict[str, str]) -> None:
+    key = _key(path)
+    if key in seen:
+        raise ParameterError(f"output {path} is given twice" if seen[key] == path
+                             else f"outputs {seen[key]} and {path} are the same file")
+    seen[key] = path
+
+
+def _add_sequence(path: str, sequences: list[tuple[str, re.Pattern]]) -> None:
+    regex = _sequence_regex(path)
+    for other, other_re in sequences:
+        if other_re.match(_key(path % 12345678)) or regex.match(_key(other % 12345678)):
+            raise ParameterError(f"image sequences {other} and {path} would write the same files")
+    sequences.append((path, regex))
+
+
+def _check_overlaps(seen: dict[str, str], sequences: list[tuple[str, re.Pattern]]) -> None:
     for key, path in seen.items():
         for pattern, regex in sequences:
             if path != pattern and regex.match(key):
                 raise ParameterError(f"output {path} is a file the image sequence {pattern} would write")
-    # 2. the file system: folders, existing files, the input
-    src_key = _key(source) if source is not None and os.path.isfile(os.fspath(source)) else None
-    checked: list[Output] = []
-    for path, is_frames in items:
-        ext = Path(path).suffix.lower()
-        if any(path == pattern for pattern, _ in sequences):
-            first = Path(path % 0)
-            folders = _missing_folders(first.parent if str(first.parent) else Path("."))
-            if not folders:
-                _check_file(first, overwrite=overwrite, src_key=src_key)
-            checked.append(Output(path, "sequence", folders))
-            continue
-        _writable_folder(Path(path))
-        _check_file(Path(path), overwrite=overwrite, src_key=src_key)
-        kind = "video" if ext in video_extensions else "image" if ext in IMAGE_EXTENSIONS else "file"
-        checked.append(Output(path, kind if is_frames else "file"))
-    return checked
+
+
+def _check_sequence(path: str, *, overwrite: bool, src_key: str | None) -> Output:
+    first = Path(path % 0)
+    folders = _missing_folders(first.parent if str(first.parent) else Path("."))
+    if not folders:
+        _check_file(first, overwrite=overwrite, src_key=src_key)
+    return Output(path, "sequence", folders)
+
+
+def _check_plain(path: str, *, is_frames: bool, overwrite: bool, src_key: str | None,
+                 video_extensions: Sequence[str]) -> Output:
+    _writable_folder(Path(path))
+    _check_file(Path(path), overwrite=overwrite, src_key=src_key)
+    ext = Path(path).suffix.lower()
+    if not is_frames:
+        return Output(path, "file")
+    return Output(path, "video" if ext in video_extensions else "image" if ext in IMAGE_EXTENSIONS else "file")
 
 
 def _check_file(p: Path, *, overwrite: bool, src_key: str | None) -> None:
