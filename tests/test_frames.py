@@ -36,7 +36,7 @@ def test_i420_conversion_matches_the_formula_frame_after_frame(matrix, full_rang
         # OpenCV's own BT.601 path uses fixed point; the others round once
         assert d.max() <= (2 if matrix == "bt601" and not full_range else 1), (matrix, full_range, d.max())
         results.append((planes, got.copy(), got))
-    for planes, kept, returned in results:
+    for _planes, kept, returned in results:
         assert np.array_equal(kept, returned)  # later calls did not write into earlier frames
 
 
