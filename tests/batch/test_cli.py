@@ -164,8 +164,8 @@ def test_a_batch_killed_mid_way_resumes_to_the_same_bytes(clips, tmp_path):
     """kill -9 of the command and its workers once the palette and one video exist, then the same command again."""
     inp = tmp_path / "in"
     inp.mkdir()
-    for i in range(4):
-        make_clip(inp / f"c{i}.mp4", seconds=2, seed=30 + i)
+    for i in range(2):
+        make_clip(inp / f"c{i}.mp4", seconds=1, seed=30 + i)
     os.symlink(clips["long"], inp / "long.mp4")
     args = ["batch", str(inp), "--do", "posterize", "--chunk-seconds", "4", "--workers", "1", "-q"]
     assert cli(*args, "--out-dir", str(tmp_path / "whole")).returncode == 0
