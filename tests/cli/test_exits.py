@@ -56,7 +56,7 @@ def test_unexpected_error_is_one_line_with_a_log(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("videotools.stills.dominant_colors", broken)
+    monkeypatch.setattr("videotools.stills.palette.source_colors", broken)
     img = tmp_path / "a.png"
     vt.write_image(img, np.zeros((8, 8, 3), np.uint8))
     r = CliRunner().invoke(app, ["palette", str(img)])

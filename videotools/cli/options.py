@@ -1,0 +1,143 @@
+"""The options commands share, and the checks of their values that typer's types do not make (exit 2)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import ParameterError
+from .failures import range_text
+
+_click = typer.core._click  # typer's own copy of click
+
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+CAMERA_MODES = ("latest", "every")
+MAX_SIDE = 16384  # widest frame any option accepts (H.264 level 6.2 tops out at 8192; cameras far below)
+
+
+# -- checks every command shares --------------------------------------------------------------
+def usage_error(param: Any, value: Any, expected: str) -> _click.exceptions.BadParameter:
+    """A command-line error (exit 2) for ``param``: ``bad value for --flag: 'value' (expected ...)``."""
+    flag = max(getattr(param, "opts", None) or [param.name], key=len)
+    return _click.exceptions.BadParameter(f"{str(value)!r} (expected {expected})", param=param,
+                                          param_hint=flag)
+
+
+def check_params(ctx: Any) -> None:
+    """Checks of parsed values that typer's types do not make: finite numbers, ``--end`` after ``--start``.
+
+    Raises
+    ------
+    click.BadParameter
+        A usage error (exit 2), naming the option and its value.
+    """
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise usage_error(param, v, "a finite number" + range_text(param))
+    start, end = ctx.params.get("start"), ctx.params.get("end")
+    if start is not None and end is not None and end <= start:
+        param = next(p for p in ctx.command.params if p.name == "end")
+        raise usage_error(param, end, f"a time after --start {start:g}")
+
+
+def _callback(ok: Callable[[Any], bool], expected: str) -> Callable[[Any, Any, Any], Any]:
+    """An option callback that lets ``None`` and values ``ok`` accepts through, else a usage error (exit 2)."""
+
+    def check(ctx: Any, param: Any, value: Any) -> Any:
+        if value is None or ctx.resilient_parsing:
+            return value
+        if not ok(value):
+            raise usage_error(param, value, expected)
+        return value
+    return check
+
+
+def choice(options: Sequence[str], what: str) -> Callable[[Any, Any, Any], Any]:
+    """An option callback accepting only ``options`` (a usage error naming them otherwise)."""
+    listed = " or ".join(options) if len(options) < 3 else ", ".join(options)
+    return _callback(lambda v: v in options, f"{what}: {listed}")
+
+
+def number(lo: float, hi: float) -> Callable[[Any, Any, Any], Any]:
+    """An option callback accepting finite numbers in ``lo..hi`` (a usage error otherwise)."""
+    return _callback(lambda v: math.isfinite(v) and lo <= v <= hi, f"a finite number in {lo:g}..{hi:g}")
+
+
+def _is_size(value: str) -> bool:
+    try:
+        parse_size(value, "--camera-size")
+    except ParameterError:
+        return False
+    return True
+
+
+def _is_host_port(value: str) -> bool:
+    host, _, port = value.rpartition(":")
+    return port.isdigit() and 1 <= int(port) <= 65535 and not (host and not host.strip("[]"))
+
+
+_size = _callback(_is_size, f"WIDTHxHEIGHT, e.g. 1280x720, each 1..{MAX_SIDE}")
+_serve = _callback(_is_host_port, "[HOST:]PORT with PORT in 1..65535, e.g. 8080 or 0.0.0.0:8080")
+_positive = _callback(lambda v: math.isfinite(v) and 0 < v <= 1000, "a number in (0, 1000]")
+
+
+# -- shared options ----------------------------------------------------------------------
+SourceArg = Annotated[str, typer.Argument(help="Video file, camera (0, /dev/video0), stream URL, image, "
+                                               "folder/glob of images, or synthetic:traffic?...",
+                                          show_default=False)]
+OutOpt = Annotated[list[str] | None, typer.Option(
+    "--out", "-o", help="Write here: video (.mp4 .mkv .mov .avi), image sequence (frames/%05d.png, its "
+                        "folders are created) or one image (out.png: the last frame). Repeat for several.")]
+DisplayOpt = Annotated[bool, typer.Option("--display", "-d",
+                                          help="Show a window (q/Esc quits, space pauses, ? lists keys).")]
+ServeOpt = Annotated[str | None, typer.Option("--serve", callback=_serve, help="MJPEG preview for a browser at "
+                                              "[HOST:]PORT (host defaults to 127.0.0.1).")]
+MaxOpt = Annotated[int | None, typer.Option("--max-frames", "-n", min=1, help="Stop after N frames.")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, nothing but errors.")]
+StartOpt = Annotated[float | None, typer.Option("--start", min=0, help="Start at this second (files, streams).")]
+EndOpt = Annotated[float | None, typer.Option("--end", min=0, help="Stop at this second (files, streams).")]
+CrfOpt = Annotated[int, typer.Option("--crf", min=0, max=51, help="H.264 quality: 0 lossless .. 51 worst.")]
+PresetOpt = Annotated[str, typer.Option("--preset", callback=choice(PRESETS, "an x264 preset"),
+                                        help="x264 preset: ultrafast .. veryslow.")]
+CamSizeOpt = Annotated[str | None, typer.Option("--camera-size", callback=_size,
+                                                help="Camera capture size, e.g. 1280x720.")]
+CamFpsOpt = Annotated[float | None, typer.Option("--camera-fps", callback=_positive, help="Camera capture rate.")]
+CamModeOpt = Annotated[str | None, typer.Option(
+    "--camera-mode", callback=choice(CAMERA_MODES, "a camera mode"),
+    help="latest (newest frame only, for live) or every (each frame, for recording). "
+         "Default: every when only recording, else latest.")]
+FastOpt = Annotated[bool, typer.Option("--fast", help="With --display/--serve: show a file as fast as it "
+                                                     "is processed, not at its own frame rate.")]
+LoopOpt = Annotated[bool, typer.Option("--loop", help="Play a file (or synthetic scene) again and again, until "
+                                                     "q or Ctrl-C.")]
+NoAudioOpt = Annotated[bool, typer.Option("--no-audio", help="Do not copy the source's soundtrack into "
+                                                              "video outputs (it is by default, as AAC).")]
+ChainOpt = Annotated[str, typer.Option("--chain", "-c", help="Processors, e.g. 'resize:width=640 | "
+                                                               "posterize:k=6'. See 'videotools chains'.")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed of the fit (same seed, same result).")]
+
+
+def parse_size(value: str | None, option: str) -> tuple[int, int] | None:
+    """``"1280x720"`` -> ``(1280, 720)``; None for an empty value.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``option`` and the value, unless it is WIDTHxHEIGHT with both in 1..16384.
+    """
+    if not value:
+        return None
+    try:
+        w, h = (int(v) for v in value.lower().split("x"))
+        if 0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE:
+            return w, h
+    except ValueError:
+        pass
+    raise ParameterError(f"{option} takes WIDTHxHEIGHT, each 1..{MAX_SIDE}, e.g. 1280x720, got {value!r}")
