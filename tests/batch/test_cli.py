@@ -146,7 +146,7 @@ def test_relative_paths_on_a_real_cluster_match_a_local_run(scheduler, clips, tm
 
 
 def test_workers_that_do_not_see_the_files_are_named(scheduler, tmp_path):
-    """A worker on another machine without the shared folder: simulated with a folder removed after the plan."""
+    """A worker without the shared storage, simulated by a folder that exists nowhere: named, with the worker."""
     from dask.distributed import Client
 
     from videotools.batch.client import check_shared
