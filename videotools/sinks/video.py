@@ -360,6 +360,8 @@ class VideoSink(SinkBase):
             final.discard()
             if not self._pending.published:
                 self._pending.publish(overwrite=self.overwrite)  # the fragmented file plays too
+            if not self.path.exists():
+                raise SinkError(f"cannot finish {self.path}: {describe(err)} (was its folder removed?)") from None
             log.warning("%s: kept as fragmented MP4 (%s)", self.path.name, describe(err))
         finally:
             final.close()
