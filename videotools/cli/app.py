@@ -19,21 +19,12 @@ from typer.core import TyperGroup
 
 from ..errors import ParameterError
 from ..startup import EXIT_INTERRUPTED, wants_verbose
-from .failures import (  # noqa: F401 - re-exported for the command modules
-    EXIT_ERROR,
-    EXIT_USAGE,
-    error_line,
-    exit_code_for,
-    flagged,
-    one_line,
-    usage_message,
-    user_errors,
-)
-from .logs import THIRD_PARTY, StderrHandler, configure_output, logging_restored  # noqa: F401
-from .options import (  # noqa: F401 - re-exported for the command modules
-    CAMERA_MODES,
-    MAX_SIDE,
-    PRESETS,
+from .failures import EXIT_ERROR, error_line, exit_code_for, one_line
+from .failures import user_errors as user_errors  # re-exported: cli/io.py and cli/batch_cmds.py import it from here
+from .logs import StderrHandler, configure_output, logging_restored
+
+# options re-exported for cli/io.py and cli/batch_cmds.py (the other command modules import them from .options)
+from .options import (  # noqa: F401
     CamFpsOpt,
     CamModeOpt,
     CamSizeOpt,
@@ -49,15 +40,11 @@ from .options import (  # noqa: F401 - re-exported for the command modules
     OverwriteOpt,
     PresetOpt,
     QuietOpt,
-    SeedOpt,
     ServeOpt,
     SourceArg,
     StartOpt,
     check_params,
-    choice,
-    number,
     parse_size,
-    usage_error,
 )
 
 _click = typer.core._click  # typer's own copy of click: its exceptions are the ones raised here
@@ -228,7 +215,7 @@ def report(stats, outs: list[str] | None = None, quiet: bool = False) -> None:
             typer.echo(f"wrote {o}", err=True)
 
 
-def _run_common(source, processors, *, out, display, serve, max_frames, overwrite, quiet, start, end,
+def run_command(source, processors, *, out, display, serve, max_frames, overwrite, quiet, start, end,
                 crf, preset, camera_size, camera_fps, camera_mode, title="videotools", on_frame=None,
                 keys=None, record_dir=".", audio=True, playback=None, also: Sequence[str | os.PathLike] = (),
                 run: Callable[..., Any] | None = None):
@@ -270,6 +257,9 @@ def _run_common(source, processors, *, out, display, serve, max_frames, overwrit
     if not (out or display or serve or on_frame or quiet or also):
         typer.echo("videotools: note: no --out, --display or --serve was given, so nothing was written", err=True)
     return stats
+
+
+_run_common = run_command  # the old name, still imported by cli/io.py
 
 
 def exit_later(code: int) -> None:

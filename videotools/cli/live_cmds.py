@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from ..errors import DisplayError, SinkError
-from .app import (
+from .app import app, run_command
+from .failures import user_errors
+from .options import (
     CamFpsOpt,
     CamSizeOpt,
     ChainOpt,
@@ -20,9 +22,6 @@ from .app import (
     PresetOpt,
     QuietOpt,
     ServeOpt,
-    _run_common,
-    app,
-    user_errors,
 )
 
 
@@ -63,7 +62,7 @@ def live(
         problem = display_problem()
         if problem and not (serve or out):
             raise DisplayError(f"cannot open a window: {problem}; use --out FILE or --serve PORT instead")
-        _run_common(camera, processors, out=out, display=not problem, serve=serve, max_frames=max_frames,
+        run_command(camera, processors, out=out, display=not problem, serve=serve, max_frames=max_frames,
                     overwrite=overwrite, quiet=quiet, start=None, end=None, crf=crf, preset=preset,
                     camera_size=camera_size, camera_fps=camera_fps, camera_mode="latest",
                     title="videotools live", record_dir=str(record_dir))

@@ -11,7 +11,9 @@ import typer
 from ..errors import ParameterError, SinkError
 from ..kmeans import SPACES
 from ..processors.posterize import FIT_FRAMES
-from .app import (
+from .app import app, run_command
+from .failures import user_errors
+from .options import (
     CamFpsOpt,
     CamModeOpt,
     CamSizeOpt,
@@ -28,10 +30,7 @@ from .app import (
     ServeOpt,
     SourceArg,
     StartOpt,
-    _run_common,
-    app,
     choice,
-    user_errors,
 )
 
 
@@ -69,7 +68,7 @@ def posterize(
     import videotools
 
     with user_errors():
-        stats = _run_common(
+        stats = run_command(
             source, (), out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
             quiet=quiet, start=start, end=end, crf=crf, preset=preset, camera_size=camera_size,
             camera_fps=camera_fps, camera_mode=camera_mode, title="videotools posterize", audio=not no_audio,
@@ -173,7 +172,7 @@ def background(
                     write_image(p.with_name(f"{p.stem}-f{i + 1:06d}.png"), image(), overwrite=overwrite)
 
         try:
-            stats = _run_common(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
+            stats = run_command(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
                                 overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
                                 camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
                                 title="videotools background", on_frame=on_frame)  # (PNGs are always written)

@@ -11,7 +11,9 @@ import typer
 
 from ..errors import ParameterError
 from ..processors.posterize import FIT_FRAMES
-from .app import OverwriteOpt, QuietOpt, SeedOpt, app, choice, number, usage_error, user_errors
+from .app import app
+from .failures import user_errors
+from .options import OverwriteOpt, QuietOpt, SeedOpt, choice, number, usage_error
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
