@@ -87,11 +87,11 @@ def speed(rows: list, runs: int, sizes: list[str], ks: list[int]) -> None:
         px = frame.reshape(-1, 3)
         for k in ks:
             case = f"{name} k={k}"
-            t_fit = median_time(lambda: vt.Palette.fit(frame, k, seed=0), runs)
+            t_fit = median_time(lambda frame=frame, k=k: vt.Palette.fit(frame, k, seed=0), runs)
             pal = vt.Palette.fit(frame, k, seed=0)
-            t_build = median_time(lambda: vt.Palette(pal.colors).build_lookup(), runs)
+            t_build = median_time(lambda pal=pal: vt.Palette(pal.colors).build_lookup(), runs)
             pal.build_lookup()
-            t_apply = median_time(lambda: pal.apply(frame), max(runs, 25), warmup=3)
+            t_apply = median_time(lambda pal=pal, frame=frame: pal.apply(frame), max(runs, 25), warmup=3)
             # exactness against numpy
             ref = numpy_nearest(px, pal.colors)
             got = pal.labels(frame).reshape(-1)
@@ -100,12 +100,15 @@ def speed(rows: list, runs: int, sizes: list[str], ks: list[int]) -> None:
             d_ref = ((px.astype(np.int64) - c[ref]) ** 2).sum(1)
             exact = bool((d_got == d_ref).all())
             cf = pal.colors.astype(np.float32)
-            t_vq = median_time(lambda: pal.colors[vq(px.astype(np.float32), cf)[0]].reshape(h, w, 3), runs)
+            shape = (h, w, 3)
+            t_vq = median_time(lambda c=pal.colors, px=px, cf=cf, shape=shape:
+                               c[vq(px.astype(np.float32), cf)[0]].reshape(shape), runs)
             km = KMeans(n_clusters=k, init=pal.colors.astype(np.float64), n_init=1, max_iter=1).fit(
                 pal.colors.astype(np.float64))
             km.cluster_centers_ = pal.colors.astype(np.float64)
-            t_sk = median_time(lambda: pal.colors[km.predict(px.astype(np.float64))].reshape(h, w, 3), runs)
-            t_np = median_time(lambda: pal.colors[numpy_nearest(px, pal.colors)].reshape(h, w, 3), runs)
+            t_sk = median_time(lambda c=pal.colors, km=km, px=px, shape=shape:
+                               c[km.predict(px.astype(np.float64))].reshape(shape), runs)
+            t_np = median_time(lambda c=pal.colors, px=px, shape=shape: c[numpy_nearest(px, c)].reshape(shape), runs)
             rows.append(result(case, "fit_ms", t_fit * 1e3, runs=runs))
             rows.append(result(case, "lookup_build_ms", t_build * 1e3, runs=runs))
             rows.append(result(case, "apply_ms", t_apply * 1e3, baseline="scipy vq.vq", baseline_value=t_vq * 1e3,
