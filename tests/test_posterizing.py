@@ -56,3 +56,14 @@ def test_processors_run_before_posterizing(tmp_path):
     stats = vt.posterize(SPEC, [vt.Resize(width=80)], k=3, out=str(tmp_path / "x.png"), max_frames=1)
     assert stats.frames == 1 and vt.read_image(tmp_path / "x.png").shape == (45, 80, 3)
     assert np.isin(vt.read_image(tmp_path / "x.png").reshape(-1, 3), stats.extra["palette"].colors).all()
+
+
+def test_a_camera_is_not_opened_to_sample_ahead(monkeypatch):
+    import videotools.sources as sources
+
+    opened = []
+    monkeypatch.setattr(sources, "sample_frames", lambda *a, **kw: opened.append(a) or [])
+    post = fitted_posterize("0", k=3)
+    assert opened == [] and post.palette is None and post.fit_frames == vt.processors.posterize.FIT_FRAMES
+    fitted_posterize("rtsp://127.0.0.1:1/x", k=3)
+    assert opened == []

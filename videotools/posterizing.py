@@ -22,6 +22,16 @@ from .sources.base import SourceBase
 PathLike = str | os.PathLike
 
 
+def _is_live(spec: str) -> bool:
+    """A camera or a stream: nothing to sample ahead, and not worth opening twice (once here, once for the run)."""
+    from .sources import camera_device
+    from .sources.file import STREAM_SCHEMES
+
+    if spec.lower().startswith(STREAM_SCHEMES):
+        return True
+    return camera_device(spec) is not None and not os.path.exists(spec)
+
+
 def fitted_posterize(source: PathLike | SourceBase, *, k: int = 8, space: str = "rgb", seed: int = 0,
                      refit: str = "never", fit_frames: int = FIT_FRAMES, palette: Palette | PathLike | None = None,
                      seek: Seek = Seek()) -> Posterize:
@@ -47,7 +57,7 @@ def fitted_posterize(source: PathLike | SourceBase, *, k: int = 8, space: str = 
     given = load_palette(os.fspath(palette), k=k, seed=seed, space=space) \
         if isinstance(palette, (str, os.PathLike)) else palette
     proc = Posterize(k, space=space, seed=seed, refit=refit, fit_frames=fit_frames, palette=given)
-    if given is None and isinstance(source, (str, os.PathLike)):
+    if given is None and isinstance(source, (str, os.PathLike)) and not _is_live(os.fspath(source)):
         frames = sample_frames(source, fit_frames, start=seek.start, end=seek.end)
         if frames:
             proc.fit(frames)
