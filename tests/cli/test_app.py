@@ -39,3 +39,12 @@ def test_parse_size():
 def test_option_callbacks_are_usage_errors(args, needle):
     r = invoke(*args)
     assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_install_completion_writes_a_bash_script_under_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    r = invoke("--install-completion", "bash")
+    assert r.returncode == 0, r.stderr
+    script = tmp_path / ".bash_completions" / "videotools.sh"
+    assert "_videotools_completion" in script.read_text()
+    assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()
