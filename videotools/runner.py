@@ -17,21 +17,20 @@ from .pipeline import Pipeline, RunStats, Step
 from .protocols import KeyMap, Processor, Sink
 from .settings import Camera, Encoding, Playback, Seek
 from .sinks import MjpegSink, WindowSink, open_sink
-from .sinks.video import VIDEO_EXTENSIONS, VideoSink
+from .sinks.video import VideoSink
 from .sources import FileSource, LoopSource, open_source
 from .sources.base import SourceBase
-from .sources.file import threads_beside_encoder
 
 log = logging.getLogger(__name__)
 
 
-def _open(source: str | os.PathLike, seek: Seek, camera: Camera, *, recording_only: bool, encodes: bool,
+def _open(source: str | os.PathLike, seek: Seek, camera: Camera, *, recording_only: bool,
           loop: bool) -> SourceBase:
     mode = camera.mode or ("every" if recording_only else "latest")
 
     def opener() -> SourceBase:
         return open_source(source, start=seek.start, end=seek.end, camera_mode=mode, camera_size=camera.size,
-                           camera_fps=camera.fps, decode_threads=threads_beside_encoder() if encodes else None)
+                           camera_fps=camera.fps)
 
     src = opener()
     if loop:
@@ -84,10 +83,9 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
     outs = [out] if isinstance(out, (str, os.PathLike)) else list(out or [])
     outs = [os.fspath(o) for o in outs]
     check_outputs(outs, overwrite=overwrite, source=source if isinstance(source, (str, os.PathLike)) else None)
-    encodes = any(os.path.splitext(o)[1].lower() in VIDEO_EXTENSIONS for o in outs)
     own_source = not isinstance(source, SourceBase)
     src = source if isinstance(source, SourceBase) else \
-        _open(source, seek, camera, recording_only=bool(outs) and not display and not serve, encodes=encodes,
+        _open(source, seek, camera, recording_only=bool(outs) and not display and not serve,
               loop=playback.loop)
     processors = list(processors)
     sinks: list[Sink] = []

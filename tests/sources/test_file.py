@@ -1,4 +1,3 @@
-import os
 
 import numpy as np
 import pytest
@@ -155,9 +154,6 @@ def test_decoder_threads_change_speed_not_frames(clip):
     assert len(fa) == len(fb) == 50 and all(np.array_equal(x, y) for x, y in zip(fa, fb))
     with pytest.raises(vt.ParameterError, match="decoder threads must be >= 1, got 0"):
         vt.FileSource(clip, threads=0)
-    from videotools.sources.file import threads_beside_encoder
-
-    assert threads_beside_encoder() == max(1, os.cpu_count() // 4)
 
 
 def test_a_stalled_stream_is_closed_promptly(stalled_stream):

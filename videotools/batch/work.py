@@ -24,7 +24,7 @@ from ..errors import SourceError
 from ..kmeans import Palette
 from ..processors.background import BackgroundModel, BackgroundState
 from ..sources import sample_frames
-from ..sources.file import FileSource, threads_beside_encoder
+from ..sources.file import FileSource
 from .plan import Chunk
 
 OnFrames = Callable[[int], None]
@@ -112,7 +112,7 @@ def posterize_part(path: str, out: str, palette: Palette, chunk: Chunk, *, crf: 
     tmp = temp_name(target)
     n, t_first = 0, None
     try:
-        with _open(path, chunk, threads=threads_beside_encoder()) as src:
+        with _open(path, chunk) as src:
             with VideoSink(tmp, fps=fps, crf=crf, preset=preset, overwrite=True, pixel_aspect=pixel_aspect,
                            audio_from=path if audio and src.info.audio_codec else None) as sink:
                 for f in src:

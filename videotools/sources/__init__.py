@@ -135,10 +135,12 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
 
 
 def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None,
-                  end: float | None = None) -> list:
+                  end: float | None = None) -> list[Frame]:
     """Up to ``n`` RGB frames spread evenly over a source.
 
-    A video file is sampled by seeking (fast, whatever its length); an image
+    A video file is sampled at its keyframes nearest before evenly spread
+    times (one open, one seek and one decoded frame each: fast whatever the
+    length, and good enough to fit a palette; not frame-exact); an image
     sequence by index; a synthetic scene by frame number. Live sources
     (cameras, streams) give an empty list: there is no "whole length" to sample.
     """
@@ -158,12 +160,7 @@ def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None
                 except SourceError:
                     continue
             return out
-        if not isinstance(src, FileSource) or src.is_stream or not src.info.duration:
+        if not isinstance(src, FileSource) or src.info.live or not src.info.duration:
             return []
-        duration = src.info.duration
-    frames: list[Frame] = []
-    t0 = start or 0.0
-    for i in range(n):
-        with FileSource(spec, start=t0 + duration * (i + 0.5) / n) as one:
-            frames.extend(f for _, f in zip(range(1), one))
-    return frames
+        t0, duration = start or 0.0, src.info.duration
+        return src.frames_near([t0 + duration * (i + 0.5) / n for i in range(n)])

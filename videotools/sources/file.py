@@ -45,16 +45,6 @@ def _reason(err: BaseException) -> str:
     return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
 
 
-def threads_beside_encoder() -> int:
-    """Decoder threads for a run that also encodes video: a quarter of the cores, at least one.
-
-    x264 needs the cores far more than decoding does (one thread decodes 1080p
-    H.264 several times faster than x264 encodes it), and every extra decoder
-    thread costs CPU in hand-offs; see ``benchmarks/io.py --threads``.
-    """
-    return max(1, (os.cpu_count() or 2) // 4)
-
-
 class FileSource(SourceBase):
     """Frames of a video file or network stream, in RGB, with their presentation times.
 
@@ -319,6 +309,31 @@ class FileSource(SourceBase):
         if self.i420 is None:
             raise SourceError(f"{self.path} cannot be read as I420 (8-bit 4:2:0, even size, upright)")
         return self._frames(self._converter(planar=True))
+
+    def frames_near(self, times: list[float]) -> list[Frame]:
+        """One RGB frame near each time (s): the first decoded from the keyframe at or before it.
+
+        For sampling a file (fitting a palette): one seek and a decoded frame or
+        two per time, instead of decoding up to each exact time. Uses the source
+        up (it is single-pass).
+        """
+        if self._thread is not None or self._started:
+            raise SourceError(f"{self.path} is a single-pass source and is already being read")
+        self._started = True
+        convert = self._converter(planar=False)
+        out = []
+        start, self.start = self.start, None
+        try:
+            for t in times:
+                self._container.seek(int((t + self._t0) / self._tb), stream=self._stream, backward=True)
+                frame = next(self._decoded(), None)
+                if frame is not None:
+                    out.append(convert(frame))
+        except (av.error.FFmpegError, OSError) as err:
+            log.warning("%s: sampling stopped (%s)", self.path, _reason(err))
+        finally:
+            self.start = start
+        return out
 
     def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
         if self._thread is not None or self._started:
