@@ -175,6 +175,9 @@ class VideoSink(SinkBase):
             v.pix_fmt = "yuvj420p"
             cc.qscale = 3
             v.time_base = cc.time_base = self._tb = 1 / rate
+        # frame threads, as the ffmpeg command uses (PyAV's default, slices only, makes x264 use sliced
+        # threads: faster to start, slower to run)
+        cc.thread_type = "AUTO"
         if self.threads:
             cc.thread_count = self.threads
         if self.pixel_aspect != (1, 1):
