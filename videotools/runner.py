@@ -80,44 +80,61 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
     VideotoolsError
         Bad source, bad output, no display; all sinks are checked before any frame is read.
     """
-    outs = [out] if isinstance(out, (str, os.PathLike)) else list(out or [])
-    outs = [os.fspath(o) for o in outs]
-    check_outputs(outs, overwrite=overwrite, source=source if isinstance(source, (str, os.PathLike)) else None)
-    own_source = not isinstance(source, SourceBase)
-    src = source if isinstance(source, SourceBase) else \
-        _open(source, seek, camera, recording_only=bool(outs) and not display and not serve,
-              loop=playback.loop)
-    processors = list(processors)
+    outs = [os.fspath(o) for o in ([out] if isinstance(out, (str, os.PathLike)) else list(out or []))]
+    if isinstance(source, SourceBase):
+        check_outputs(outs, overwrite=overwrite)
+        src = source
+    else:
+        check_outputs(outs, overwrite=overwrite, source=source)
+        src = _open(source, seek, camera, recording_only=bool(outs) and not (display or serve), loop=playback.loop)
     sinks: list[Sink] = []
     try:
         sinks += _file_sinks(src, outs, seek=seek, encoding=encoding, overwrite=overwrite, loop=playback.loop)
-        if serve is not None:
-            preview = MjpegSink(serve, title=title)
-            log.warning("preview at %s", preview.url)
-            sinks.append(preview)
-        if display:
-            from .live import LiveChain, Recorder
-
-            recorder = Recorder(Path(record_dir), fps=src.fps, crf=encoding.crf, preset=encoding.preset,
-                                pixel_aspect=src.info.pixel_aspect)
-            live = LiveChain(processors, recorder=recorder, snapshot_dir=Path(record_dir), source=src)
-            processors = [live]
-            sinks += [WindowSink(title, keys={**live.keys, **(keys or {})}, overlay=live.overlay_lines), recorder]
-        sinks.extend(extra_sinks)
+        processors, viewers = _viewers(src, list(processors), display=display, serve=serve, title=title,
+                                       keys=keys, record_dir=Path(record_dir), encoding=encoding)
+        sinks += [*viewers, *extra_sinks]
     except BaseException:
         for s in sinks:
             s.close()
-        if own_source:
+        if src is not source:
             src.close()
         raise
-    viewers = display or serve is not None
+    shown = display or serve is not None
     live_source = src.info.live or src.info.kind == "camera"
     stats = Pipeline(src, processors, sinks, max_frames=max_frames, progress=progress, on_frame=on_frame,
-                     pace=viewers and not playback.fast and not live_source,
-                     hold=viewers and not live_source).run()
-    stats.extra["outputs"] = [str(s.path) for s in sinks if isinstance(s, VideoSink) and s.finished] + \
-        [o for s, o in zip(sinks, outs) if not isinstance(s, VideoSink) and _exists(o)]
+                     pace=shown and not playback.fast and not live_source, hold=shown and not live_source).run()
+    stats.extra["outputs"] = _written(sinks, outs)
     return stats
+
+
+def _viewers(src: SourceBase, processors: list[Processor], *, display: bool, serve: str | None, title: str,
+             keys: KeyMap | None, record_dir: Path, encoding: Encoding) -> tuple[list[Processor], list[Sink]]:
+    """The browser preview and the window (with its live controls wrapped around the processors)."""
+    sinks: list[Sink] = []
+    if serve is not None:
+        preview = MjpegSink(serve, title=title)
+        log.warning("preview at %s", preview.url)
+        sinks.append(preview)
+    if display:
+        from .live import LiveChain, Recorder
+
+        recorder = Recorder(record_dir, fps=src.fps, crf=encoding.crf, preset=encoding.preset,
+                            pixel_aspect=src.info.pixel_aspect)
+        live = LiveChain(processors, recorder=recorder, snapshot_dir=record_dir, source=src)
+        try:
+            window = WindowSink(title, keys={**live.keys, **(keys or {})}, overlay=live.overlay_lines)
+        except BaseException:
+            for s in sinks:
+                s.close()
+            raise
+        return [live], [*sinks, window, recorder]
+    return processors, sinks
+
+
+def _written(sinks: list[Sink], outs: list[str]) -> list[str]:
+    """The outputs that exist and are complete."""
+    done = [str(s.path) for s in sinks if isinstance(s, VideoSink) and s.finished]
+    return done + [o for s, o in zip(sinks, outs) if not isinstance(s, VideoSink) and _exists(o)]
 
 
 def _exists(pattern: str) -> bool:

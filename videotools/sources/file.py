@@ -151,49 +151,39 @@ class FileSource(SourceBase):
         v.codec_context.thread_count = threads or 0
         self._tb = v.time_base or Fraction(1, 90000)
         self._t0 = float(v.start_time * self._tb) if v.start_time is not None else 0.0
-        rate = v.average_rate or v.guessed_rate or v.base_rate
-        fps = float(rate) if rate else 25.0
-        if not math.isfinite(fps) or fps <= 0 or fps > 1000:
-            fps = 25.0
         duration = float(v.duration * self._tb) if v.duration else (c.duration / 1e6 if c.duration else None)
         self.live = self.path.lower().startswith(LIVE_SCHEMES) or (self.is_stream and not duration)
-        if self.start and (self.live or (duration is not None and self.start >= duration)):
-            if self.live:
-                raise ParameterError(f"start: a live stream cannot seek (got start={self.start})")
-            raise ParameterError(f"start={self.start:g} s is past the end of {self.path} "
-                                 f"({duration:.3f} s long)")
-        if self.start:
-            c.seek(int((self.start + self._t0) / self._tb), stream=v, backward=True)
-        # Decode the first frame now: it fixes size (after rotation), colour matrix and the start
-        # time, and a file that opens but does not decode fails here, not mid-run.
+        self._seek_start(duration)
+        first = self._first = self._first_frame()
+        self.rotation = _rotation(first, self.path)
+        w, h = (first.height, first.width) if self.rotation in (90, 270) else (first.width, first.height)
+        self.i420 = self._planar_matrix(first)
+        cut = bool(self.start) or self.end is not None
+        self.info = StreamInfo(fps=_rate(v), size=(int(w), int(h)), frame_count=None if cut else (v.frames or None),
+                               duration=_cut(duration, self.start, self.end), codec=v.codec_context.name,
+                               kind="stream" if self.is_stream else "video", audio_codec=_audio_codec(c),
+                               pixel_aspect=_aspect(v, self.rotation), time_base=self._tb, live=self.live)
+
+    def _seek_start(self, duration: float | None) -> None:
+        """Seek to the keyframe before ``start`` (a start past the end, or on a live stream, is an error)."""
+        if not self.start:
+            return
+        if self.live:
+            raise ParameterError(f"start: a live stream cannot seek (got start={self.start})")
+        if duration is not None and self.start >= duration:
+            raise ParameterError(f"start={self.start:g} s is past the end of {self.path} ({duration:.3f} s long)")
+        self._container.seek(int((self.start + self._t0) / self._tb), stream=self._stream, backward=True)
+
+    def _first_frame(self) -> Any:
+        """Decode the first frame now: it fixes size (after rotation), colour matrix and start time,
+        and a file that opens but does not decode fails here, not mid-run."""
         self._frames_iter = self._decoded()
         first = next(self._frames_iter, None)
         if first is None:
             where = f" at or after start={self.start:g} s" if self.start else ""
             raise SourceError(f"cannot read a video from {self.path}: no frame could be decoded{where}"
                               + (f" ({self.warning})" if self.warning else ""))
-        self._first = first
-        self.rotation = int(round(getattr(first, "rotation", 0) or 0)) % 360
-        if self.rotation not in (0, 90, 180, 270):
-            log.warning("%s: rotation %d degrees is not a multiple of 90; ignored", self.path, self.rotation)
-            self.rotation = 0
-        w, h = first.width, first.height
-        if self.rotation in (90, 270):
-            w, h = h, w
-        self.i420 = self._planar_matrix(first)
-        sar = v.sample_aspect_ratio or v.codec_context.sample_aspect_ratio
-        aspect = (sar.numerator, sar.denominator) if sar and sar.numerator and sar.denominator else (1, 1)
-        if self.rotation in (90, 270):
-            aspect = aspect[::-1]
-        if duration is not None:
-            stop = min(duration, self.end) if self.end is not None else duration
-            duration = max(0.0, stop - (self.start or 0.0))
-        count = v.frames if v.frames and not self.start and self.end is None else None
-        audio = c.streams.audio[0].codec_context.name if c.streams.audio else None
-        self.info = StreamInfo(fps=fps, size=(int(w), int(h)), frame_count=count or None, duration=duration,
-                               codec=v.codec_context.name, kind="stream" if self.is_stream else "video",
-                               audio_codec=audio, pixel_aspect=aspect, time_base=self._tb,
-                               live=self.live)
+        return first
 
     def _planar_matrix(self, frame: Any) -> tuple[str, bool] | None:
         """``(matrix, full_range)`` if frames can cross as I420 and be converted here, else None."""
@@ -311,29 +301,51 @@ class FileSource(SourceBase):
         return self._frames(self._converter(planar=True))
 
     def frames_near(self, times: list[float]) -> list[Frame]:
-        """One RGB frame near each time (s): the first decoded from the keyframe at or before it.
+        """The frame at or just after each time (s), for sampling a file (fitting a palette).
 
-        For sampling a file (fitting a palette): one seek and a decoded frame or
-        two per time, instead of decoding up to each exact time. Uses the source
-        up (it is single-pass).
+        One forward pass that skips ahead: a time is reached by seeking only
+        when a keyframe lies between the frame decoded last and it (a second,
+        demux-only handle of the file finds the keyframe without decoding);
+        otherwise decoding simply goes on. So a file with keyframes every few
+        seconds costs a few decoded frames per sample, and one with a single
+        keyframe at most one decode of the stretch sampled, never one per sample.
+        Uses the source up (it is single-pass).
         """
         if self._thread is not None or self._started:
             raise SourceError(f"{self.path} is a single-pass source and is already being read")
         self._started = True
         convert = self._converter(planar=False)
-        out = []
+        out: list[Frame] = []
         start, self.start = self.start, None
+        frames: Iterator[Any] = iter([self._first])
+        pos = -math.inf
         try:
-            for t in times:
-                self._container.seek(int((t + self._t0) / self._tb), stream=self._stream, backward=True)
-                frame = next(self._decoded(), None)
-                if frame is not None:
-                    out.append(convert(frame))
+            with av.open(self.path) as probe:
+                for t in sorted(times):
+                    if self._keyframe_before(probe, t) > pos + 1e-6:
+                        self._container.seek(int((t + self._t0) / self._tb), stream=self._stream, backward=True)
+                        frames = self._decoded()
+                    frame = None
+                    for frame in frames:
+                        pos = self._frame_time(frame)
+                        if pos >= t - 1e-6:
+                            break
+                    if frame is not None:
+                        out.append(convert(frame))  # type: ignore[arg-type]  # RGB: planar=False
         except (av.error.FFmpegError, OSError) as err:
             log.warning("%s: sampling stopped (%s)", self.path, _reason(err))
         finally:
             self.start = start
         return out
+
+    def _keyframe_before(self, probe: Any, t: float) -> float:
+        """Time of the keyframe a seek to ``t`` lands on, read from the demuxer alone."""
+        stream = probe.streams.video[0]
+        probe.seek(int((t + self._t0) / self._tb), stream=stream, backward=True)
+        for packet in probe.demux(stream):
+            if packet.pts is not None:
+                return float(packet.pts * self._tb) - self._t0
+        return math.inf
 
     def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
         if self._thread is not None or self._started:
@@ -401,6 +413,41 @@ class FileSource(SourceBase):
     def _close_after(self, thread: threading.Thread) -> None:
         thread.join()
         self._container.close()
+
+
+def _rate(stream: Any) -> float:
+    """The stream's average frame rate (25 when it states none that makes sense)."""
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate else 25.0
+    return fps if math.isfinite(fps) and 0 < fps <= 1000 else 25.0
+
+
+def _aspect(stream: Any, rotation: int) -> tuple[int, int]:
+    """Width:height of one pixel as shown (swapped for a video turned a quarter)."""
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    aspect = (sar.numerator, sar.denominator) if sar and sar.numerator and sar.denominator else (1, 1)
+    return (aspect[1], aspect[0]) if rotation in (90, 270) else aspect
+
+
+def _cut(duration: float | None, start: float | None, end: float | None) -> float | None:
+    """Seconds between ``start`` and ``end`` within a video ``duration`` long."""
+    if duration is None:
+        return None
+    stop = min(duration, end) if end is not None else duration
+    return max(0.0, stop - (start or 0.0))
+
+
+def _audio_codec(container: Any) -> str | None:
+    return container.streams.audio[0].codec_context.name if container.streams.audio else None
+
+
+def _rotation(frame: Any, path: str) -> int:
+    """Degrees a decoded frame must be turned (0, 90, 180 or 270), from its display matrix."""
+    rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    if rotation not in (0, 90, 180, 270):
+        log.warning("%s: rotation %d degrees is not a multiple of 90; ignored", path, rotation)
+        return 0
+    return rotation
 
 
 def _check_range(start: float | None, end: float | None) -> None:
