@@ -49,25 +49,28 @@ def main() -> None:
         big = tmp / "12mp.jpg"
         vt.write_image(big, photo)
         for k in (5, 8):
-            rows.append(result(f"palette 12 MP k={k}", "seconds", median_time(lambda: dominant_colors(photo, k), args.runs),
+            rows.append(result(f"palette 12 MP k={k}", "seconds",
+                               median_time(lambda k=k: dominant_colors(photo, k), args.runs),
                                runs=args.runs, scope="library call"))
             rows.append(result(f"palette 12 MP k={k}", "seconds", median_time(
-                lambda: cli("palette", str(big), "-k", str(k), "--json"), args.runs, warmup=0),
+                lambda k=k: cli("palette", str(big), "-k", str(k), "--json"), args.runs, warmup=0),
                 runs=args.runs, scope="whole command, JPEG read included", target=2.0))
         for feats in ("rgb", "lab", "rgbxy"):
             out = tmp / "seg.png"
             rows.append(result(f"segment 12 MP k=4 {feats}", "seconds",
-                               median_time(lambda: segment(photo, 4, features=feats), args.runs),
+                               median_time(lambda feats=feats: segment(photo, 4, features=feats), args.runs),
                                runs=args.runs, scope="library call"))
             rows.append(result(f"segment 12 MP k=4 {feats}", "seconds", median_time(
-                lambda: cli("segment", str(big), "-k", "4", "--features", feats, "--out", str(out), "--overwrite", "-q"),
+                lambda feats=feats, out=out: cli("segment", str(big), "-k", "4", "--features", feats, "--out",
+                                                 str(out), "--overwrite", "-q"),
                 args.runs, warmup=0), runs=args.runs, scope="whole command, JPEG read and PNG write included",
                 target=2.0))
         folder = tmp / "photos"
         folder.mkdir()
         variants = 10
         truth = {}
-        for i, (base, img) in enumerate(synthetic_photo_set(args.images // variants, variants, size=(1200, 900), seed=1)):
+        photos = synthetic_photo_set(args.images // variants, variants, size=(1200, 900), seed=1)
+        for i, (base, img) in enumerate(photos):
             name = f"img{i:03d}.jpg"
             vt.write_image(folder / name, img)
             truth[name] = base

@@ -19,7 +19,8 @@ def test_no_display_is_one_clear_line(monkeypatch):
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 1
     assert r.stderr.strip().splitlines() == [
-        "videotools: error: cannot open a window: no display (DISPLAY is not set); use --out FILE or --serve PORT instead"]
+        "videotools: error: cannot open a window: no display (DISPLAY is not set); "
+        "use --out FILE or --serve PORT instead"]
 
 
 def _xdotool(display, *args):
