@@ -20,32 +20,8 @@ from typer.core import TyperGroup
 from ..errors import ParameterError
 from ..startup import EXIT_INTERRUPTED, wants_verbose
 from .failures import EXIT_ERROR, error_line, exit_code_for, one_line
-from .failures import user_errors as user_errors  # re-exported: cli/io.py and cli/batch_cmds.py import it from here
 from .logs import StderrHandler, configure_output, logging_restored
-
-# options re-exported for cli/io.py and cli/batch_cmds.py (the other command modules import them from .options)
-from .options import (  # noqa: F401
-    CamFpsOpt,
-    CamModeOpt,
-    CamSizeOpt,
-    ChainOpt,
-    CrfOpt,
-    DisplayOpt,
-    EndOpt,
-    FastOpt,
-    LoopOpt,
-    MaxOpt,
-    NoAudioOpt,
-    OutOpt,
-    OverwriteOpt,
-    PresetOpt,
-    QuietOpt,
-    ServeOpt,
-    SourceArg,
-    StartOpt,
-    check_params,
-    parse_size,
-)
+from .options import check_params, parse_size
 
 _click = typer.core._click  # typer's own copy of click: its exceptions are the ones raised here
 
@@ -259,7 +235,6 @@ def run_command(source, processors, *, out, display, serve, max_frames, overwrit
     return stats
 
 
-_run_common = run_command  # the old name, still imported by cli/io.py
 
 
 def exit_later(code: int) -> None:

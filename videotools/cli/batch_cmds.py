@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from ..processors.posterize import FIT_FRAMES
-from .app import CrfOpt, OverwriteOpt, PresetOpt, QuietOpt, app, user_errors
+from .app import app
+from .failures import user_errors
+from .options import CrfOpt, OverwriteOpt, PresetOpt, QuietOpt
 
 
 @app.command()

@@ -10,8 +10,9 @@ import typer
 
 from ..errors import ParameterError
 from ..sinks import free_name
-from .app import (
-    SAMPLE_SPEC,
+from .app import SAMPLE_SPEC, app, run_command, sample_path
+from .failures import user_errors
+from .options import (
     CamFpsOpt,
     CamModeOpt,
     CamSizeOpt,
@@ -30,10 +31,6 @@ from .app import (
     ServeOpt,
     SourceArg,
     StartOpt,
-    _run_common,
-    app,
-    sample_path,
-    user_errors,
 )
 
 
@@ -63,7 +60,7 @@ def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: Di
     from ..settings import Playback
 
     with user_errors():
-        _run_common(source, parse_chain(chain), out=out, display=display, serve=serve,
+        run_command(source, parse_chain(chain), out=out, display=display, serve=serve,
                     max_frames=max_frames, overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf,
                     preset=preset, camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
                     audio=not no_audio, playback=Playback(fast=fast, loop=loop))
@@ -137,7 +134,7 @@ def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write t
             return tile(tiles, (frame.shape[1], frame.shape[0]), names)
 
         typer.echo(f"demo on {spec}", err=True)
-        stats = _run_common(spec, [views], out=[str(out)], display=False, serve=None, max_frames=None,
+        stats = run_command(spec, [views], out=[str(out)], display=False, serve=None, max_frames=None,
                             overwrite=False, quiet=quiet, start=None, end=None, crf=20, preset="veryfast",
                             camera_size=None, camera_fps=None, camera_mode=None)
         if stats.frames == 0:
