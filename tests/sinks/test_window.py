@@ -27,22 +27,29 @@ def _xdotool(display, *args):
     return subprocess.run(["xdotool", *args], capture_output=True, text=True, env=dict(os.environ, DISPLAY=display))
 
 
-def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
+def _show(xdisplay, spec, out):
+    """Start ``videotools run SPEC --display --out OUT`` on ``xdisplay``; its process and window id."""
     if not shutil.which("xdotool"):
         pytest.skip("xdotool is not installed (.ci/run installs it)")
     env = dict(os.environ, DISPLAY=xdisplay, QT_QPA_PLATFORM="xcb")
+    proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", spec, "--display", "--out", str(out)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wid = ""
+    deadline = time.monotonic() + 30
+    while not wid and time.monotonic() < deadline and proc.poll() is None:
+        wid = _xdotool(xdisplay, "search", "--name", "^videotools$").stdout.split()
+        wid = wid[0] if wid else ""
+        time.sleep(0.1)
+    if not wid:
+        proc.kill()
+    assert wid, "no window appeared"
+    return proc, wid
+
+
+def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
     out = tmp_path / "rec.mp4"
-    proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", "synthetic:traffic?seconds=0&size=320x180",
-                             "--display", "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc, wid = _show(xdisplay, "synthetic:traffic?seconds=0&size=320x180", out)
     try:
-        wid = ""
-        deadline = time.monotonic() + 30
-        while not wid and time.monotonic() < deadline:
-            wid = _xdotool(xdisplay, "search", "--name", "^videotools$").stdout.split()
-            wid = wid[0] if wid else ""
-            time.sleep(0.2)
-        assert wid, "no window appeared"
         geo = _xdotool(xdisplay, "getwindowgeometry", wid).stdout
         assert "Geometry" in geo
         time.sleep(0.5)
@@ -59,21 +66,9 @@ def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
 
 
 def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay, tmp_path):
-    if not shutil.which("xdotool"):
-        pytest.skip("xdotool is not installed (.ci/run installs it)")
-    env = dict(os.environ, DISPLAY=xdisplay, QT_QPA_PLATFORM="xcb")
     out = tmp_path / "rec.mp4"
-    proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", "synthetic:traffic?seconds=2&size=160x90",
-                             "--display", "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc, wid = _show(xdisplay, "synthetic:traffic?seconds=2&size=160x90", out)
     try:
-        wid = ""
-        deadline = time.monotonic() + 30
-        while not wid and time.monotonic() < deadline:
-            wid = _xdotool(xdisplay, "search", "--name", "^videotools$").stdout.split()
-            wid = wid[0] if wid else ""
-            time.sleep(0.1)
-        assert wid, "no window appeared"
         shown = time.monotonic()
         while not out.exists() and time.monotonic() < shown + 10:  # the recording is finalized at the end
             time.sleep(0.1)
