@@ -23,7 +23,6 @@ import videotools as vt
 from videotools.cli import app
 
 S = "synthetic:traffic?size=64x48&seconds=0.2"
-IO = pytest.mark.xfail(strict=False, reason="video I/O rewrite")
 
 
 def case(args: str | list[str], code: int, needle: str, *marks: pytest.MarkDecorator, id: str | None = None):
@@ -167,10 +166,10 @@ CASES = [
     case("run synthetic:traffic?noise=-5", 1, "-5"),
     case("run synthetic:traffic?size=100000x100000", 1, "100000x100000"),
     case(f"run {S} --start 5", 1, "--start"),
-    case("run {img} --start 5 --out o.png", 1, "--start", IO),
-    case("run {clip} --start 100 --out o.mp4", 1, "100", IO),
+    case("run {img} --start 5 --out o.png", 1, "--start"),
+    case("run {clip} --start 100 --out o.mp4", 1, "100"),
     case("run {clip} --end inf --out o.mp4", 2, "'inf'"),
-    case("run {audio} --out o.mp4", 1, "{audio}", IO),
+    case("run {audio} --out o.mp4", 1, "{audio}"),
     case("info missing.mp4", 1, "missing.mp4"),
     case("info {notvideo}", 1, "{notvideo}"),
     case("run camera:7", 1, "7"),
@@ -180,16 +179,14 @@ CASES = [
     case(f"background {S} --alpha 0", 1, "0"),
     case(f"background {S} --alpha 1.5 --save-dir .", 1, "1.5"),
     case(f"background {S} --view nope", 1, "'nope'"),
-    case(f"background {S} --alpha 0.1 --alpha 0.1", 1, "0.1",
-         pytest.mark.xfail(strict=False, reason="background command is not in this change (cli/process_cmds.py)")),
+    case(f"background {S} --alpha 0.1 --alpha 0.1", 1, "0.1"),
     case(f"posterize {S} --refit sometimes", 1, "'sometimes'"),
     case(f"posterize {S} --palette-from missing.json", 1, "missing.json"),
     case(f"posterize {S} --palette-from {{notjson}}", 1, "{notjson}"),
     case(f"posterize {S} --palette-out nodir/p.json", 1, "nodir"),
     case(f"posterize {S} --out o.png --palette-out o.png", 1, "o.png"),
     case(f"posterize {S} --out o.png --palette-out {{existing_json}}", 1, "exists.json"),
-    case("demo --out nodir/demo.mp4", 1, "nodir",
-         pytest.mark.xfail(strict=False, reason="demo prints 'demo on ...' before its checks (cli/io.py)")),
+    case("demo --out nodir/demo.mp4", 1, "nodir"),
     case("live --record-dir missing", 1, "missing"),
     case("live 7 --serve 8080", 1, "7"),
     case(f"run {S} --serve 127.0.0.1:{{busy}}", 1, "{busy}"),

@@ -115,6 +115,7 @@ def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write t
     the empty road. An existing name gets a -2, -3... suffix, never overwritten.
     """
     from ..frames import tile
+    from ..outputs import check_outputs
     from ..processors import Background, Posterize, mask_image
     from ..sinks import write_image
 
@@ -133,7 +134,9 @@ def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write t
                      post(frame)]
             return tile(tiles, (frame.shape[1], frame.shape[0]), names)
 
-        typer.echo(f"demo on {spec}", err=True)
+        check_outputs([str(out)])
+        typer.echo(f"demo on {spec}" if src else f"demo on a generated traffic scene ({spec}): the bundled "
+                   "samples/traffic.mp4 is not here (it comes with a source checkout)", err=True)
         stats = run_command(spec, [views], out=[str(out)], display=False, serve=None, max_frames=None,
                             overwrite=False, quiet=quiet, start=None, end=None, crf=20, preset="veryfast",
                             camera_size=None, camera_fps=None, camera_mode=None)

@@ -33,6 +33,9 @@ def check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
     for a in values:
         if not 0 < a <= 1 or a != a:
             raise ParameterError(f"alpha must be in (0, 1], got {a}")
+    if len(set(values)) != len(values):
+        twice = next(a for a in values if values.count(a) > 1)
+        raise ParameterError(f"alpha {twice:g} is given twice (each model needs its own rate)")
     return values
 
 
