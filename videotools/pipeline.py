@@ -3,6 +3,9 @@
 This module knows sources, processors and sinks only through the protocols in
 :mod:`videotools.protocols`; building a run from options (windows, previews,
 recorders) is :func:`videotools.runner.process`.
+
+Past 300 lines because the loop carries its signal handling, clock and progress bar with it:
+each is small, private to the loop, and only makes sense inside it.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The running averages (``cv2.accumulateWeighted``) are the classic way to pull
 the empty road out of traffic footage; the plate (:class:`PlateModel`) is
 built to stay clean where they smear: cars queued at lights, people standing.
 Masks compare a frame with either; :func:`find_blobs` turns a mask into boxes.
+
+Past 300 lines because the running averages, their public state for chunked batches, the
+masks and blobs all read the same accumulators; the plate itself lives in plate.py.
 """
 
 from __future__ import annotations

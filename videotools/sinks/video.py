@@ -12,6 +12,10 @@ How a recording survives a crash (``kill -9``, a full disk, a vanished folder):
   a millisecond per second of video), nameless again until it replaces the
   fragmented one in a single rename.
 * Matroska and AVI are written as they go; both play when cut short.
+
+One module past 300 lines on purpose: the encoder, the muxer and the nameless file are one
+state machine (open on the first frame, publish, finalize or abandon); split, each step would
+reach into the others.
 """
 
 from __future__ import annotations

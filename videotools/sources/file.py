@@ -2,6 +2,9 @@
 
 Every frame keeps its presentation time (``FileSource.time``): variable-frame-rate
 video comes out frame for frame with its own timing, never padded with repeats.
+
+One module past 300 lines on purpose: opening, seeking, decoding, sampling and closing all
+work on one container and its decoder state; split, they would pass that state around.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ cars of several colours drive across, some lanes stop at a light now and then
 frame is a pure function of ``(seed, t)``, so any frame can be made on its own
 (chunked batches, tests), and the scene hands back its true background and the
 true foreground mask (cars and people, never shadows) for any frame.
+
+Past 300 lines because the scene is one generator: road, cars, people, shadows, lighting and
+noise all draw from the same seeded state and geometry, and the truth (background, masks, boxes)
+must come from the same code that draws the frame.
 """
 
 from __future__ import annotations
