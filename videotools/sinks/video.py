@@ -210,7 +210,7 @@ class VideoSink(SinkBase):
     def _encode(self, planes: np.ndarray, t: float) -> None:
         v = self._video
         try:
-            frame = av.VideoFrame.from_numpy_buffer(planes, format=v.pix_fmt)  # no copy: x264 copies it
+            frame = av.VideoFrame.from_ndarray(planes, format=v.pix_fmt)
             pts = max(int(round(t / self._tb)), self._last_pts + 1)
             frame.pts, frame.time_base, self._last_pts = pts, self._tb, pts
             packets = v.encode(frame)
