@@ -221,10 +221,11 @@ def test_cli_mask_out_and_stats_out(tmp_path):
 def _demo_plate(tmp_path, monkeypatch, use_sample: bool):
     from typer.testing import CliRunner
 
-    from videotools.cli import app, io
+    from videotools import demo
+    from videotools.cli import app
 
     if not use_sample:
-        monkeypatch.setattr(io, "sample_path", lambda: None)
+        monkeypatch.setattr(demo, "sample_path", lambda: None)
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(app, ["demo", "-q"])
     assert r.exit_code == 0, r.output
@@ -233,7 +234,7 @@ def _demo_plate(tmp_path, monkeypatch, use_sample: bool):
 
 def test_demo_png_is_the_empty_road(tmp_path, monkeypatch):
     """The demo's scene (SAMPLE_SPEC: the bundled clip's) has cars waiting 7 of its 10 s: the PNG is the road."""
-    from videotools.cli.app import SAMPLE_SPEC
+    from videotools.demo import SAMPLE_SPEC
 
     truth = vt.open_source(SAMPLE_SPEC).background(249)
     png = _demo_plate(tmp_path, monkeypatch, use_sample=False)
@@ -243,7 +244,7 @@ def test_demo_png_is_the_empty_road(tmp_path, monkeypatch):
 def test_demo_png_on_the_bundled_clip_has_no_cars(tmp_path, monkeypatch):
     """On the H.264 clip (crf 26) the road's fine texture is lost: even the mean of decoded frames where no
     car ever passes is 3.4 levels from the truth. So: within that floor, and no car left anywhere."""
-    from videotools.cli.app import SAMPLE_SPEC, sample_path
+    from videotools.demo import SAMPLE_SPEC, sample_path
 
     if sample_path() is None:
         pytest.skip("no bundled clip")

@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
@@ -245,13 +244,4 @@ def exit_later(code: int) -> None:
         root.obj.setdefault("exit_code", code)
 
 
-def sample_path() -> Path | None:
-    """The bundled sample clip, from a source checkout or the current folder."""
-    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
-        p = base / "samples" / "traffic.mp4"
-        if p.is_file():
-            return p
-    return None
 
-
-SAMPLE_SPEC = "synthetic:traffic?size=640x360&seconds=10&seed=7&noise=1.5"

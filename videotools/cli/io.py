@@ -10,7 +10,7 @@ import typer
 
 from ..errors import ParameterError
 from ..sinks import free_name
-from .app import SAMPLE_SPEC, app, run_command, sample_path
+from .app import app, run_command
 from .failures import user_errors
 from .options import (
     CamFpsOpt,
@@ -114,34 +114,23 @@ def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write t
     with 6 colours. Then videotools-demo-background.png: the plate at the end,
     the empty road. An existing name gets a -2, -3... suffix, never overwritten.
     """
-    from ..frames import tile
+    from .. import demo as scene
     from ..outputs import check_outputs
-    from ..processors import Background, Posterize, mask_image
     from ..sinks import write_image
 
     with user_errors():
-        src = sample_path()
-        spec = str(src) if src else SAMPLE_SPEC
+        src = scene.sample_path()
+        spec = str(src) if src else scene.SAMPLE_SPEC
         out = free_name(out)
-        bg = Background((0.1, 0.01), model="plate", view="side-by-side")
-        post = Posterize(k=6, fit_frames=1)
-        names = ["input", "average alpha 0.1", "average alpha 0.01", "plate (clean background)",
-                 "foreground mask", "posterize k=6"]
-
-        def views(frame):
-            bg.model.update(frame)
-            tiles = [frame, *bg.model.backgrounds, bg.model.plate, mask_image(bg.model.foreground(frame)),
-                     post(frame)]
-            return tile(tiles, (frame.shape[1], frame.shape[0]), names)
-
+        view = scene.DemoView()
         check_outputs([str(out)])
         typer.echo(f"demo on {spec}" if src else f"demo on a generated traffic scene ({spec}): the bundled "
                    "samples/traffic.mp4 is not here (it comes with a source checkout)", err=True)
-        stats = run_command(spec, [views], out=[str(out)], display=False, serve=None, max_frames=None,
+        stats = run_command(spec, [view], out=[str(out)], display=False, serve=None, max_frames=None,
                             overwrite=False, quiet=quiet, start=None, end=None, crf=20, preset="veryfast",
                             camera_size=None, camera_fps=None, camera_mode=None)
         if stats.frames == 0:
             raise ParameterError("the demo read no frames")
         png = free_name(out.with_name(out.stem + "-background.png"))
-        write_image(png, bg.model.plate)
+        write_image(png, view.plate)
         typer.echo(f"wrote {png} (the plate: the empty road)", err=True)
