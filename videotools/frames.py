@@ -134,7 +134,7 @@ def tile(frames: list[Frame], size: tuple[int, int], names: list[str] | None = N
     return out
 
 
-# -- YUV 4:2:0 <-> RGB, for the pipes to and from ffmpeg ---------------------------------
+# -- YUV 4:2:0 <-> RGB, at the edge of the decoder and the encoder ------------------------
 # Y'CbCr -> R'G'B' for limited ("tv") range: Kr, Kb of each matrix.
 _MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722), "bt2020": (0.2627, 0.0593)}
 
@@ -200,7 +200,7 @@ def i420_to_rgb(buf: np.ndarray, width: int, height: int, *, matrix: str = "bt60
 class YuvFrame:
     """A decoded 8-bit 4:2:0 frame left as planar I420: Y, then U, then V, as ``(H * 3 // 2, W)`` uint8.
 
-    Sources hand these out (``FileSource.iter_i420``) only to a pipeline that
+    Sources hand these out (``FileSource.iter_yuv``) only to a pipeline that
     runs no processor and writes only video files, i.e. ``videotools run`` copying
     a video: the pixels then reach the encoder without a round trip through RGB,
     which is faster and loses nothing. Everything else sees RGB frames.

@@ -43,13 +43,13 @@ class StderrHandler(logging.Handler):
             pass
 
 
-THIRD_PARTY = ("distributed", "imageio_ffmpeg", "imageio", "libav", "av", "PIL", "asyncio", "bokeh", "tornado")
+THIRD_PARTY = ("distributed", "libav", "av", "PIL", "asyncio", "bokeh", "tornado")
 
 
 def configure_output(*, verbose: bool = False, quiet: bool = False) -> None:
     """Log levels for a command: warnings and errors by default, only errors with ``quiet``, all with ``verbose``.
 
-    Third-party loggers (Dask, FFmpeg through PyAV or imageio, PIL...) are held
+    Third-party loggers (Dask, FFmpeg through PyAV, PIL...) are held
     at ERROR unless ``verbose``; Python warnings are hidden unless ``verbose``.
     :meth:`VideotoolsGroup.main` restores the previous settings when the command ends.
     """

@@ -75,20 +75,14 @@ def read_image_rgba(path: str | os.PathLike) -> tuple[Frame, np.ndarray | None]:
 def decode_damaged(data: bytes) -> np.ndarray | None:
     """Decode a truncated or damaged image as far as it goes, as OpenCV would return it (BGR[A], grey).
 
-    OpenCV refuses a truncated JPEG or PNG outright; Pillow (which imageio
-    brings) decodes up to the damage and leaves the rest grey or black. A
-    JPEG is turned upright as its EXIF orientation says. Without Pillow, a
-    JPEG is given its missing end marker and decoded by OpenCV. Returns
-    None when nothing decodes.
+    OpenCV refuses a truncated JPEG or PNG outright; Pillow (a dependency for
+    this alone) decodes up to the damage and leaves the rest grey or black. A
+    JPEG is turned upright as its EXIF orientation says. Returns None when
+    nothing decodes.
     """
     import io
 
-    try:
-        from PIL import Image, ImageFile, ImageOps
-    except ImportError:  # pragma: no cover - Pillow comes with imageio
-        if data[:2] != b"\xff\xd8":
-            return None
-        return cv2.imdecode(np.frombuffer(data + b"\xff\xd9", np.uint8), cv2.IMREAD_COLOR)
+    from PIL import Image, ImageFile, ImageOps
     old = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = True
     try:
