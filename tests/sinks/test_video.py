@@ -110,15 +110,24 @@ def test_image_sinks(tmp_path):
         vt.ImageSink(tmp_path / "seq" / "%03d.png")
 
 
-def test_soundtrack_is_kept_and_cut_to_the_frames(tmp_path):
+def _talk_clip(path, *, seconds: int, audio_codec: str):
+    """A 160x90 test picture with a 440 Hz tone, made by the ffmpeg command."""
     import subprocess
 
     import imageio_ffmpeg
 
-    src = tmp_path / "talk.mp4"
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=160x90:rate=25:duration=4", "-f", "lavfi", "-i", "sine=frequency=440:duration=4",
-                    "-c:v", "libx264", "-c:a", "aac", "-shortest", str(src)], check=True)
+                    f"testsrc=size=160x90:rate=25:duration={seconds}", "-f", "lavfi", "-i",
+                    f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-c:a", audio_codec, "-shortest",
+                    str(path)], check=True)
+    return path
+
+
+def test_soundtrack_is_kept_and_cut_to_the_frames(tmp_path):
+
+    import imageio_ffmpeg
+
+    src = _talk_clip(tmp_path / "talk.mp4", seconds=4, audio_codec="aac")
 
     def meta(path):
         gen = imageio_ffmpeg.read_frames(str(path))
@@ -218,15 +227,10 @@ def test_live_capture_times_make_the_recording_last_as_long_as_the_capture(tmp_p
 
 
 def test_soundtrack_is_copied_when_the_container_takes_it(tmp_path):
-    import subprocess
 
     import av
-    import imageio_ffmpeg
 
-    src = tmp_path / "talk.mkv"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=160x90:rate=25:duration=3", "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
-                    "-c:v", "libx264", "-c:a", "libopus", "-shortest", str(src)], check=True)
+    src = _talk_clip(tmp_path / "talk.mkv", seconds=3, audio_codec="libopus")
 
     def audio(path):
         with av.open(str(path)) as c:

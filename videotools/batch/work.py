@@ -56,8 +56,8 @@ def probe(path: str, *, samples: int = 0, pixels: int = 0, seed: int = 0) -> dic
             "audio": bool(info.audio_codec), "pixel_aspect": info.pixel_aspect, "pixels": drawn}
 
 
-def _open(path: str, chunk: Chunk, threads: int | None = None) -> FileSource:
-    return FileSource(path, start=chunk.start, end=chunk.end, threads=threads)
+def _open(path: str, chunk: Chunk) -> FileSource:
+    return FileSource(path, start=chunk.start, end=chunk.end)
 
 
 def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup: bool, selective: bool,
