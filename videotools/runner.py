@@ -37,8 +37,7 @@ def _open(source: str | os.PathLike, seek: Seek, camera: Camera, *, recording_on
         if src.info.live or src.info.kind == "camera":
             src.close()
             raise ParameterError(f"loop: {source} is live and cannot be repeated")
-        src.close()
-        return LoopSource(opener)
+        return LoopSource(opener, first=src)
     return src
 
 

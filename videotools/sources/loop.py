@@ -16,11 +16,13 @@ class LoopSource(SourceBase):
     ----------
     open_ : callable
         Opens the source afresh (sources are single-pass).
+    first : Source, optional
+        An unread source to play first (default: ``open_()``).
     """
 
-    def __init__(self, open_: Callable[[], Source]) -> None:
+    def __init__(self, open_: Callable[[], Source], first: Source | None = None) -> None:
         self._open = open_
-        self._src = open_()
+        self._src = first if first is not None else open_()
         info = self._src.info
         self.info = type(info)(**{**info.__dict__, "frame_count": None, "duration": None})
         self.loops = 0
