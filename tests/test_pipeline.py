@@ -121,7 +121,7 @@ def test_a_plain_copy_keeps_the_decoded_yuv_bit_exact(tmp_path):
 
 def Pipeline_copies(src, processors, sinks, **kw):
     try:
-        return vt.Pipeline(src, processors, sinks, **kw).copies_planar()
+        return vt.Pipeline(src, processors, sinks, **kw).runs_planar()
     finally:
         for s in sinks:
             s.close()
@@ -155,3 +155,44 @@ def test_sigterm_ends_a_run_stuck_on_a_stalled_stream(tmp_path, stalled_stream):
     with vt.open_source(out) as src:
         n = sum(1 for _ in src)
     assert 100 < n < 400, n  # everything that arrived, finalized and playable
+
+
+def test_planar_processors_give_what_the_rgb_route_gives(tmp_path):
+    """Flip and Posterize on I420 planes: the same file, bit for bit, as through RGB (lossless x264)."""
+    clip = ffmpeg_clip(tmp_path, frames=8, noise=4)
+    palette = vt.Palette.fit(vt.sample_frames(str(clip), 5), 6, seed=3)
+
+    def chain():
+        return [vt.Flip(axis="h"), vt.Posterize(k=6, palette=palette)]
+
+    with vt.open_source(clip) as src:
+        assert Pipeline_copies(src, chain(), [vt.VideoSink(tmp_path / "probe.mkv", fps=25)])
+    planar = vt.process(str(clip), chain(), out=str(tmp_path / "planar.mkv"), encoding=vt.Encoding(crf=0))
+    rgb_chain = [lambda frame, p=p: p(frame) for p in chain()]  # plain functions: no planar path
+    rgb = vt.process(str(clip), rgb_chain, out=str(tmp_path / "rgb.mkv"), encoding=vt.Encoding(crf=0))
+    assert planar.frames == rgb.frames == 8
+    (tags_a, a), (tags_b, b) = _planes(tmp_path / "planar.mkv"), _planes(tmp_path / "rgb.mkv")
+    assert tags_a == tags_b == ("bt601", False)
+    assert len(a) == 8 and all(np.array_equal(x, y) for x, y in zip(a, b))
+    colours = {tuple(c) for f in a for c in vt.frames.YuvFrame(f).to_rgb().reshape(-1, 3)}
+    assert len(colours) <= 6 * 4  # 6 palette colours, and chroma shared by 2x2 blocks at their edges
+
+
+def test_a_processor_that_needs_rgb_keeps_the_whole_run_on_rgb(tmp_path, clip):
+    sink = [vt.VideoSink(tmp_path / "a.mp4", fps=25)]
+    with vt.open_source(clip) as src:
+        assert Pipeline_copies(src, [vt.Flip(), vt.Posterize(k=4)], sink)
+        assert not Pipeline_copies(src, [vt.Flip(), vt.Posterize(k=4, refit="scene")], sink)  # cuts are seen in RGB
+        assert not Pipeline_copies(src, [vt.Posterize(k=4, space="lab")], sink)
+        assert not Pipeline_copies(src, [vt.Flip(), Double()], sink)
+        assert not Pipeline_copies(src, [vt.Flip()], [vt.VideoSink(tmp_path / "b.mp4", fps=25), Recorder()])
+
+
+def test_a_planar_posterize_without_a_palette_fits_on_the_first_frame(tmp_path, clip):
+    """The fit needs RGB: that one frame is converted, the rest stay planar."""
+    proc = vt.Posterize(k=5, fit_frames=1)
+    stats = vt.process(str(clip), [proc], out=str(tmp_path / "p.mp4"))
+    assert stats.frames == 50 and proc.palette is not None and proc.palette.k == 5
+    with vt.open_source(clip) as src:
+        first = next(iter(src))
+    assert proc.palette == vt.Palette.fit(first, 5, seed=0)

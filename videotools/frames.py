@@ -151,6 +151,31 @@ def _yuv_to_rgb_matrix(matrix: str, full_range: bool) -> np.ndarray:
     return np.hstack([m, offset[:, None]]).astype(np.float32)
 
 
+def rgb_to_yuv(colors: np.ndarray, *, matrix: str = "bt601", full_range: bool = False) -> np.ndarray:
+    """``(N, 3) uint8`` RGB colours -> ``(N, 3) uint8`` (Y, U, V) in ``matrix`` and range.
+
+    BT.601 limited range is OpenCV's own RGB -> I420 conversion (what a video
+    sink does to RGB frames), so a colour comes out the same either way.
+
+    Examples
+    --------
+    >>> rgb_to_yuv(np.array([[0, 0, 0], [255, 255, 255]], np.uint8)).tolist()
+    [[16, 128, 128], [235, 128, 128]]
+    """
+    c = np.asarray(colors, np.uint8).reshape(-1, 3)
+    if matrix == "bt601" and not full_range:
+        blocks = np.repeat(np.repeat(c[:, None, None, :], 2, 1), 2, 2)  # a 2x2 block per colour
+        planes = cv2.cvtColor(np.ascontiguousarray(blocks.reshape(-1, 2, 3)), cv2.COLOR_RGB2YUV_I420)
+        n = len(c)
+        chroma = planes[2 * n:].reshape(-1)
+        return np.stack([planes[:2 * n].reshape(n, 2, 2)[:, 0, 0], chroma[:n], chroma[n:]], 1)
+    if matrix not in _MATRICES:
+        raise FrameError(f"unknown YUV matrix {matrix!r}; use one of {', '.join(_MATRICES)}")
+    m = _yuv_to_rgb_matrix(matrix, full_range).astype(np.float64)
+    yuv = (c - m[:, 3]) @ np.linalg.inv(m[:, :3]).T
+    return np.clip(np.rint(yuv), 0, 255).astype(np.uint8)
+
+
 class I420ToRGB:
     """Convert planar YUV 4:2:0 frames (I420, even size) of one stream to ``(H, W, 3) uint8`` RGB.
 
@@ -215,6 +240,16 @@ class YuvFrame:
     def size(self) -> tuple[int, int]:
         """``(W, H)``."""
         return self.planes.shape[1], self.planes.shape[0] * 2 // 3
+
+    def split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Views of the Y ``(H, W)``, U and V ``(H/2, W/2)`` planes (writing to them writes the frame)."""
+        w, h = self.size
+        chroma = self.planes[h:].reshape(2, h // 2, w // 2)
+        return self.planes[:h], chroma[0], chroma[1]
+
+    def like(self, planes: np.ndarray) -> YuvFrame:
+        """New planes of the same size in this frame's colour matrix and range (a planar processor's output)."""
+        return YuvFrame(planes, self.matrix, self.full_range)
 
     def to_rgb(self) -> Frame:
         w, h = self.size

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import StopRequested
-from .frames import Frame, check_frame
-from .protocols import Closeable, Holdable, Lossy, PlanarSink, PlanarSource, Processor, Sink, Source
+from .frames import Frame, YuvFrame, check_frame
+from .protocols import Closeable, Holdable, Lossy, PlanarProcessor, PlanarSink, PlanarSource, Processor, Sink, Source
 
 log = logging.getLogger(__name__)
 
@@ -190,16 +190,18 @@ class Pipeline:
             n = min(n, self.max_frames) if n is not None else self.max_frames
         return n
 
-    def copies_planar(self) -> bool:
-        """True when frames can stay I420 end to end: nothing looks at their pixels."""
-        return (not self.processors and self.on_frame is None and bool(self.sinks)
-                and isinstance(self.source, PlanarSource) and self.source.i420 is not None
-                and all(isinstance(sink, PlanarSink) for sink in self.sinks))
+    def runs_planar(self) -> bool:
+        """True when frames can stay I420 end to end: the source decodes I420, only video files are
+        written, nothing else looks at the frames, and every processor is planar for this stream."""
+        i420 = self.source.i420 if isinstance(self.source, PlanarSource) else None
+        return (i420 is not None and self.on_frame is None and bool(self.sinks)
+                and all(isinstance(sink, PlanarSink) for sink in self.sinks)
+                and all(isinstance(p, PlanarProcessor) and p.accepts_yuv(*i420) for p in self.processors))
 
     def run(self) -> RunStats:
         """Run to the end of the source, ``max_frames``, a quit key or a signal; return the stats."""
         stats = RunStats()
-        copy = self.copies_planar()
+        planar = self.runs_planar()
         clock = _Clock() if self.pace else None
         t0 = time.perf_counter()
         first_t: float | None = None
@@ -208,7 +210,7 @@ class Pipeline:
             sig = stack.enter_context(_SignalStop())
             bar = stack.enter_context(_progress(self.progress, self._total(), self.description))
             try:
-                frames: Iterator[Any] = iter(self.source.iter_yuv() if copy else self.source)  # type: ignore[attr-defined]
+                frames: Iterator[Any] = iter(self.source.iter_yuv() if planar else self.source)  # type: ignore[attr-defined]
                 while True:
                     with sig.interruptible():
                         frame = next(frames, None)
@@ -216,12 +218,12 @@ class Pipeline:
                         break
                     t = self.source.time
                     first_t = t if first_t is None else first_t
-                    out = frame if copy else self._process(frame)
+                    out: Any = self._process_yuv(frame) if planar else self._process(frame)
                     if clock is not None:
                         with sig.interruptible():
                             self._stop.wait(clock.delay(t))
-                    self._write(out, t, copy)
-                    if self.on_frame is not None:
+                    self._write(out, t, planar)
+                    if self.on_frame is not None:  # never planar (runs_planar)
                         self.on_frame(Step(stats.frames, t, frame, out))
                     stats.frames += 1
                     stats.media_seconds = t - first_t + 1.0 / self.source.info.fps
@@ -246,9 +248,15 @@ class Pipeline:
             out = proc(out)
         return check_frame(out)
 
-    def _write(self, out: Any, t: float, copy: bool) -> None:
+    def _process_yuv(self, frame: YuvFrame) -> YuvFrame:
+        out = frame
+        for proc in self.processors:
+            out = proc.process_yuv(out)  # type: ignore[attr-defined]  # runs_planar() checked each
+        return out
+
+    def _write(self, out: Any, t: float, planar: bool) -> None:
         for sink in self.sinks:
-            if copy:
+            if planar:
                 sink.write_yuv(out, t)  # type: ignore[attr-defined]
             else:
                 sink.write(out, t)

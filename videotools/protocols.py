@@ -58,6 +58,21 @@ class Processor(Protocol):
 
 
 @runtime_checkable
+class PlanarProcessor(Protocol):
+    """A processor that can also map decoded I420 frames to I420 frames, sparing two colour conversions.
+
+    When every processor of a run is planar for the stream's format
+    (``accepts_yuv(matrix, full_range)``) and every sink writes video files,
+    the pipeline calls ``process_yuv`` instead of ``__call__``; its output must
+    be what ``__call__`` would give, up to the rounding of the conversions.
+    """
+
+    def accepts_yuv(self, matrix: str, full_range: bool) -> bool: ...
+
+    def process_yuv(self, frame: YuvFrame) -> YuvFrame: ...
+
+
+@runtime_checkable
 class Sink(Protocol):
     """Consumes frames with their presentation time (seconds, or None: evenly spaced at the nominal rate)."""
 

@@ -88,3 +88,29 @@ def test_palette_pickles_without_its_table():
     blob = pickle.dumps(pal)
     assert len(blob) < 10_000
     assert pickle.loads(blob) == pal
+
+
+def test_apply_yuv_is_apply_between_the_two_conversions():
+    """Planar posterize: bit for bit what RGB -> apply -> I420 gives, for BT.601; other matrices by labels."""
+    import cv2
+
+    from videotools.frames import YuvFrame
+
+    rng = np.random.default_rng(4)
+    rgb = cv2.resize(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8), (320, 240), interpolation=cv2.INTER_CUBIC)
+    planes = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+    pal = vt.Palette.fit(rgb, 6, seed=1)
+    out = pal.apply_yuv(YuvFrame(planes))
+    want = cv2.cvtColor(pal.apply(YuvFrame(planes).to_rgb()), cv2.COLOR_RGB2YUV_I420)
+    np.testing.assert_array_equal(out.planes, want)
+    assert (out.matrix, out.full_range) == ("bt601", False)
+    # BT.709: the same labels as the frame converted with its own matrix, painted in that matrix
+    frame = YuvFrame(planes, "bt709")
+    painted = pal.apply_yuv(frame).to_rgb()
+    labels = pal.labels(frame.to_rgb())
+    blocks = labels.reshape(120, 2, 160, 2).transpose(0, 2, 1, 3).reshape(120, 160, 4)
+    uniform = np.repeat(np.repeat((blocks == blocks[..., :1]).all(2), 2, 0), 2, 1)  # chroma is per 2x2 block
+    assert uniform.mean() > 0.8
+    assert np.abs(painted[uniform].astype(int) - pal.colors[labels[uniform]]).max() <= 2
+    with pytest.raises(vt.FrameError, match="lab palette"):
+        vt.Palette(pal.colors, space="lab").apply_yuv(frame)

@@ -43,3 +43,22 @@ def test_codes_pack_and_unpack():
 def test_one_colour_table_is_all_zero():
     table = build_rgb_table(np.array([[10, 20, 30]], np.uint8))
     assert table.shape == (256, 256, 256) and not table.any()
+
+
+@pytest.mark.parametrize(("matrix", "full_range"), [("bt601", False), ("bt709", False), ("bt601", True)])
+def test_yuv_table_gives_the_labels_of_the_frame_converted_to_rgb(matrix, full_range):
+    """Every (Y, U, V) byte combination of random I420 frames: the label of its RGB conversion."""
+    from videotools.frames import I420ToRGB, YuvFrame
+    from videotools.kmeans.table import build_yuv_table, pack_codes
+
+    rng = np.random.default_rng(9)
+    pal = vt.Palette(rng.integers(0, 256, (9, 3)))
+    rgb_table = pal._lookup_table()
+    yuv_table = build_yuv_table(rgb_table, matrix, full_range)
+    planes = rng.integers(0, 256, (240 * 3 // 2, 320), dtype=np.uint8)
+    rgb = I420ToRGB(320, 240, matrix=matrix, full_range=full_range)(planes)
+    y, u, v = YuvFrame(planes).split()
+    up = [np.repeat(np.repeat(c, 2, 0), 2, 1).astype(np.uint32) for c in (u, v)]
+    got = yuv_table[(up[0] << 16) | (up[1] << 8) | y]
+    np.testing.assert_array_equal(got, rgb_table[pack_codes(rgb)])
+    assert len(np.unique(got)) == 9  # random bytes reach every colour

@@ -70,3 +70,21 @@ def test_errors_name_the_parameter(make, msg):
     with pytest.raises(vt.ParameterError) as err:
         make()
     assert str(err.value) == msg
+
+
+def test_flip_and_grey_on_i420_planes_match_their_rgb_results():
+    import cv2
+
+    from videotools.frames import YuvFrame
+
+    rgb = cv2.resize(np.random.default_rng(1).integers(0, 256, (9, 16, 3), dtype=np.uint8), (64, 36),
+                     interpolation=cv2.INTER_NEAREST)
+    frame = YuvFrame(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420))
+    for axis in "hv":
+        flip = vt.Flip(axis=axis)
+        np.testing.assert_array_equal(flip.process_yuv(frame).to_rgb(), flip(frame.to_rgb()))
+    grey = vt.processors.Grey()
+    assert grey.accepts_yuv("bt601", False) and not grey.accepts_yuv("bt709", False)
+    out = grey.process_yuv(frame)
+    np.testing.assert_array_equal(out.split()[0], frame.split()[0])  # the luma is kept
+    assert np.abs(out.to_rgb().astype(int) - grey(frame.to_rgb())).max() <= 1

@@ -243,3 +243,15 @@ def test_anamorphic_video_keeps_its_pixel_shape(tmp_path):
             assert back.info.pixel_aspect == (8, 9) and back.size == (720, 480), name
     r = cli("info", str(dv))
     assert r.returncode == 0 and "pixels:   8:9 (anamorphic)" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize(("gop", "want"), [(10, [0, 10, 20, 30, 40]), (250, [0])])
+def test_sampling_a_file_takes_the_keyframe_before_each_time(tmp_path, gop, want):
+    """Spread times land on their keyframes (each decoded alone); one keyframe gives one frame."""
+    clip = ffmpeg_clip(tmp_path, "-g", str(gop), "-sc_threshold", "0", frames=50)
+    with vt.open_source(clip) as src:
+        every = list(src)
+    samples = vt.sample_frames(str(clip), 5)  # times 0.2, 0.6, 1.0, 1.4, 1.8 s; keyframes every gop/25 s
+    assert len(samples) == len(want)
+    for frame, n in zip(samples, want):
+        np.testing.assert_array_equal(frame, every[n])

@@ -27,12 +27,12 @@ import numpy as np
 
 from ..errors import FrameError, ParameterError
 from ..files import write_text
-from ..frames import Frame, check_frame
+from ..frames import Frame, YuvFrame, check_frame, rgb_to_yuv
 from .colour import check_space, from_space, parse_color, to_hex, to_space
 from .core import kmeans, nearest
 from .order import by_luminance, match_previous
 from .sample import sample_pixels
-from .table import build_rgb_table, pack_codes, unpack_codes
+from .table import build_rgb_table, build_yuv_table, pack_codes, unpack_codes
 
 DEFAULT_SAMPLE = 50_000
 """Pixels drawn (without replacement, seeded) to fit a palette: enough for a
@@ -88,6 +88,7 @@ class Palette:
         self.space = check_space(space)
         self._table: np.ndarray | None = None
         self._rgba = np.zeros(0, np.uint32)
+        self._yuv: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}  # (table, palette as Y, U, V)
         self._pool: ThreadPoolExecutor | None = None
 
     # -- construction ---------------------------------------------------------------
@@ -251,6 +252,39 @@ class Palette:
             painted = np.take(rgba, np.take(table, codes))
             return cv2.cvtColor(painted.view(np.uint8).reshape(*codes.shape, 4), cv2.COLOR_RGBA2RGB)
         return self._split(pack_codes(frame), paint)
+
+    def apply_yuv(self, frame: YuvFrame) -> YuvFrame:
+        """:meth:`apply` for a decoded I420 frame, without converting it to RGB and back.
+
+        Each pixel gets the label of its colour as converted to RGB (a table
+        indexed by Y, U, V: :func:`~videotools.kmeans.table.build_yuv_table`,
+        built once per colour matrix), then its palette colour in the frame's
+        own matrix; each 2x2 block's chroma comes from its top-left pixel, as
+        OpenCV's RGB -> I420 conversion does. So the result is exactly
+        ``apply`` between the two conversions, at a third of the cost. RGB
+        space only (a Lab table is learnt from RGB colours).
+        """
+        if self.space != "rgb":
+            raise FrameError(f"a {self.space} palette is applied to RGB frames only")
+        key = (frame.matrix, frame.full_range)
+        if key not in self._yuv:
+            table = build_yuv_table(self._lookup_table(), frame.matrix, frame.full_range)
+            yuv = np.zeros((256, 3), np.uint8)
+            yuv[:self.k] = rgb_to_yuv(self._colors, matrix=frame.matrix, full_range=frame.full_range)
+            self._yuv[key] = table, yuv
+        table, yuv = self._yuv[key]
+        y, u, v = frame.split()
+        h, w = y.shape
+        up = [cv2.resize(c, (w, h), interpolation=cv2.INTER_NEAREST_EXACT) for c in (v, u)]  # each sample on 2x2
+        codes = cv2.merge([y, *up, np.zeros_like(y)]).view(np.uint32)[..., 0]  # Y | V << 8 | U << 16
+        labels = self._split(codes, lambda rows: np.take(table, rows))
+        out = frame.like(np.empty_like(frame.planes))
+        oy, ou, ov = out.split()
+        cv2.LUT(labels, yuv[:, 0], dst=oy)
+        corners = cv2.resize(labels, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)  # top-left of each block
+        cv2.LUT(corners, yuv[:, 1], dst=ou)
+        cv2.LUT(corners, yuv[:, 2], dst=ov)
+        return out
 
     def _prepared(self, frame: Frame) -> np.ndarray:
         """The table, with every colour of ``frame`` in it (a Lab table learns the colours it has not seen)."""

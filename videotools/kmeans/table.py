@@ -78,6 +78,42 @@ def build_rgb_table(colors: np.ndarray) -> np.ndarray:
         s //= 2
 
 
+_YUV_PAIRS = 4096  # (U, V) pairs converted per chunk: a 128 x 8192 image, 3 MiB of RGB
+
+
+def build_yuv_table(rgb_table: np.ndarray, matrix: str = "bt601", full_range: bool = False) -> np.ndarray:
+    """The label of every 8-bit (Y, U, V) triple: a flat 2**24 uint8 table indexed by ``U << 16 | V << 8 | Y``.
+
+    Each triple is converted to RGB by the very conversion decoded frames go
+    through (:class:`videotools.frames.I420ToRGB` for this matrix and range),
+    then looked up in the flat RGB table (:func:`build_rgb_table`), so a
+    frame's labels are those of the frame converted to RGB, exactly. The
+    triples are laid out as I420 images 128 pixels wide in which one (U, V)
+    pair covers two rows holding Y = 0..255 in order: converted, the RGB
+    pixels come out in table order, with no scatter (about 0.1 s).
+
+    Examples
+    --------
+    >>> rgb = build_rgb_table(np.array([[0, 0, 0], [255, 255, 255]])).reshape(-1)
+    >>> yuv = build_yuv_table(rgb)
+    >>> int(yuv[128 << 16 | 128 << 8 | 16]), int(yuv[128 << 16 | 128 << 8 | 235])  # limited-range black, white
+    (0, 1)
+    """
+    from ..frames import I420ToRGB  # frames is the package's base layer; kmeans stays importable alone
+
+    rows = 2 * _YUV_PAIRS
+    to_rgb = I420ToRGB(128, rows, matrix=matrix, full_range=full_range)
+    y = np.tile(np.arange(256, dtype=np.uint8).reshape(2, 128), (_YUV_PAIRS, 1))
+    out = np.empty(1 << 24, np.uint8)
+    for first in range(0, 1 << 16, _YUV_PAIRS):
+        pairs = np.arange(first, first + _YUV_PAIRS, dtype=np.uint32)
+        u = np.repeat((pairs >> 8).astype(np.uint8), 64)
+        v = np.repeat((pairs & 255).astype(np.uint8), 64)
+        planes = np.concatenate([y.reshape(-1), u, v]).reshape(-1, 128)
+        np.take(rgb_table, pack_codes(to_rgb(planes)), out=out[first << 8:(first + _YUV_PAIRS) << 8].reshape(rows, 128))
+    return out
+
+
 def pack_codes(frame: np.ndarray) -> np.ndarray:
     """Pack an RGB uint8 frame into ``(H, W) uint32`` codes ``r + 256 g + 65536 b`` (indices into the table).
 
@@ -101,4 +137,4 @@ def unpack_codes(codes: np.ndarray) -> np.ndarray:
     return np.stack([c & 255, (c >> 8) & 255, c >> 16], 1).astype(np.uint8)
 
 
-__all__ = ["build_rgb_table", "pack_codes", "unpack_codes"]
+__all__ = ["build_rgb_table", "build_yuv_table", "pack_codes", "unpack_codes"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
@@ -11,7 +12,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from ..frames import Frame
+from ..frames import Frame, YuvFrame
 from ..kmeans import DEFAULT_SAMPLE, MAX_K, Palette, check_space
 
 log = logging.getLogger(__name__)
@@ -149,28 +150,40 @@ class Posterize:
                 "-": (lambda: self.set_k(self.k - 1), "one colour fewer")}
 
     def __call__(self, frame: Frame) -> Frame:
+        return self._update(lambda: frame).apply(frame)
+
+    def accepts_yuv(self, matrix: str, full_range: bool) -> bool:
+        """Planar for an RGB-space palette whose refits need no per-frame look at RGB (not ``scene``)."""
+        return self.space == "rgb" and self.refit_mode != "scene"
+
+    def process_yuv(self, frame: YuvFrame) -> YuvFrame:
+        """``__call__`` on an I420 frame: the same palette and labels; a frame becomes RGB only to be fitted on."""
+        return self._update(functools.cache(frame.to_rgb)).apply_yuv(frame)
+
+    def _update(self, rgb: Callable[[], Frame]) -> Palette:
+        """Count the frame, fit or refit as the policy says (on ``rgb()``, called only then); the palette."""
         self.frames += 1
-        cut = self._scene(frame) if self.refit_mode == "scene" else False
+        cut = self._scene(rgb()) if self.refit_mode == "scene" else False
         if self.palette is None:
-            self.fit(frame)
+            self.fit(rgb())
             if self.fit_frames > 1:
-                self._pending = [frame]
+                self._pending = [rgb()]
         elif self._pending:
             if (self.frames - 1) % max(1, self.fit_frames // 8) == 0:  # at most ~8 frames kept
-                self._pending.append(frame)
+                self._pending.append(rgb())
             if self.frames >= self.fit_frames:
                 frames, self._pending = self._pending, []
                 self.fit(frames)
         elif self.palette.k < self.k and not self.fixed and self.frames % 10 == 0 and self.frames <= 100:
-            self.fit(frame)  # the first frames had too few colours (a camera warming up): try again
+            self.fit(rgb())  # the first frames had too few colours (a camera warming up): try again
         elif self._refit_now and self.palette.k != self.k:
             self.palette = None  # a new k: fit afresh (label order cannot carry over)
-            self.fit(frame)
+            self.fit(rgb())
         elif self._refit_now or cut or (self.refit_mode == "every" and (self.frames - 1) % self.refit_every == 0):
-            self.fit(frame)
+            self.fit(rgb())
         self._refit_now = False
         assert self.palette is not None  # every branch above leaves a palette
-        return self.palette.apply(frame)
+        return self.palette
 
     def reset(self) -> None:
         """Forget the fitted palette (a given ``palette`` is kept)."""
