@@ -19,7 +19,7 @@ average, and MOG2's and KNN's own (shadows, marked 127 by them, not counted).
 Shadows: a scene whose cars cast shadows, masks with and without ``shadows=True``.
 
 On the bundled clip (``--clip``, samples/traffic.mp4: the synthetic scene with
-seed 7, H.264 crf 26), the same plates against the clip's temporal median, and
+seed 7, 20 s: one cycle of the lights, H.264 crf 18), the same plates against the clip's temporal median, and
 against the synthetic truth it was made from.
 
 Speed at 1080p (interleaved runs, medians): ``BackgroundModel(plate=True)``
@@ -198,7 +198,7 @@ def clip_quality(rows: list[dict], clip: Path) -> None:
     bgs = backgrounds(plain, sel, mog, knn)
     truth = None
     if clip.name == "traffic.mp4":
-        from videotools.cli.app import SAMPLE_SPEC
+        from videotools.demo import SAMPLE_SPEC
 
         truth = vt.open_source(SAMPLE_SPEC).background(n - 1)
     for k, img in bgs.items():

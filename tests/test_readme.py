@@ -25,5 +25,5 @@ def test_readme_python_block_runs(tmp_path, index):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "Traceback" not in r.stderr
     if index == 0:  # the first block prints what its comments promise
-        assert r.stdout.splitlines()[:2] == ["(640, 360) 25.0 250", "250 ['poster.mp4']"]
+        assert r.stdout.splitlines()[:2] == ["(640, 360) 25.0 500", "500 ['poster.mp4']"]
         assert (tmp_path / "poster.mp4").stat().st_size > 10000 and (tmp_path / "pal.json").exists()

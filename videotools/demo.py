@@ -7,7 +7,7 @@ from pathlib import Path
 from .frames import Frame, tile
 from .processors import Background, Posterize, mask_image
 
-SAMPLE_SPEC = "synthetic:traffic?size=640x360&seconds=10&seed=7&noise=1.5"
+SAMPLE_SPEC = "synthetic:traffic?size=640x360&seconds=20&seed=7&noise=1.5"
 """The generated scene ``samples/traffic.mp4`` was made from; the demo's source when the clip is not here."""
 
 VIEWS = ("input", "average alpha 0.1", "average alpha 0.01", "plate (clean background)", "foreground mask",

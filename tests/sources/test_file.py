@@ -8,7 +8,7 @@ from tests.conftest import SAMPLE, cli, ffmpeg_clip, ffmpeg_times
 
 def test_sample_clip_metadata():
     with vt.open_source(SAMPLE) as src:
-        assert src.size == (640, 360) and src.fps == 25.0 and src.frame_count == 250
+        assert src.size == (640, 360) and src.fps == 25.0 and src.frame_count == 500
         assert src.info.codec == "h264"
         first = next(iter(src))
     assert first.shape == (360, 640, 3) and first.dtype == np.uint8 and first.flags.writeable
@@ -189,7 +189,7 @@ def test_errors_say_ffmpegs_reason_in_one_line(tmp_path):
                     "-c:a", "aac", str(sound)], check=True)
     with pytest.raises(vt.SourceError, match=r"sound.m4a: an audio-only file"):
         vt.open_source(sound)
-    with pytest.raises(vt.ParameterError, match=r"start=100 s is past the end of .*traffic.mp4 \(10.000 s long\)"):
+    with pytest.raises(vt.ParameterError, match=r"start=100 s is past the end of .*traffic.mp4 \(20.000 s long\)"):
         vt.open_source(SAMPLE, start=100)
 
 
