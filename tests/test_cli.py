@@ -68,15 +68,18 @@ def test_python_m_and_help_examples():
 
 
 def test_demo_writes_next_to_user_and_never_overwrites(tmp_path):
+    """Names a user already has are kept, byte for byte; the demo takes the next free ones."""
+    mine = {"videotools-demo.mp4": b"my video", "videotools-demo-background.png": b"my picture"}
+    for name, data in mine.items():
+        (tmp_path / name).write_bytes(data)
     r = cli("demo", "-q", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    r2 = cli("demo", "-q", cwd=tmp_path)
-    assert r2.returncode == 0, r2.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["videotools-demo-2-background.png", "videotools-demo-2.mp4",
                      "videotools-demo-background.png", "videotools-demo.mp4"]
-    with vt.open_source(tmp_path / "videotools-demo.mp4") as src:
-        assert src.size == (640, 360) and sum(1 for _ in src) == 500
+    assert all((tmp_path / name).read_bytes() == data for name, data in mine.items())
+    with vt.open_source(tmp_path / "videotools-demo-2.mp4") as src:
+        assert src.size == (960, 360) and sum(1 for _ in src) == 500
 
 
 def test_output_that_is_the_input_is_refused(tmp_path, clip):

@@ -28,7 +28,7 @@ def describe(spec: str | os.PathLike, *, count: bool = False) -> dict[str, Any]:
     Examples
     --------
     >>> describe("samples/traffic.mp4")["frames"]
-    250
+    500
     """
     with open_source(spec) as src:
         inf = src.info

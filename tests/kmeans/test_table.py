@@ -10,15 +10,15 @@ from videotools.kmeans import build_rgb_table
 
 def test_whole_table_is_exact():
     """Every one of the 16.7 million colours, against brute force (k = 12)."""
-    colors = np.random.default_rng(5).integers(0, 256, (12, 3)).astype(np.float64)
+    colors = np.random.default_rng(5).integers(0, 256, (12, 3)).astype(np.int32)
     table = build_rgb_table(colors.astype(np.uint8))  # indexed [b, g, r]
-    r = np.arange(256.0)
-    for b in range(0, 256, 1):
-        g, rr = np.meshgrid(r, r, indexing="ij")
-        pts = np.stack([rr.ravel(), g.ravel(), np.full(rr.size, b)], 1)
-        d = ((pts[:, None, :] - colors[None]) ** 2).sum(2)
-        chosen = d[np.arange(len(pts)), table[b].ravel()]
-        assert (chosen == d.min(1)).all(), b
+    v = np.arange(256, dtype=np.int32)
+    # squared distance of every (g, r) to each colour's g and r, once; b adds one term per plane (exact ints)
+    dgr = (v[:, None, None] - colors[:, 1]) ** 2 + (v[None, :, None] - colors[:, 0]) ** 2  # (g, r, k)
+    for b in range(256):
+        d = dgr + (b - colors[:, 2]) ** 2
+        chosen = np.take_along_axis(d, table[b][..., None].astype(np.intp), 2)[..., 0]
+        assert (chosen == d.min(2)).all(), b
 
 
 @pytest.mark.parametrize("k", [2, 7, 24, 64])
