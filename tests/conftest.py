@@ -165,17 +165,15 @@ def xdisplay():
     xvfb = shutil.which("Xvfb")
     if not xvfb:
         pytest.skip("Xvfb is not installed (.ci/run installs it)")
-    for num in range(90, 110):
-        if not Path(f"/tmp/.X{num}-lock").exists():
-            break
-    proc = subprocess.Popen([xvfb, f":{num}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{num}").exists():
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.skip("Xvfb did not start")
-        time.sleep(0.05)
+    read, write = os.pipe()  # Xvfb picks a free display itself and writes its number here (no race
+    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write,))
+    os.close(write)  # between test workers that start theirs at once)
+    with os.fdopen(read) as fh:
+        num = fh.readline().strip()
+    if not num.isdigit():
+        proc.kill()
+        pytest.skip("Xvfb did not start")
     yield f":{num}"
     proc.terminate()
     proc.wait(5)

@@ -59,6 +59,7 @@ def test_chain_through_cli(tmp_path):
     assert len(np.unique(img.reshape(-1, 3), axis=0)) <= 3
 
 
+@pytest.mark.slow
 def test_python_m_and_help_examples():
     r = cli("--help")
     assert r.returncode == 0 and "posterize" in r.stdout and "background" in r.stdout
@@ -67,6 +68,7 @@ def test_python_m_and_help_examples():
         assert h.returncode == 0 and ("Example" in h.stdout or "videotools-demo" in h.stdout), cmd
 
 
+@pytest.mark.slow
 def test_demo_writes_next_to_user_and_never_overwrites(tmp_path):
     """Names a user already has are kept, byte for byte; the demo takes the next free ones."""
     mine = {"videotools-demo.mp4": b"my video", "videotools-demo-background.png": b"my picture"}

@@ -76,6 +76,7 @@ def test_memory_stays_flat_over_a_long_run():
     assert memory_growth(src, [post], 50, 1500) < 2_000_000  # 1450 more frames (63 MB of pixels) held nothing
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_mid_recording_leaves_a_playable_file(tmp_path, sig):
     out = tmp_path / "rec.mp4"
@@ -144,6 +145,7 @@ def test_frames_go_through_rgb_whenever_anything_looks_at_them(tmp_path, clip):
         assert len(d) == 6 and max(d) < tolerance, (name, d)
 
 
+@pytest.mark.slow
 def test_sigterm_ends_a_run_stuck_on_a_stalled_stream(tmp_path, stalled_stream):
     out = tmp_path / "rec.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", stalled_stream, "--out", str(out), "-q"],

@@ -16,6 +16,7 @@ def test_the_readme_has_python_examples():
     assert len(BLOCKS) >= 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_python_block_runs(tmp_path, index):
     shutil.copytree(ROOT / "samples", tmp_path / "samples")

@@ -14,10 +14,6 @@ import videotools as vt
 pytest.importorskip("dask.distributed")
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: starts processes (a Dask scheduler and workers); CI runs it")
-
-
 def make_clip(path: Path, *, seconds: float, seed: int, crf: int = 18) -> Path:
     """A 160x90 synthetic traffic clip at 25 fps."""
     with vt.open_source(f"synthetic:traffic?size=160x90&seconds={seconds:g}&seed={seed}") as src, \

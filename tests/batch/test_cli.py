@@ -46,6 +46,7 @@ def test_failed_inputs_give_exit_code_1_and_rerun_keeps_the_stats(clips, tmp_pat
     assert (out / "short" / "background-alpha0.01.png").stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_one_line(clips, tmp_path):
     r = invoke(str(clips["short"]), "--do", "background", "--out-dir", str(tmp_path / "o"),
                "--scheduler", "tcp://127.0.0.1:9")

@@ -9,6 +9,7 @@ import videotools as vt
 from tests.kmeans.helpers import SAMPLES, brute_nearest_dist, clip_frame, dist_to, real_image
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [2, 3, 5, 8, 16, 32, 64])
 @pytest.mark.parametrize("name", ["coffee.png", "chelsea.png", "traffic.mp4"])
 def test_apply_is_exact_on_real_images(k, name):

@@ -76,6 +76,7 @@ def test_views_keep_the_input_size():
         assert out.shape == (91, 161, 3) and out.dtype == np.uint8
 
 
+@pytest.mark.slow
 def test_cli_saves_pngs_even_on_ctrl_c(tmp_path):
     import signal
     import subprocess
@@ -232,6 +233,7 @@ def _demo_plate(tmp_path, monkeypatch, use_sample: bool):
     return vt.read_image(tmp_path / "videotools-demo-background.png")
 
 
+@pytest.mark.slow
 def test_demo_png_is_the_empty_road(tmp_path, monkeypatch):
     """The demo's scene (SAMPLE_SPEC: the bundled clip's) has a queue at the lights: the PNG is the road."""
     from videotools.demo import SAMPLE_SPEC
@@ -241,6 +243,7 @@ def test_demo_png_is_the_empty_road(tmp_path, monkeypatch):
     assert mae(png, truth) < 3.0, mae(png, truth)
 
 
+@pytest.mark.slow
 def test_demo_png_on_the_bundled_clip_has_no_cars(tmp_path, monkeypatch):
     """On the H.264 clip (crf 18) too: within 3 grey levels of the truth, and no car left anywhere."""
     from videotools.demo import SAMPLE_SPEC, sample_path

@@ -129,6 +129,7 @@ def _count_parts(url, seconds):
     return n
 
 
+@pytest.mark.slow
 def test_a_file_is_served_at_its_own_rate_then_held(caplog):
     src = vt.open_source("synthetic:traffic?size=160x90&seconds=4&fps=20")
     preview = vt.MjpegSink("127.0.0.1:0")

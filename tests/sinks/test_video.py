@@ -156,6 +156,7 @@ def _plays(path) -> int:
         return 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext", [".mp4", ".mkv"])
 def test_kill_9_mid_recording_leaves_a_playable_file_or_none(tmp_path, ext):
     import os
@@ -245,6 +246,7 @@ def test_soundtrack_is_copied_when_the_container_takes_it(tmp_path):
     assert audio(tmp_path / "re.avi")[0].startswith("mp3")  # (the decoder is named mp3float)
 
 
+@pytest.mark.slow
 def test_full_disk_is_one_line_and_leaves_nothing_unplayable(tmp_path):
     import os
     import shutil

@@ -65,6 +65,7 @@ def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
         assert sum(1 for _ in src) > 0
 
 
+@pytest.mark.slow
 def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay, tmp_path):
     out = tmp_path / "rec.mp4"
     proc, wid = _show(xdisplay, "synthetic:traffic?seconds=2&size=160x90", out)

@@ -156,6 +156,7 @@ def test_decoder_threads_change_speed_not_frames(clip):
         vt.FileSource(clip, threads=0)
 
 
+@pytest.mark.slow
 def test_a_stalled_stream_is_closed_promptly(stalled_stream):
     import threading
     import time
@@ -255,3 +256,16 @@ def test_sampling_a_file_takes_the_keyframe_before_each_time(tmp_path, gop, want
     assert len(samples) == len(want)
     for frame, n in zip(samples, want):
         np.testing.assert_array_equal(frame, every[n])
+
+
+def test_sampling_keeps_to_start_and_end(tmp_path):
+    clip = ffmpeg_clip(tmp_path, "-g", "10", "-sc_threshold", "0", frames=50)
+    with vt.open_source(clip) as src:
+        every = list(src)
+    within = vt.sample_frames(str(clip), 5, start=0.5, end=1.5)  # keyframes 0.8 and 1.2 s are inside
+    assert len(within) == 2
+    for frame, n in zip(within, [20, 30]):
+        np.testing.assert_array_equal(frame, every[n])
+    # no keyframe inside: the first frame at start stands in
+    (only,) = vt.sample_frames(str(clip), 3, start=0.9, end=1.1)
+    np.testing.assert_array_equal(only, every[23])

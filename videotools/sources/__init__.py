@@ -139,8 +139,10 @@ def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None
     """Up to ``n`` RGB frames spread evenly over a source.
 
     A video file is sampled at its keyframes nearest before evenly spread
-    times (one open, one seek and one decoded frame each: fast whatever the
-    length, and good enough to fit a palette; not frame-exact); an image
+    times (one seek and one decoded frame each: fast whatever the length, and
+    good enough to fit a palette; not frame-exact: a keyframe that two times
+    share is taken once, so a clip with keyframes 10 s apart gives one frame
+    per 10 s); an image
     sequence by index; a synthetic scene by frame number. Live sources
     (cameras, streams) give an empty list: there is no "whole length" to sample.
     """

@@ -312,8 +312,10 @@ class FileSource(SourceBase):
         up to a decode of the clip (0.7 s for 4 s of it). Camera and phone
         footage has keyframes every 1-2 s, and encoders put one at each scene
         cut, so the samples still spread over the video and its scenes; a time
-        whose keyframe was already taken adds nothing (a clip with a single
-        keyframe gives one frame). Uses the source up (it is single-pass).
+        whose keyframe was already taken, or lies outside ``start``..``end``,
+        adds nothing (a clip with a single keyframe gives one frame; with none
+        in range, the first frame at ``start`` stands in). Uses the source up
+        (it is single-pass).
         """
         if self._thread is not None or self._started:
             raise SourceError(f"{self.path} is a single-pass source and is already being read")
@@ -328,7 +330,8 @@ class FileSource(SourceBase):
                 for t in sorted(times):
                     probe.seek(int((t + self._t0) / self._tb), stream=stream, backward=True)
                     packet = next((p for p in probe.demux(stream) if p.pts is not None), None)
-                    if packet is None or packet.pts in taken:
+                    if packet is None or packet.pts in taken or not self._within(float(packet.pts * self._tb)
+                                                                                  - self._t0, start):
                         continue
                     taken.add(packet.pts)
                     # the keyframe alone, then a flush: no waiting for the frames a decoder reorders
@@ -339,7 +342,10 @@ class FileSource(SourceBase):
             log.warning("%s: sampling stopped (%s)", self.path, _reason(err))
         finally:
             self.start = start
-        return out
+        return out or [convert(self._first)]  # no keyframe within start..end: the first frame there
+
+    def _within(self, t: float, start: float | None) -> bool:
+        return (start is None or t >= start - 1e-6) and (self.end is None or t < self.end - 1e-6)
 
     def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
         if self._thread is not None or self._started:
