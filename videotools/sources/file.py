@@ -342,7 +342,7 @@ class FileSource(SourceBase):
             log.warning("%s: sampling stopped (%s)", self.path, _reason(err))
         finally:
             self.start = start
-        return out or [convert(self._first)]  # no keyframe within start..end: the first frame there
+        return out or [convert(self._first)]  # type: ignore[list-item]  # RGB; no keyframe in range: the first frame
 
     def _within(self, t: float, start: float | None) -> bool:
         return (start is None or t >= start - 1e-6) and (self.end is None or t < self.end - 1e-6)
