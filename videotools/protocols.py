@@ -94,18 +94,18 @@ class Closeable(Protocol):
 
 
 @runtime_checkable
-class Resettable(Protocol):
-    """A stateful processor that can forget what it learnt (a refit, a new scene)."""
-
-    def reset(self) -> None: ...
-
-
-@runtime_checkable
 class HasKeys(Protocol):
     """A processor with window keys of its own (posterize: ``r`` refit, ``+``/``-`` k)."""
 
     @property
     def keys(self) -> KeyMap: ...
+
+
+@runtime_checkable
+class Resettable(Protocol):
+    """A stateful processor that can forget what it learnt (a refit, a new scene)."""
+
+    def reset(self) -> None: ...
 
 
 @runtime_checkable

@@ -10,37 +10,18 @@ import typer
 
 from ..errors import ParameterError
 from ..sinks import free_name
+from . import options as opt
 from .app import app, run_command
 from .failures import user_errors
-from .options import (
-    CamFpsOpt,
-    CamModeOpt,
-    CamSizeOpt,
-    ChainOpt,
-    CrfOpt,
-    DisplayOpt,
-    EndOpt,
-    FastOpt,
-    LoopOpt,
-    MaxOpt,
-    NoAudioOpt,
-    OutOpt,
-    OverwriteOpt,
-    PresetOpt,
-    QuietOpt,
-    ServeOpt,
-    SourceArg,
-    StartOpt,
-)
 
 
 @app.command()
-def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: DisplayOpt = False,
-        serve: ServeOpt = None, max_frames: MaxOpt = None, overwrite: OverwriteOpt = False,
-        quiet: QuietOpt = False, start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20,
-        preset: PresetOpt = "veryfast", camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None,
-        camera_mode: CamModeOpt = None, no_audio: NoAudioOpt = False, fast: FastOpt = False,
-        loop: LoopOpt = False) -> None:
+def run(source: opt.SourceArg, chain: opt.ChainOpt = "", out: opt.OutOpt = None, display: opt.DisplayOpt = False,
+        serve: opt.ServeOpt = None, max_frames: opt.MaxOpt = None, overwrite: opt.OverwriteOpt = False,
+        quiet: opt.QuietOpt = False, start: opt.StartOpt = None, end: opt.EndOpt = None, crf: opt.CrfOpt = 20,
+        preset: opt.PresetOpt = "veryfast", camera_size: opt.CamSizeOpt = None, camera_fps: opt.CamFpsOpt = None,
+        camera_mode: opt.CamModeOpt = None, no_audio: opt.NoAudioOpt = False, fast: opt.FastOpt = False,
+        loop: opt.LoopOpt = False) -> None:
     """Copy a source to sinks through an optional processor chain (a video's soundtrack comes along).
 
     Files shown with --display or --serve play at their own frame rate (--fast: as fast as they decode);
@@ -67,7 +48,7 @@ def run(source: SourceArg, chain: ChainOpt = "", out: OutOpt = None, display: Di
 
 
 @app.command()
-def info(source: SourceArg,
+def info(source: opt.SourceArg,
          count: Annotated[bool, typer.Option("--count", help="Decode the whole file to count frames exactly.")] = False,
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Print size, fps, frame count, duration and codec of a source.
@@ -104,7 +85,7 @@ def info(source: SourceArg,
 
 @app.command()
 def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo video.")]
-         = Path("videotools-demo.mp4"), quiet: QuietOpt = False) -> None:
+         = Path("videotools-demo.mp4"), quiet: opt.QuietOpt = False) -> None:
     """Recover the empty road of the bundled traffic clip and posterize it; write both next to you.
 
     Writes videotools-demo.mp4, six views side by side: the input, the fast and

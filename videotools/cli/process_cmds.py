@@ -11,47 +11,29 @@ import typer
 from ..errors import ParameterError, SinkError
 from ..kmeans import SPACES
 from ..processors.posterize import FIT_FRAMES
+from . import options as opt
 from .app import app, run_command
 from .failures import user_errors
-from .options import (
-    CamFpsOpt,
-    CamModeOpt,
-    CamSizeOpt,
-    CrfOpt,
-    DisplayOpt,
-    EndOpt,
-    MaxOpt,
-    NoAudioOpt,
-    OutOpt,
-    OverwriteOpt,
-    PresetOpt,
-    QuietOpt,
-    SeedOpt,
-    ServeOpt,
-    SourceArg,
-    StartOpt,
-    choice,
-)
 
 
 @app.command()
 def posterize(
-    source: SourceArg,
+    source: opt.SourceArg,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of colours.")] = 8,
-    out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
+    out: opt.OutOpt = None, display: opt.DisplayOpt = False, serve: opt.ServeOpt = None,
     palette_out: Annotated[Path | None, typer.Option("--palette-out", help="Save the palette (JSON) here.")] = None,
     palette_from: Annotated[Path | None, typer.Option(
         "--palette-from", help="Use a saved palette (.json), or fit one on this image.")] = None,
-    space: Annotated[str, typer.Option("--space", callback=choice(SPACES, "a colour space"),
+    space: Annotated[str, typer.Option("--space", callback=opt.choice(SPACES, "a colour space"),
                                        help="rgb or lab: where 'nearest colour' is measured.")] = "rgb",
     refit: Annotated[str, typer.Option("--refit", help="never | every:N | scene (refit on scene cuts).")] = "never",
     fit_frames: Annotated[int, typer.Option("--fit-frames", min=1, help="Frames the fit samples: spread "
                                             "over a video file; the first N of a live source.")] = FIT_FRAMES,
-    seed: SeedOpt = 0,
-    max_frames: MaxOpt = None, overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
-    start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
-    camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, camera_mode: CamModeOpt = None,
-    no_audio: NoAudioOpt = False,
+    seed: opt.SeedOpt = 0,
+    max_frames: opt.MaxOpt = None, overwrite: opt.OverwriteOpt = False, quiet: opt.QuietOpt = False,
+    start: opt.StartOpt = None, end: opt.EndOpt = None, crf: opt.CrfOpt = 20, preset: opt.PresetOpt = "veryfast",
+    camera_size: opt.CamSizeOpt = None, camera_fps: opt.CamFpsOpt = None, camera_mode: opt.CamModeOpt = None,
+    no_audio: opt.NoAudioOpt = False,
 ) -> None:
     """Posterize with k colours fitted once and applied to every frame by exact nearest-colour lookup.
 
@@ -84,13 +66,13 @@ def posterize(
 
 @app.command()
 def background(
-    source: SourceArg,
+    source: opt.SourceArg,
     alpha: Annotated[list[float] | None, typer.Option(
         "--alpha", "-a", help="Learning rate in (0, 1]; repeat for several models. Default: 0.1 and 0.01.")] = None,
     save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for NAME-background-plate.png and "
                                            "NAME-background-alpha<A>.png, NAME being the source's (written at "
                                            "the end and on Ctrl-C).")] = Path("."),
-    out: OutOpt = None, display: DisplayOpt = False, serve: ServeOpt = None,
+    out: opt.OutOpt = None, display: opt.DisplayOpt = False, serve: opt.ServeOpt = None,
     view: Annotated[str, typer.Option(
         "--view", help="side-by-side | background | mask | foreground (what --out/--display/--serve show; "
                        "background is the plate).")] = "side-by-side",
@@ -110,9 +92,9 @@ def background(
     no_warmup: Annotated[bool, typer.Option("--no-warmup", help="Textbook update from frame 1 "
                                             "(default: cumulative mean until t = 1/alpha).")] = False,
     threshold: Annotated[float, typer.Option("--threshold", help="Grey levels that count as foreground.")] = 25.0,
-    max_frames: MaxOpt = None, overwrite: OverwriteOpt = False, quiet: QuietOpt = False,
-    start: StartOpt = None, end: EndOpt = None, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
-    camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, camera_mode: CamModeOpt = None,
+    max_frames: opt.MaxOpt = None, overwrite: opt.OverwriteOpt = False, quiet: opt.QuietOpt = False,
+    start: opt.StartOpt = None, end: opt.EndOpt = None, crf: opt.CrfOpt = 20, preset: opt.PresetOpt = "veryfast",
+    camera_size: opt.CamSizeOpt = None, camera_fps: opt.CamFpsOpt = None, camera_mode: opt.CamModeOpt = None,
 ) -> None:
     """Recover the empty background: a clean plate, and running averages at several learning rates.
 

@@ -93,12 +93,8 @@ class ImageSink(SinkBase):
 def write_image(path: str | os.PathLike, frame: Frame, *, overwrite: bool = False) -> Path:
     """Write one RGB frame to an image file (PNG, JPEG, ...) atomically, refusing to overwrite unless asked.
 
-    Raises
-    ------
-    OutputExistsError
-        If ``path`` exists and ``overwrite`` is False.
-    SinkError
-        Unknown extension, missing or read-only folder, full disk: naming ``path`` and the cause.
+    Raises what :func:`videotools.files.write_bytes` raises, and :class:`SinkError` for an extension
+    OpenCV cannot encode.
     """
     check_frame(frame)
     p = Path(path)
