@@ -216,6 +216,29 @@ class I420ToRGB:
         return cv2.transform(self._yuv, self._m)
 
 
+def letterbox_i420(frame: YuvFrame, size: tuple[int, int]) -> YuvFrame:
+    """:func:`fit_into` for I420: ``frame`` scaled to fit ``size`` (even W, H), keeping its aspect, centred on black.
+
+    For a stream whose frames change size mid-way (adaptive streams, spliced
+    files) while it is written as I420: each plane is scaled on its own, so no
+    colour conversion is needed whatever the matrix.
+    """
+    w0, h0 = size
+    w, h = frame.size
+    if (w, h) == (w0, h0):
+        return frame
+    s = min(w0 / w, h0 / h)
+    nw, nh = min(w0, max(2, round(w * s / 2) * 2)), min(h0, max(2, round(h * s / 2) * 2))
+    x, y = (w0 - nw) // 4 * 2, (h0 - nh) // 4 * 2  # even, so the chroma lines up
+    out = YuvFrame(np.full((h0 * 3 // 2, w0), 128, np.uint8), frame.matrix, frame.full_range)
+    oy, ou, ov = out.split()
+    oy[:] = 0 if frame.full_range else 16
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    for src, dst, k in zip(frame.split(), (oy, ou, ov), (1, 2, 2)):
+        dst[y // k:(y + nh) // k, x // k:(x + nw) // k] = cv2.resize(src, (nw // k, nh // k), interpolation=interp)
+    return out
+
+
 def i420_to_rgb(buf: np.ndarray, width: int, height: int, *, matrix: str = "bt601",
                 full_range: bool = False) -> Frame:
     """Convert one planar YUV 4:2:0 frame (even size) to ``(H, W, 3) uint8`` RGB; see :class:`I420ToRGB`."""

@@ -1,3 +1,5 @@
+import subprocess
+
 import cv2
 import numpy as np
 import pytest
@@ -276,3 +278,39 @@ def test_full_disk_is_one_line_and_leaves_nothing_unplayable(tmp_path):
                 out.unlink()
     finally:
         subprocess.run(["umount", str(disk)])
+
+
+def test_a_stream_that_changes_size_midway_stays_planar_and_is_letterboxed(tmp_path):
+    """A spliced MPEG-TS (320x180, then 352x200): copy, flip and posterize keep every frame at the first
+    size, close to what the RGB route makes of it, instead of failing mid-way."""
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    parts = []
+    for i, size in enumerate(("320x180", "352x200")):
+        parts.append(tmp_path / f"{i}.ts")
+        subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25", "-t", "1",
+                        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-output_ts_offset", str(i), str(parts[-1])],
+                       check=True)
+    spliced = tmp_path / "spliced.ts"
+    spliced.write_bytes(b"".join(p.read_bytes() for p in parts))
+    lossless = vt.Encoding(crf=0)
+    vt.process(str(spliced), [lambda f: f], out=str(tmp_path / "rgb.mp4"), encoding=lossless)
+    with vt.open_source(tmp_path / "rgb.mp4") as src:
+        reference = list(src)
+    for name, chain in (("copy", []), ("flip", [vt.Flip()]), ("posterize", [vt.Posterize(k=4)])):
+        stats = vt.process(str(spliced), chain, out=str(tmp_path / f"{name}.mp4"), encoding=lossless)
+        with vt.open_source(tmp_path / f"{name}.mp4") as src:
+            frames = list(src)
+        assert stats.frames == len(frames) == 50 and {f.shape for f in frames} == {(180, 320, 3)}, name
+        if name == "copy":
+            diffs = [np.abs(a.astype(int) - b).mean() for a, b in zip(frames, reference)]
+            assert max(diffs[:25]) < 1 and max(diffs[25:]) < 6, diffs  # the second half letterboxed
+
+
+def test_full_range_planes_are_brought_to_limited_range():
+    from videotools.sinks.video import _limited
+
+    planes = np.array([[0, 255], [128, 255], [0, 128]], np.uint8)  # Y (2x2), then U, V (1x1 each) in one row
+    out = _limited(planes, 2)
+    assert out.tolist() == [[16, 235], [126, 235], [16, 128]]  # luma 16..235; chroma 16..240 around 128

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import ParameterError, SinkError, SourceError
 from ..files import PendingFile, describe
-from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into
+from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into, letterbox_i420
 from ..settings import PRESETS
 from .audio import AudioTrack
 from .base import SinkBase, check_output
@@ -282,21 +282,30 @@ class VideoSink(SinkBase):
     def write_yuv(self, frame: YuvFrame, time: float | None = None) -> None:
         """Encode a decoded I420 frame as it is (no RGB round trip), tagged with its own matrix.
 
-        Used when a video is copied with no processor. Frames that cannot be
-        encoded as they are (full range, a matrix without tags here,
-        Motion-JPEG ``.avi``, a size other than the video's) go through RGB.
+        Used when frames stay planar (a copy, planar processors). A file whose
+        first frame cannot be encoded as it is (full range, a matrix without
+        tags here, Motion-JPEG ``.avi``) is written from RGB. Once a file is
+        written as I420, a frame of another size is letterboxed plane by plane
+        (with one warning, as :meth:`write` does), and a full-range one is
+        brought to limited range.
         """
         if (self._out is None and not frame.full_range and frame.matrix in COLOUR_TAGS
                 and self.codec == "libx264"):
             self.matrix = frame.matrix
             self._open(*frame.size)
             self._copying = True
-        elif not (self._copying and frame.matrix == self.matrix and not frame.full_range
-                  and frame.size == self.size):
+        elif not self._copying:
             self.write(frame.to_rgb(), time)
             return
+        if frame.size != self.size:
+            if not self._warned_size:
+                log.warning("frame size %dx%d differs from the video's %dx%d: letterboxing", *frame.size,
+                            *self.size)  # type: ignore[misc]  # set by _open
+                self._warned_size = True
+            frame = letterbox_i420(frame, self.size)  # type: ignore[arg-type]  # set by _open
+        planes = _limited(frame.planes, frame.size[1]) if frame.full_range else frame.planes
         self._check()
-        self._put(frame.planes, self._time(time))
+        self._put(planes, self._time(time))
         self.frames_written += 1
 
     # -- closing -------------------------------------------------------------------------------
@@ -372,6 +381,15 @@ class VideoSink(SinkBase):
             log.warning("%s: kept as fragmented MP4 (%s)", self.path.name, describe(err))
         finally:
             final.close()
+
+
+_TO_LIMITED = (np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8),
+               np.round(128 + (np.arange(256) - 128) * 224 / 255).astype(np.uint8))
+
+
+def _limited(planes: np.ndarray, height: int) -> np.ndarray:
+    """Full-range ("pc") I420 planes -> limited ("tv") range: luma to 16..235, chroma to 16..240."""
+    return np.concatenate([cv2.LUT(planes[:height], _TO_LIMITED[0]), cv2.LUT(planes[height:], _TO_LIMITED[1])])
 
 
 def _pack_i420(yuv: np.ndarray) -> np.ndarray:

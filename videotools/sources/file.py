@@ -23,6 +23,7 @@ from typing import Any
 import av
 import av.error
 import cv2
+import numpy as np
 
 from ..errors import ParameterError, SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
@@ -39,6 +40,15 @@ OPEN_TIMEOUT = 10.0
 _MATRIX = {1: "bt709", 2: None, 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020", 4: "bt601"}
 _ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, -90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_CLOCKWISE,
            -270: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, -180: cv2.ROTATE_180}
+
+
+def _i420(frame: Any) -> np.ndarray:
+    """A decoded frame as even-sized I420 planes; FFmpeg converts the odd one out of a stream that changes
+    pixel format or size mid-way (the writer letterboxes a new size)."""
+    w, h = frame.width, frame.height
+    if frame.format.name in ("yuv420p", "yuvj420p") and not (w % 2 or h % 2):
+        return frame.to_ndarray(format=frame.format.name)
+    return frame.reformat(width=w + w % 2, height=h + h % 2, format="yuv420p").to_ndarray()
 
 
 def _reason(err: BaseException) -> str:
@@ -243,7 +253,7 @@ class FileSource(SourceBase):
         if self.i420 is not None:
             matrix, full = self.i420
             if planar:
-                return lambda f: YuvFrame(f.to_ndarray(format=f.format.name), matrix, full)
+                return lambda f: YuvFrame(_i420(f), matrix, full)
             to_rgb = I420ToRGB(self._first.width, self._first.height, matrix=matrix, full_range=full)
             return lambda f: (to_rgb(f.to_ndarray(format=f.format.name))
                               if f.format.name in ("yuv420p", "yuvj420p") and f.width == to_rgb.width
