@@ -38,8 +38,9 @@ def fitted_posterize(source: PathLike | SourceBase, *, k: int = 8, space: str = 
     """A :class:`~videotools.processors.Posterize` whose first palette is fitted on ``fit_frames`` frames of ``source``.
 
     A video file, an image sequence or a synthetic scene is sampled at
-    ``fit_frames`` times spread over it (within ``seek``), so the palette sees
-    the whole clip, not its first second. A live source (a camera, a stream)
+    ``fit_frames`` times spread over it (within ``seek``; a file at the
+    keyframe before each time, see :func:`~videotools.sources.sample_frames`),
+    so the palette sees the whole clip, not its first second. A live source (a camera, a stream)
     has no length: the processor fits on its first ``fit_frames`` frames as
     they arrive. A ``palette`` (a :class:`Palette`, a palette JSON file, or an
     image to fit one on) is used as it is, and nothing is sampled.

@@ -33,7 +33,8 @@ OnFrames = Callable[[int], None]
 def probe(path: str, *, samples: int = 0, pixels: int = 0, seed: int = 0) -> dict[str, Any]:
     """What a video's header says (rate, frames, duration, sound), and pixels for a palette fit.
 
-    With ``samples``, that many frames spread over the video are decoded and
+    With ``samples``, up to that many frames spread over the video (keyframes:
+    :func:`~videotools.sources.sample_frames`) are decoded and
     ``pixels`` of their pixels drawn at random (``seed``): an ``(N, 3) uint8``
     array under ``"pixels"``, so only a small sample travels to the client.
 

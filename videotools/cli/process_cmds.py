@@ -27,8 +27,9 @@ def posterize(
     space: Annotated[str, typer.Option("--space", callback=opt.choice(SPACES, "a colour space"),
                                        help="rgb or lab: where 'nearest colour' is measured.")] = "rgb",
     refit: Annotated[str, typer.Option("--refit", help="never | every:N | scene (refit on scene cuts).")] = "never",
-    fit_frames: Annotated[int, typer.Option("--fit-frames", min=1, help="Frames the fit samples: spread "
-                                            "over a video file; the first N of a live source.")] = FIT_FRAMES,
+    fit_frames: Annotated[int, typer.Option("--fit-frames", min=1, help="Frames the fit samples: the "
+                                            "keyframes nearest N times spread over a video file; the first N of a "
+                                            "live source.")] = FIT_FRAMES,
     seed: opt.SeedOpt = 0,
     max_frames: opt.MaxOpt = None, overwrite: opt.OverwriteOpt = False, quiet: opt.QuietOpt = False,
     start: opt.StartOpt = None, end: opt.EndOpt = None, crf: opt.CrfOpt = 20, preset: opt.PresetOpt = "veryfast",

@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 REFIT_HELP = "never | every:N | scene"
 FIT_FRAMES = 5
 """Frames the first fit of a palette samples, everywhere (API, command line, chain step, batch):
-spread over a video file, or the first ones of a live source. One frame can miss colours that
-enter later; five spread over a clip catch most of a scene at a fit cost of a few milliseconds."""
+spread over a video file (the keyframe before each of 5 times), or the first ones of a live source.
+One frame can miss colours that enter later; five spread over a clip catch most of a scene, and
+keyframes (every 1-2 s in camera footage, and at each scene cut) cost one decoded frame each."""
 
 
 def _whole(value: object) -> bool:
