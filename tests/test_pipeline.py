@@ -198,3 +198,41 @@ def test_a_planar_posterize_without_a_palette_fits_on_the_first_frame(tmp_path, 
     with vt.open_source(clip) as src:
         first = next(iter(src))
     assert proc.palette == vt.Palette.fit(first, 5, seed=0)
+
+
+def _keyframes(path):
+    import av
+
+    with av.open(str(path)) as c:
+        return [p.is_keyframe for p in c.demux(c.streams.video[0]) if p.size]
+
+
+def test_a_copy_hands_decoded_frames_over_but_not_their_picture_types(tmp_path):
+    """A copy passes the decoder's frames to x264 untouched, yet x264 picks its own keyframes."""
+    clip = ffmpeg_clip(tmp_path, "-g", "4", "-sc_threshold", "0", frames=12)
+    assert sum(_keyframes(clip)) == 3  # frames 0, 4, 8
+    stats = vt.process(str(clip), [], out=str(tmp_path / "copy.mkv"), encoding=vt.Encoding(crf=0))
+    assert stats.frames == 12 and sum(_keyframes(tmp_path / "copy.mkv")) == 1
+    assert all(np.array_equal(a, b) for a, b in zip(_planes(clip)[1], _planes(tmp_path / "copy.mkv")[1]))
+
+
+class InPlace:
+    """A planar processor that paints the top rows white in place and returns the same frame."""
+
+    def __call__(self, frame):
+        frame[:4] = 255
+        return frame
+
+    def accepts_yuv(self, matrix, full_range):
+        return True
+
+    def process_yuv(self, frame):
+        frame.split()[0][:4] = 235
+        return frame
+
+
+def test_a_planar_processor_that_writes_in_place_is_written(tmp_path, clip):
+    stats = vt.process(str(clip), [InPlace()], out=str(tmp_path / "p.mkv"), encoding=vt.Encoding(crf=0))
+    assert stats.frames == 50
+    _, frames = _planes(tmp_path / "p.mkv")
+    assert len(frames) == 50 and all((f[:4] == 235).all() for f in frames)

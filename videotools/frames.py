@@ -6,6 +6,9 @@ the lines that call OpenCV; helpers here do the conversion at that edge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -248,21 +251,53 @@ def i420_to_rgb(buf: np.ndarray, width: int, height: int, *, matrix: str = "bt60
 class YuvFrame:
     """A decoded 8-bit 4:2:0 frame left as planar I420: Y, then U, then V, as ``(H * 3 // 2, W)`` uint8.
 
-    Sources hand these out (``FileSource.iter_yuv``) only to a pipeline that
-    runs no processor and writes only video files, i.e. ``videotools run`` copying
-    a video: the pixels then reach the encoder without a round trip through RGB,
-    which is faster and loses nothing. Everything else sees RGB frames.
+    Sources hand these out (``FileSource.iter_yuv``) only to a pipeline whose
+    processors all work on planes and that writes only video files (a copy,
+    ``flip``, ``posterize``): the pixels then reach the encoder without a round
+    trip through RGB, which is faster and loses nothing. Everything else sees
+    RGB frames.
+
+    A frame straight from a decoder keeps the decoder's own frame in
+    ``decoded`` and reads its planes only when asked (:meth:`from_decoder`):
+    a plain copy hands ``decoded`` to the encoder untouched, with no copy in
+    or out of numpy (0.85 ms a 480p frame, 20 % of ffmpeg's own time there).
     """
 
-    __slots__ = ("planes", "matrix", "full_range")
+    __slots__ = ("_planes", "_load", "_size", "decoded", "matrix", "full_range")
 
     def __init__(self, planes: np.ndarray, matrix: str = "bt601", full_range: bool = False) -> None:
-        self.planes, self.matrix, self.full_range = planes, matrix, full_range
+        self._planes: np.ndarray | None = planes
+        self._load: Callable[[Any], np.ndarray] | None = None
+        self._size = (planes.shape[1], planes.shape[0] * 2 // 3)
+        self.decoded: Any = None
+        self.matrix, self.full_range = matrix, full_range
+
+    @classmethod
+    def from_decoder(cls, decoded: Any, load: Callable[[Any], np.ndarray], size: tuple[int, int],
+                     matrix: str = "bt601", full_range: bool = False) -> YuvFrame:
+        """A frame of ``size`` whose planes ``load(decoded)`` reads on first use."""
+        frame = cls.__new__(cls)
+        frame._planes, frame._load, frame._size, frame.decoded = None, load, size, decoded
+        frame.matrix, frame.full_range = matrix, full_range
+        return frame
+
+    @property
+    def planes(self) -> np.ndarray:
+        """The ``(H * 3 // 2, W)`` uint8 planes."""
+        if self._planes is None:
+            assert self._load is not None  # from_decoder always sets it
+            self._planes = self._load(self.decoded)
+        return self._planes
 
     @property
     def size(self) -> tuple[int, int]:
         """``(W, H)``."""
-        return self.planes.shape[1], self.planes.shape[0] * 2 // 3
+        return self._size
+
+    @property
+    def pristine(self) -> Any:
+        """The decoder's frame if nobody has read the planes (so nothing can have changed them), else None."""
+        return self.decoded if self._planes is None else None
 
     def split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views of the Y ``(H, W)``, U and V ``(H/2, W/2)`` planes (writing to them writes the frame)."""

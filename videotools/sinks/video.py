@@ -32,6 +32,7 @@ import av
 import av.error
 import cv2
 import numpy as np
+from av.video.frame import PictureType
 
 from ..errors import ParameterError, SinkError, SourceError
 from ..files import PendingFile, describe
@@ -207,10 +208,14 @@ class VideoSink(SinkBase):
             if self._error is None:  # after an error, keep draining so write() never blocks forever
                 self._encode(*item)
 
-    def _encode(self, planes: np.ndarray, t: float) -> None:
+    def _encode(self, item: np.ndarray | av.VideoFrame, t: float) -> None:
         v = self._video
         try:
-            frame = av.VideoFrame.from_ndarray(planes, format=v.pix_fmt)
+            if isinstance(item, av.VideoFrame):  # a decoded frame, copied
+                frame = item
+                frame.pict_type = PictureType.NONE  # the decoder's I/P/B would force x264's choices
+            else:
+                frame = av.VideoFrame.from_ndarray(item, format=v.pix_fmt)
             pts = max(int(round(t / self._tb)), self._last_pts + 1)
             frame.pts, frame.time_base, self._last_pts = pts, self._tb, pts
             packets = v.encode(frame)
@@ -221,11 +226,11 @@ class VideoSink(SinkBase):
         except (av.error.FFmpegError, OSError, SinkError) as err:
             self._error = err
 
-    def _put(self, planes: np.ndarray, t: float) -> None:
+    def _put(self, item: np.ndarray | av.VideoFrame, t: float) -> None:
         if self._thread is None:
-            self._encode(planes, t)
+            self._encode(item, t)
         else:
-            self._queue.put((planes, t))
+            self._queue.put((item, t))
 
     def _maybe_publish(self, t: float) -> None:
         """Name the file once it holds ``PUBLISH_AFTER`` seconds and has written them to disk."""
@@ -303,9 +308,14 @@ class VideoSink(SinkBase):
                             *self.size)  # type: ignore[misc]  # set by _open
                 self._warned_size = True
             frame = letterbox_i420(frame, self.size)  # type: ignore[arg-type]  # set by _open
-        planes = _limited(frame.planes, frame.size[1]) if frame.full_range else frame.planes
+        decoded = frame.pristine
+        if (decoded is not None and not frame.full_range and decoded.format.name == "yuv420p"
+                and (decoded.width, decoded.height) == self.size):
+            item: Any = decoded  # the decoder's own frame, as it is
+        else:
+            item = _limited(frame.planes, frame.size[1]) if frame.full_range else frame.planes
         self._check()
-        self._put(planes, self._time(time))
+        self._put(item, self._time(time))
         self.frames_written += 1
 
     # -- closing -------------------------------------------------------------------------------

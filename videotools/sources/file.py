@@ -253,7 +253,8 @@ class FileSource(SourceBase):
         if self.i420 is not None:
             matrix, full = self.i420
             if planar:
-                return lambda f: YuvFrame(_i420(f), matrix, full)
+                return lambda f: YuvFrame.from_decoder(f, _i420, (f.width + f.width % 2, f.height + f.height % 2),
+                                                       matrix, full)
             to_rgb = I420ToRGB(self._first.width, self._first.height, matrix=matrix, full_range=full)
             return lambda f: (to_rgb(f.to_ndarray(format=f.format.name))
                               if f.format.name in ("yuv420p", "yuvj420p") and f.width == to_rgb.width
