@@ -87,19 +87,23 @@ def even_size(width: int, height: int) -> tuple[int, int]:
     return width + (width & 1), height + (height & 1)
 
 
+def _letterbox(src: tuple[int, int], dst: tuple[int, int], step: int = 1) -> tuple[int, int, int, int, int]:
+    """Where ``src`` (W, H) goes scaled into ``dst`` keeping its aspect, centred: ``(x, y, w, h, interpolation)``,
+    every number a multiple of ``step`` (2 for I420, whose chroma covers 2x2 blocks)."""
+    s = min(dst[0] / src[0], dst[1] / src[1])
+    w, h = (min(d, max(step, round(n * s / step) * step)) for n, d in zip(src, dst))
+    x, y = (dst[0] - w) // (2 * step) * step, (dst[1] - h) // (2 * step) * step
+    return x, y, w, h, cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+
+
 def fit_into(frame: Frame, size: tuple[int, int]) -> Frame:
     """Scale ``frame`` to fit ``size`` (W, H) keeping its aspect, centred on black (letterbox)."""
-    w, h = size
     fh, fw = frame.shape[:2]
-    if (fw, fh) == (w, h):
+    if (fw, fh) == size:
         return frame
-    s = min(w / fw, h / fh)
-    nw, nh = max(1, round(fw * s)), max(1, round(fh * s))
-    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
-    small = cv2.resize(frame, (nw, nh), interpolation=interp)
-    out = np.zeros((h, w, 3), np.uint8)
-    y, x = (h - nh) // 2, (w - nw) // 2
-    out[y : y + nh, x : x + nw] = small
+    x, y, nw, nh, interp = _letterbox((fw, fh), size)
+    out = np.zeros((size[1], size[0], 3), np.uint8)
+    out[y : y + nh, x : x + nw] = cv2.resize(frame, (nw, nh), interpolation=interp)
     return out
 
 
@@ -226,17 +230,12 @@ def letterbox_i420(frame: YuvFrame, size: tuple[int, int]) -> YuvFrame:
     files) while it is written as I420: each plane is scaled on its own, so no
     colour conversion is needed whatever the matrix.
     """
-    w0, h0 = size
-    w, h = frame.size
-    if (w, h) == (w0, h0):
+    if frame.size == size:
         return frame
-    s = min(w0 / w, h0 / h)
-    nw, nh = min(w0, max(2, round(w * s / 2) * 2)), min(h0, max(2, round(h * s / 2) * 2))
-    x, y = (w0 - nw) // 4 * 2, (h0 - nh) // 4 * 2  # even, so the chroma lines up
-    out = YuvFrame(np.full((h0 * 3 // 2, w0), 128, np.uint8), frame.matrix, frame.full_range)
+    x, y, nw, nh, interp = _letterbox(frame.size, size, step=2)
+    out = YuvFrame(np.full((size[1] * 3 // 2, size[0]), 128, np.uint8), frame.matrix, frame.full_range)
     oy, ou, ov = out.split()
     oy[:] = 0 if frame.full_range else 16
-    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
     for src, dst, k in zip(frame.split(), (oy, ou, ov), (1, 2, 2)):
         dst[y // k:(y + nh) // k, x // k:(x + nw) // k] = cv2.resize(src, (nw // k, nh // k), interpolation=interp)
     return out

@@ -46,6 +46,13 @@ def _show(xdisplay, spec, out):
     return proc, wid
 
 
+def _press(xdisplay, proc, wid, key):
+    """Send ``key`` to the window and wait for the run to end; its stderr."""
+    _xdotool(xdisplay, "windowactivate", "--sync", wid)
+    _xdotool(xdisplay, "key", "--window", wid, key)
+    return proc.communicate(timeout=20)[1]
+
+
 def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
     out = tmp_path / "rec.mp4"
     proc, wid = _show(xdisplay, "synthetic:traffic?seconds=0&size=320x180", out)
@@ -53,9 +60,7 @@ def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
         geo = _xdotool(xdisplay, "getwindowgeometry", wid).stdout
         assert "Geometry" in geo
         time.sleep(0.5)
-        _xdotool(xdisplay, "windowactivate", "--sync", wid)
-        _xdotool(xdisplay, "key", "--window", wid, "q")
-        _, err = proc.communicate(timeout=20)
+        err = _press(xdisplay, proc, wid, "q")
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -77,9 +82,7 @@ def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay,
         assert out.exists()
         time.sleep(1.0)
         assert proc.poll() is None  # the last frame stays up
-        _xdotool(xdisplay, "windowactivate", "--sync", wid)
-        _xdotool(xdisplay, "key", "--window", wid, "x")
-        _, err = proc.communicate(timeout=20)
+        err = _press(xdisplay, proc, wid, "x")
     finally:
         if proc.poll() is None:
             proc.kill()

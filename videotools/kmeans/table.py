@@ -21,6 +21,8 @@ import sys
 import cv2
 import numpy as np
 
+from ..frames import I420ToRGB
+
 _LITTLE = sys.byteorder == "little"
 # the eight corners of a unit cube as [b, g, r] offsets
 _CORNERS = np.array([[db, dg, dr] for db in (0, 1) for dg in (0, 1) for dr in (0, 1)], np.int64)
@@ -99,8 +101,6 @@ def build_yuv_table(rgb_table: np.ndarray, matrix: str = "bt601", full_range: bo
     >>> int(yuv[128 << 16 | 128 << 8 | 16]), int(yuv[128 << 16 | 128 << 8 | 235])  # limited-range black, white
     (0, 1)
     """
-    from ..frames import I420ToRGB  # frames is the package's base layer; kmeans stays importable alone
-
     rows = 2 * _YUV_PAIRS
     to_rgb = I420ToRGB(128, rows, matrix=matrix, full_range=full_range)
     y = np.tile(np.arange(256, dtype=np.uint8).reshape(2, 128), (_YUV_PAIRS, 1))

@@ -264,9 +264,7 @@ class VideoSink(SinkBase):
         if self.size is None:
             self._open(w, h)
         elif (w, h) != self.size:
-            if not self._warned_size:
-                log.warning("frame size %dx%d differs from the video's %dx%d: letterboxing", w, h, *self.size)
-                self._warned_size = True
+            self._warn_size(w, h)
             frame = fit_into(frame, self.size)
         self._check()
         if self._copying:
@@ -283,6 +281,11 @@ class VideoSink(SinkBase):
             yuv = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV)
             return _pack_i420(yuv)
         return cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)
+
+    def _warn_size(self, w: int, h: int) -> None:
+        if not self._warned_size:
+            log.warning("frame size %dx%d differs from the video's %dx%d: letterboxing", w, h, *self.size)  # type: ignore[misc]
+            self._warned_size = True
 
     def write_yuv(self, frame: YuvFrame, time: float | None = None) -> None:
         """Encode a decoded I420 frame as it is (no RGB round trip), tagged with its own matrix.
@@ -303,10 +306,7 @@ class VideoSink(SinkBase):
             self.write(frame.to_rgb(), time)
             return
         if frame.size != self.size:
-            if not self._warned_size:
-                log.warning("frame size %dx%d differs from the video's %dx%d: letterboxing", *frame.size,
-                            *self.size)  # type: ignore[misc]  # set by _open
-                self._warned_size = True
+            self._warn_size(*frame.size)
             frame = letterbox_i420(frame, self.size)  # type: ignore[arg-type]  # set by _open
         decoded = frame.pristine
         if (decoded is not None and not frame.full_range and decoded.format.name == "yuv420p"
