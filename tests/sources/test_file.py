@@ -54,6 +54,16 @@ def test_truncated_file_reads_what_is_decodable(clip, tmp_path):
         n = sum(1 for _ in src)
     assert 5 <= n < 50
     assert src.frames_read == n
+    declared = src.info.duration
+    assert declared == pytest.approx(2.0)  # the moov still says 50 frames at 25 fps
+    assert src.warning == (f"{cut}: the video stops at {n / 25:.2f} s, {declared - n / 25:.1f} s short of "
+                           f"{declared:.2f} s (its container declares {declared:.2f} s): the file is cut off or damaged")
+
+
+def test_a_whole_file_or_a_cut_at_end_gives_no_cut_off_warning(clip):
+    for kw in ({}, {"end": 1.0}, {"start": 0.5}):
+        with vt.open_source(clip, **kw) as src:
+            assert sum(1 for _ in src) > 10 and src.warning is None, kw
 
 
 def test_damaged_middle_is_reported(clip, tmp_path):

@@ -164,7 +164,8 @@ class FileSource(SourceBase):
         v.codec_context.thread_count = threads or 0
         self._tb = v.time_base or Fraction(1, 90000)
         self._t0 = float(v.start_time * self._tb) if v.start_time is not None else 0.0
-        duration = float(v.duration * self._tb) if v.duration else (c.duration / 1e6 if c.duration else None)
+        self._declared = float(v.duration * self._tb) if v.duration else None  # the video stream's own
+        duration = self._declared or (c.duration / 1e6 if c.duration else None)
         self.live = self.path.lower().startswith(LIVE_SCHEMES) or (self.is_stream and not duration)
         self._seek_start(duration)
         first = self._first = self._first_frame()
@@ -216,11 +217,13 @@ class FileSource(SourceBase):
         Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
         """
         skipped = 0
+        last: float | None = None
         demux = self._container.demux(self._stream)
         while True:
             try:
                 packet = next(demux)
             except StopIteration:
+                self._check_ending(last)
                 break
             except (av.error.FFmpegError, OSError) as err:
                 self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
@@ -239,9 +242,26 @@ class FileSource(SourceBase):
                     continue
                 if self.end is not None and t >= self.end - 1e-6:
                     return
+                last = t
                 yield frame
         if skipped:
             self.warning = self.warning or f"{self.path}: {skipped} damaged packets were skipped"
+
+    def _check_ending(self, last: float | None) -> None:
+        """Warn when a file's frames end well before the duration its container declares (a cut-off file).
+
+        Over half a second and 5 % short of the video stream's own duration: a
+        recording cut off by a crash or a full disk, or an interrupted download,
+        that still opens. (A container's duration may be a longer soundtrack's.)
+        """
+        if self.live or last is None or not self._declared:
+            return
+        stop = min(self._declared, self.end) if self.end is not None else self._declared
+        ends = last + 1.0 / self.info.fps
+        if stop - ends > max(0.5, 0.05 * (stop - (self.start or 0.0))):
+            self.warning = self.warning or (
+                f"{self.path}: the video stops at {ends:.2f} s, {stop - ends:.1f} s short of {stop:.2f} s "
+                f"(its container declares {self._declared:.2f} s): the file is cut off or damaged")
 
     def _frame_time(self, frame: Any) -> float:
         if frame.pts is None:
