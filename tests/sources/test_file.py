@@ -57,7 +57,8 @@ def test_truncated_file_reads_what_is_decodable(clip, tmp_path):
     declared = src.info.duration
     assert declared == pytest.approx(2.0)  # the moov still says 50 frames at 25 fps
     assert src.warning == (f"{cut}: the video stops at {n / 25:.2f} s, {declared - n / 25:.1f} s short of "
-                           f"{declared:.2f} s (its container declares {declared:.2f} s): the file is cut off or damaged")
+                           f"{declared:.2f} s (its container declares {declared:.2f} s): "
+                           "the file is cut off or damaged")
 
 
 def test_a_whole_file_or_a_cut_at_end_gives_no_cut_off_warning(clip):
