@@ -61,6 +61,42 @@ def test_truncated_file_reads_what_is_decodable(clip, tmp_path):
                            "the file is cut off or damaged")
 
 
+def _single_thread_times(path):
+    """Frame times as one decoder thread gives them (FFmpeg's count: no frame lost in a final flush)."""
+    import av
+
+    times = []
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.codec_context.thread_count = 1
+        for packet in c.demux(s):
+            try:
+                times += [round(float((f.pts - s.start_time) * s.time_base), 4) for f in packet.decode()]
+            except av.error.FFmpegError:
+                continue
+    return times
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.7, 0.9])
+def test_a_file_cut_mid_frame_gives_every_frame_ffmpeg_decodes(tmp_path, fraction):
+    """Frame-threaded decoding loses the frames still in the decoder when the cut frame fails at the end."""
+    from videotools.sources.file import count_frames
+
+    whole = tmp_path / "whole.mp4"  # B-frames, moov first: a cut file still opens
+    with vt.open_source("synthetic:traffic?size=320x180&seconds=4&seed=3") as src, \
+            vt.VideoSink(whole, fps=25, crf=20) as sink:
+        for f in src:
+            sink.write(f)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    expected = _single_thread_times(cut)
+    with vt.open_source(cut) as src:
+        times = [round(src.time, 4) for _ in src]
+    assert 10 < len(expected) < 100
+    assert times == expected and count_frames(cut) == len(expected)
+
+
 def test_a_whole_file_or_a_cut_at_end_gives_no_cut_off_warning(clip):
     for kw in ({}, {"end": 1.0}, {"start": 0.5}):
         with vt.open_source(clip, **kw) as src:

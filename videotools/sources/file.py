@@ -216,13 +216,21 @@ class FileSource(SourceBase):
 
         Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
         """
-        skipped = 0
+        skipped = sent = got = 0
         last: float | None = None
+        last_pts: int | None = None
         demux = self._container.demux(self._stream)
         while True:
             try:
                 packet = next(demux)
             except StopIteration:
+                if got < sent and last_pts is not None and self._one_frame_a_packet():
+                    for frame in self._tail(last_pts):
+                        t = self._frame_time(frame)
+                        if self.end is not None and t >= self.end - 1e-6:
+                            return
+                        last = t
+                        yield frame
                 self._check_ending(last)
                 break
             except (av.error.FFmpegError, OSError) as err:
@@ -236,7 +244,10 @@ class FileSource(SourceBase):
                 if skipped == 1:
                     log.info("%s: skipping undecodable data (%s)", self.path, _reason(err))
                 continue
+            sent += packet.size > 0
+            got += len(frames)
             for frame in frames:
+                last_pts = frame.pts if frame.pts is not None else last_pts
                 t = self._frame_time(frame)
                 if self.start is not None and t < self.start - 1e-6:
                     continue
@@ -246,6 +257,35 @@ class FileSource(SourceBase):
                 yield frame
         if skipped:
             self.warning = self.warning or f"{self.path}: {skipped} damaged packets were skipped"
+
+    def _one_frame_a_packet(self) -> bool:
+        """A local file whose codec puts exactly one frame in each packet."""
+        return not self.is_stream and self._stream.codec_context.name in ("h264", "hevc")
+
+    def _tail(self, after_pts: int) -> Iterator[Any]:
+        """The frames after ``after_pts``, decoded again on one thread: those a frame-threaded decoder lost at the end.
+
+        PyAV (18) stops receiving frames when a decode error surfaces during the
+        final flush, and nothing can receive them after the end of the stream,
+        so a file cut off mid-frame lost the frames still in the decoder (a cut
+        H.264 MP4: 248 frames where FFmpeg decodes 250). The decoder only
+        signals it by handing out fewer frames than packets, so for codecs with
+        one frame a packet the last group of pictures is decoded again, on a
+        handle of its own, and the frames after the last one given are added.
+        """
+        try:
+            with av.open(self.path) as container:
+                stream = container.streams.video[self._stream.index]
+                stream.codec_context.thread_count = 1
+                container.seek(after_pts, stream=stream, backward=True)
+                for packet in container.demux(stream):
+                    try:
+                        frames = packet.decode()
+                    except av.error.FFmpegError:
+                        continue
+                    yield from (f for f in frames if f.pts is not None and f.pts > after_pts)
+        except (av.error.FFmpegError, OSError) as err:
+            log.info("%s: the frames after the last decoded could not be recovered (%s)", self.path, _reason(err))
 
     def _check_ending(self, last: float | None) -> None:
         """Warn when a file's frames end well before the duration its container declares (a cut-off file).
