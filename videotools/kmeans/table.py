@@ -17,6 +17,7 @@ This holds in RGB only: Lab cells are convex in Lab, not in RGB (see
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -92,7 +93,9 @@ def build_yuv_table(rgb_table: np.ndarray, matrix: str = "bt601", full_range: bo
     frame's labels are those of the frame converted to RGB, exactly. The
     triples are laid out as I420 images 128 pixels wide in which one (U, V)
     pair covers two rows holding Y = 0..255 in order: converted, the RGB
-    pixels come out in table order, with no scatter (about 0.1 s).
+    pixels come out in table order, with no scatter. Chunks of 4096 pairs
+    run on two threads (OpenCV and the gathers release the GIL): 0.08 s
+    where one thread took 0.14 s.
 
     Examples
     --------
@@ -102,15 +105,19 @@ def build_yuv_table(rgb_table: np.ndarray, matrix: str = "bt601", full_range: bo
     (0, 1)
     """
     rows = 2 * _YUV_PAIRS
-    to_rgb = I420ToRGB(128, rows, matrix=matrix, full_range=full_range)
     y = np.tile(np.arange(256, dtype=np.uint8).reshape(2, 128), (_YUV_PAIRS, 1))
     out = np.empty(1 << 24, np.uint8)
-    for first in range(0, 1 << 16, _YUV_PAIRS):
+
+    def chunk(first: int) -> None:
         pairs = np.arange(first, first + _YUV_PAIRS, dtype=np.uint32)
         u = np.repeat((pairs >> 8).astype(np.uint8), 64)
         v = np.repeat((pairs & 255).astype(np.uint8), 64)
         planes = np.concatenate([y.reshape(-1), u, v]).reshape(-1, 128)
+        to_rgb = I420ToRGB(128, rows, matrix=matrix, full_range=full_range)  # one each: it keeps a buffer
         np.take(rgb_table, pack_codes(to_rgb(planes)), out=out[first << 8:(first + _YUV_PAIRS) << 8].reshape(rows, 128))
+
+    with ThreadPoolExecutor(2, thread_name_prefix="videotools-table") as pool:
+        list(pool.map(chunk, range(0, 1 << 16, _YUV_PAIRS)))
     return out
 
 
