@@ -46,6 +46,24 @@ def test_missing_and_not_a_video(tmp_path):
         vt.open_source(bad)
 
 
+def test_an_mp4_cut_off_before_its_index_says_so(clip, tmp_path):
+    """A recording killed before it was finished (moov at the end, never written): FFmpeg's reason, in one line."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    whole = tmp_path / "whole.mp4"  # the moov atom after the media data, as a camera writes it
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(clip), "-c", "copy",
+                    "-movflags", "-faststart", str(whole)], check=True)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(vt.SourceError) as err:
+        vt.open_source(cut)
+    assert str(err.value) == (f"cannot read a video from {cut}: Invalid data found when processing input "
+                              "(moov atom not found: an MP4/MOV recording cut off before it was finished has no "
+                              "index, so it cannot be read)")
+
+
 def test_truncated_file_reads_what_is_decodable(clip, tmp_path):
     data = clip.read_bytes()
     cut = tmp_path / "cut.mp4"

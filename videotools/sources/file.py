@@ -22,6 +22,7 @@ from typing import Any
 
 import av
 import av.error
+import av.logging
 import cv2
 import numpy as np
 
@@ -56,6 +57,42 @@ def _reason(err: BaseException) -> str:
     if isinstance(err, av.error.FFmpegError):
         return (err.strerror or type(err).__name__).strip()
     return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+
+
+_ISO_BOXES = (b"ftyp", b"mdat", b"free", b"skip", b"wide", b"pnot")  # what an MP4/MOV file begins with
+
+
+def _ffmpeg_says(path: str) -> str:
+    """FFmpeg's own log line on why a local file does not open (" (moov atom not found: ...)"), or "".
+
+    The error code alone says "Invalid data found"; the demuxer's log names the
+    cause. Logs are off in PyAV (they cost time), so the open is tried once more
+    with them captured, only after it failed.
+    """
+    level = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        before, _ = av.logging.get_last_error()
+        with av.logging.Capture():  # kept off stderr: it goes into the one-line message
+            try:
+                av.open(path).close()
+            except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+                pass
+        count, last = av.logging.get_last_error()  # counted even when a message repeats (and is not logged)
+    finally:
+        av.logging.set_level(level)
+    if count == before or not last:
+        return ""
+    said = str(last[2]).strip()
+    if "moov atom not found" in said:  # FFmpeg says so of any unknown file named .mp4, too
+        try:
+            with open(path, "rb") as fh:
+                if fh.read(8)[4:] not in _ISO_BOXES:
+                    return ""
+        except OSError:
+            return ""
+        said += ": an MP4/MOV recording cut off before it was finished has no index, so it cannot be read"
+    return f" ({said})"
 
 
 class FileSource(SourceBase):
@@ -152,7 +189,8 @@ class FileSource(SourceBase):
             raise SourceError(f"cannot read a video from {self.path}: nothing arrived within {timeout:g} s "
                               "(a stalled stream?)") from err
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as err:
-            raise SourceError(f"cannot read a video from {self.path}: {_reason(err)}") from err
+            why = "" if self.is_stream else _ffmpeg_says(self.path)
+            raise SourceError(f"cannot read a video from {self.path}: {_reason(err)}{why}") from err
 
     def _setup(self, threads: int | None) -> None:
         c = self._container
@@ -165,6 +203,7 @@ class FileSource(SourceBase):
         self._tb = v.time_base or Fraction(1, 90000)
         self._t0 = float(v.start_time * self._tb) if v.start_time is not None else 0.0
         self._declared = float(v.duration * self._tb) if v.duration else None  # the video stream's own
+        self._unreadable = False  # the container could not be read to its end
         duration = self._declared or (c.duration / 1e6 if c.duration else None)
         self.live = self.path.lower().startswith(LIVE_SCHEMES) or (self.is_stream and not duration)
         self._seek_start(duration)
@@ -216,8 +255,20 @@ class FileSource(SourceBase):
 
         Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
         """
-        skipped = sent = got = 0
         last: float | None = None
+        for frame in self._every_frame():
+            t = self._frame_time(frame)
+            if not self._within(t, self.start):
+                if self.end is not None and t >= self.end - 1e-6:
+                    return
+                continue
+            last = t
+            yield frame
+        self._check_ending(last)
+
+    def _every_frame(self) -> Iterator[Any]:
+        """Every frame decoded from where the file was sought, and those the decoder lost at the end (:meth:`_tail`)."""
+        skipped = sent = got = 0
         last_pts: int | None = None
         demux = self._container.demux(self._stream)
         while True:
@@ -225,18 +276,13 @@ class FileSource(SourceBase):
                 packet = next(demux)
             except StopIteration:
                 if got < sent and last_pts is not None and self._one_frame_a_packet():
-                    for frame in self._tail(last_pts):
-                        t = self._frame_time(frame)
-                        if self.end is not None and t >= self.end - 1e-6:
-                            return
-                        last = t
-                        yield frame
-                self._check_ending(last)
+                    yield from self._tail(last_pts)
                 break
             except (av.error.FFmpegError, OSError) as err:
                 self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
                                 f"read ({_reason(err)})")
-                break
+                self._unreadable = True  # that says why it ends: no cut-off warning on top
+                return
             try:
                 frames = packet.decode()
             except (av.error.InvalidDataError, av.error.FFmpegError) as err:
@@ -248,15 +294,9 @@ class FileSource(SourceBase):
             got += len(frames)
             for frame in frames:
                 last_pts = frame.pts if frame.pts is not None else last_pts
-                t = self._frame_time(frame)
-                if self.start is not None and t < self.start - 1e-6:
-                    continue
-                if self.end is not None and t >= self.end - 1e-6:
-                    return
-                last = t
                 yield frame
         if skipped:
-            self.warning = self.warning or f"{self.path}: {skipped} damaged packets were skipped"
+            self.warning = f"{self.path}: {skipped} damaged packets were skipped"
 
     def _one_frame_a_packet(self) -> bool:
         """A local file whose codec puts exactly one frame in each packet."""
@@ -294,12 +334,12 @@ class FileSource(SourceBase):
         recording cut off by a crash or a full disk, or an interrupted download,
         that still opens. (A container's duration may be a longer soundtrack's.)
         """
-        if self.live or last is None or not self._declared:
+        if self.live or self._unreadable or last is None or not self._declared:
             return
         stop = min(self._declared, self.end) if self.end is not None else self._declared
         ends = last + 1.0 / self.info.fps
         if stop - ends > max(0.5, 0.05 * (stop - (self.start or 0.0))):
-            self.warning = self.warning or (
+            self.warning = (  # says more than "N damaged packets were skipped"
                 f"{self.path}: the video stops at {ends:.2f} s, {stop - ends:.1f} s short of {stop:.2f} s "
                 f"(its container declares {self._declared:.2f} s): the file is cut off or damaged")
 
