@@ -258,9 +258,9 @@ class FileSource(SourceBase):
         last: float | None = None
         for frame in self._every_frame():
             t = self._frame_time(frame)
-            if not self._within(t, self.start):
-                if self.end is not None and t >= self.end - 1e-6:
-                    return
+            if self._past_end(t):
+                return
+            if self._before(t, self.start):
                 continue
             last = t
             yield frame
@@ -442,8 +442,8 @@ class FileSource(SourceBase):
                     probe.seek(int((t + self._t0) / self._tb), stream=stream, backward=True)
                     # a seek lands on a keyframe where the container has an index; elsewhere (MPEG-TS) read on to one
                     packet = next((p for p in probe.demux(stream) if p.pts is not None and p.is_keyframe), None)
-                    if packet is None or packet.pts in taken or not self._within(float(packet.pts * self._tb)
-                                                                                  - self._t0, start):
+                    t = float(packet.pts * self._tb) - self._t0 if packet is not None else math.inf
+                    if packet is None or packet.pts in taken or self._before(t, start) or self._past_end(t):
                         continue
                     taken.add(packet.pts)
                     # the keyframe alone, then a flush: no waiting for the frames a decoder reorders
@@ -456,8 +456,12 @@ class FileSource(SourceBase):
             self.start = start
         return out or [convert(self._first)]  # type: ignore[list-item]  # RGB; no keyframe in range: the first frame
 
-    def _within(self, t: float, start: float | None) -> bool:
-        return (start is None or t >= start - 1e-6) and (self.end is None or t < self.end - 1e-6)
+    @staticmethod
+    def _before(t: float, start: float | None) -> bool:
+        return start is not None and t < start - 1e-6
+
+    def _past_end(self, t: float) -> bool:
+        return self.end is not None and t >= self.end - 1e-6
 
     def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
         if self._thread is not None or self._started:
