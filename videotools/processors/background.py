@@ -255,9 +255,9 @@ class BackgroundModel:
         _, fg = cv2.threshold(self._diff(frame, acc), self.threshold, 255, cv2.THRESH_BINARY)
         fg = cv2.dilate(fg, self._kernel, iterations=2)
         # saturating count of foreground frames
-        cv2.add(age, 1, dst=age, mask=fg, dtype=cv2.CV_16U)  # type: ignore[call-overload]
+        cv2.add(age, 1, dst=age, mask=fg, dtype=cv2.CV_16U)  # type: ignore[call-overload, unused-ignore]
         age[...] = cv2.bitwise_and(age, age, mask=fg)           # reset where the pixel matches again
-        stale = cv2.compare(age, timeout, cv2.CMP_GT)  # type: ignore[call-overload]
+        stale = cv2.compare(age, timeout, cv2.CMP_GT)  # type: ignore[call-overload, unused-ignore]
         return cv2.bitwise_or(cv2.bitwise_not(fg), stale)
 
     @property

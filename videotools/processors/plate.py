@@ -66,7 +66,8 @@ STATE_BYTES_PER_PIXEL = 13
 SCRATCH_BYTES_PER_PIXEL = 24
 
 
-# `type: ignore[call-overload]` below: a scalar operand, which OpenCV takes but its stubs do not know.
+# `type: ignore[call-overload, unused-ignore]` below: a scalar operand, which OpenCV takes but some of its stubs
+# versions do not know (unused-ignore: newer stubs do).
 
 
 def _count(frames: int, every: int) -> int:
@@ -236,7 +237,7 @@ class PlateModel:
         cv2.bitwise_xor(learn, still, dst=learn)               # still and agreeing
         # a value is confirmed when the pixel comes back to it, still, after something covered it for at
         # least two samples (a passing car; not the windscreen of a car that starts to move)
-        cv2.bitwise_or(confirmed, cv2.compare(away, 2, cv2.CMP_GE), dst=confirmed, mask=learn)  # type: ignore[call-overload]
+        cv2.bitwise_or(confirmed, cv2.compare(away, 2, cv2.CMP_GE), dst=confirmed, mask=learn)  # type: ignore[call-overload, unused-ignore]
         cv2.add(away, one, dst=away, mask=differs)             # saturating: one more sample away from it
         cv2.copyTo(zero, learn, away)                          # back: still, and agreeing
         still_px = cv2.countNonZero(still)
@@ -246,16 +247,16 @@ class PlateModel:
             # long enough = still for that many samples in a row, and away from the plate as long (motion
             # is judged on luma, which misses a car of the road's brightness: `away` does not)
             held = cv2.min(run, away)
-            ghost = cv2.compare(held, _count(self.ghost_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload]
+            ghost = cv2.compare(held, _count(self.ghost_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload, unused-ignore]
             cv2.bitwise_and(ghost, cv2.bitwise_not(confirmed), dst=ghost)
-            old = cv2.compare(held, _count(self.absorb_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload]
+            old = cv2.compare(held, _count(self.absorb_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload, unused-ignore]
             take = cv2.bitwise_and(cv2.bitwise_or(ghost, old), cv2.bitwise_and(differs, still))
         # approximate running median, per channel: one grey level towards each sample the pixel learns
         # from; an unconfirmed pixel that has not shown its plate value for `seek_frames` moves up to
         # `fast` levels towards every sample (the median of everything it sees: the road between the
         # cars of a lane too busy to ever stand still for long).
         _, limit = cv2.threshold(learn, 0, 1, cv2.THRESH_BINARY)
-        seek = cv2.compare(away, _count(self.seek_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload]
+        seek = cv2.compare(away, _count(self.seek_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload, unused-ignore]
         cv2.bitwise_and(seek, cv2.bitwise_not(confirmed), dst=seek)
         cv2.threshold(seek, 0, self.fast, cv2.THRESH_BINARY, dst=seek)
         cv2.max(limit, seek, dst=limit)
