@@ -57,6 +57,10 @@ FRAGMENTED = {"movflags": "frag_keyframe+empty_moov+default_base_moof+negative_c
 COLOUR_TAGS = {"bt601": (6, 6, 6), "bt709": (1, 1, 1)}
 TIME_BASE = Fraction(1, 90000)
 """Timestamps of H.264 recordings: 90 kHz, exact for 24, 25, 30, 50, 60 and the NTSC rates."""
+ENCODER_THREADS = 6
+"""x264's frame threads. Its output is a function of its thread count, and FFmpeg's default (1.5 per core)
+would make the same run give other bytes on a machine with another number of cores (or another CPU affinity):
+a fixed count makes the same input and options give the same bytes everywhere."""
 PUBLISH_AFTER = 1.0
 """Seconds of video a recording holds before it gets its name."""
 
@@ -93,7 +97,8 @@ class VideoSink(SinkBase):
     pixel_aspect : (int, int)
         Width:height of one pixel, so anamorphic video (DV, DVD, HDV) plays at its true shape.
     threads : int, optional
-        Encoder threads (None: FFmpeg's choice, one per core).
+        x264 threads (None: ``ENCODER_THREADS``, the same on every machine, so the same frames give the
+        same bytes; a count of your own trades that for speed on many cores).
     queue_size : int
         0 encodes on the caller's thread (x264's own threads already encode
         ahead: the fastest on 2 cores, see ``benchmarks/io.py``); N > 0 hands
@@ -183,8 +188,8 @@ class VideoSink(SinkBase):
         # frame threads, as the ffmpeg command uses (PyAV's default, slices only, makes x264 use sliced
         # threads: faster to start, slower to run)
         cc.thread_type = "AUTO"
-        if self.threads:
-            cc.thread_count = self.threads
+        if self.codec == "libx264" or self.threads:
+            cc.thread_count = self.threads or ENCODER_THREADS
         if self.pixel_aspect != (1, 1):
             cc.sample_aspect_ratio = Fraction(*self.pixel_aspect)
         self._audio: AudioTrack | None = None
@@ -312,8 +317,10 @@ class VideoSink(SinkBase):
         if (decoded is not None and not frame.full_range and decoded.format.name == "yuv420p"
                 and (decoded.width, decoded.height) == self.size):
             item: Any = decoded  # the decoder's own frame, as it is
-        else:
-            item = _limited(frame.planes, frame.size[1]) if frame.full_range else frame.planes
+        elif frame.full_range:
+            item = _limited(frame.planes, frame.size[1])
+        else:  # a writer thread reads it later: the processor that made it may reuse its buffer by then
+            item = frame.planes if self._thread is None else frame.planes.copy()
         self._check()
         self._put(item, self._time(time))
         self.frames_written += 1
