@@ -73,9 +73,9 @@ def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
 @pytest.mark.slow
 def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay, tmp_path):
     out = tmp_path / "rec.mp4"
-    proc, wid = _show(xdisplay, "synthetic:traffic?seconds=2&size=160x90", out)
+    proc, wid = _show(xdisplay, "synthetic:traffic?seconds=4&size=160x90", out)
     try:
-        assert not out.exists()  # 2 s of video shown at its own pace: not over when the window appears
+        assert not out.exists()  # 4 s of video shown at its own pace: not over when the window appears
         deadline = time.monotonic() + 10
         while not out.exists() and time.monotonic() < deadline:  # the recording is finalized at the end
             time.sleep(0.1)
@@ -87,4 +87,4 @@ def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay,
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    assert "50 frames" in err
+    assert "100 frames" in err
