@@ -9,7 +9,10 @@ its name in one step.
   ``overwrite``). A failure or a ``kill -9`` leaves the previous state.
 * :class:`PendingFile` for files written over time (recordings): it is
   written nameless and given its name once it holds something playable
-  (:meth:`PendingFile.publish`).
+  (:meth:`PendingFile.publish`). :class:`WholeWrites` is the file object a
+  muxer writes it through: bytes reach the disk only in whole pieces
+  (a fragment, a cluster), one ``write`` each, so what a crash or a full
+  disk leaves ends at the end of a piece.
 
 "Nameless" is Linux's ``O_TMPFILE``: the kernel frees such a file when its
 last descriptor closes, so even ``kill -9`` leaves nothing behind. Where it
@@ -22,10 +25,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import io
 import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputExistsError, SinkError
 
@@ -47,13 +52,21 @@ _LINKAT = _libc_linkat()
 
 
 def describe(err: BaseException) -> str:
-    """A short reason for an OS error: "no space left on device", "permission denied"..."""
-    if isinstance(err, OSError) and err.errno is not None:
-        if err.errno == errno.ENOSPC:
+    """A short reason for an OS or FFmpeg error: "no space left on device", "permission denied"...
+
+    Never the file name the error carries: for a file being written that is a
+    descriptor (``/proc/self/fd/N``) or a temporary name, not the user's.
+    """
+    code = getattr(err, "errno", None)
+    if isinstance(code, int) and code > 0:
+        if code == errno.ENOSPC:
             return "no space left on device (disk full)"
-        if err.errno == errno.EDQUOT:
+        if code == errno.EDQUOT:
             return "disk quota exceeded"
-        return os.strerror(err.errno).lower()
+        return os.strerror(code).lower()
+    reason = getattr(err, "strerror", None)  # PyAV's errors: FFmpeg's reason without the file name
+    if isinstance(reason, str) and reason:
+        return reason[0].lower() + reason[1:]
     return str(err) or type(err).__name__
 
 
@@ -70,6 +83,8 @@ class PendingFile:
     write_path : str
         What to hand a writer (FFmpeg through PyAV, OpenCV...): ``/proc/self/fd/N``
         for a nameless file, else the hidden temporary name.
+    fd : int or None
+        A read-write descriptor of the file (None once closed).
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -86,10 +101,12 @@ class PendingFile:
             if self.fd is not None and not self._can_link(folder):
                 os.close(self.fd)
                 self.fd = None
+        self.nameless = self.fd is not None
         if self.fd is not None:
             self.write_path = f"/proc/self/fd/{self.fd}"
         else:
             self.temp = folder / f".{self.path.name}.part-{secrets.token_hex(3)}{self.path.suffix}"
+            self.fd = os.open(self.temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
             self.write_path = str(self.temp)
 
     def _can_link(self, folder: Path) -> bool:
@@ -115,7 +132,8 @@ class PendingFile:
             If the file system refuses.
         """
         target = self.path
-        if self.fd is not None:
+        if self.nameless:
+            assert self.fd is not None
             temp = target.with_name(f".{target.name}.part-{secrets.token_hex(3)}{target.suffix}")
             if _LINKAT(self.fd, b"", _AT_FDCWD, os.fsencode(temp), _AT_EMPTY_PATH) != 0:
                 err = ctypes.get_errno()
@@ -143,7 +161,7 @@ class PendingFile:
             raise err from None
         with contextlib.suppress(OSError):
             temp.unlink()
-        if self.fd is None:
+        if not self.nameless:
             self.temp = None
             self.write_path = str(target)
         self.published = True
@@ -163,6 +181,86 @@ class PendingFile:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = None
+
+
+class WholeWrites(io.RawIOBase):
+    """A seekable file object over ``fd`` whose bytes reach the disk only in :meth:`commit`, in one write.
+
+    Hand it to a muxer (``av.open(WholeWrites(fd), "w", ...)``) and commit
+    when the muxer has finished a piece (a fragment, a cluster): the file
+    then always ends at the end of a piece, never inside one. Bytes written
+    past the end of the file wait in memory (a piece at a time); bytes that
+    change what is already on disk (a header the muxer fills in on closing)
+    are written after them. A commit the disk refuses (full, quota) cuts the
+    file back to its size before the commit and raises; later writes are
+    dropped.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+        self.size = os.fstat(fd).st_size  # bytes on disk
+        self._pos = self.size
+        self._tail = bytearray()  # what follows byte ``size``
+        self._patches: list[tuple[int, bytes]] = []  # changes to bytes already on disk
+        self.failed: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self.size + len(self._tail)}[whence]
+        self._pos = base + offset
+        return self._pos
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)
+        n = len(data)
+        if self.failed is None:
+            below = max(0, min(n, self.size - self._pos))
+            if below:
+                self._patches.append((self._pos, data[:below]))
+            if below < n:
+                start = self._pos + below - self.size
+                if start > len(self._tail):
+                    self._tail.extend(bytes(start - len(self._tail)))
+                self._tail[start:start + n - below] = data[below:]
+        self._pos += n
+        return n
+
+    def commit(self) -> int:
+        """Write what is pending: the new bytes in one write, then the changes to old ones. Returns the size.
+
+        Raises
+        ------
+        OSError
+            If the disk refuses (the file is cut back to its size before this commit).
+        """
+        if self.failed is not None:
+            raise self.failed
+        try:
+            if self._tail:
+                done = os.pwrite(self.fd, self._tail, self.size)
+                while done < len(self._tail):  # a short write: the disk is full, or a signal came
+                    done += os.pwrite(self.fd, memoryview(self._tail)[done:], self.size + done)
+                self.size += done
+                self._tail = bytearray()
+            for offset, data in self._patches:
+                os.pwrite(self.fd, data, offset)
+            self._patches = []
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.size)  # back to the last whole piece
+            self.failed = err
+            self._tail, self._patches = bytearray(), []
+            raise
+        return self.size
 
 
 def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:

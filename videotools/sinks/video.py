@@ -2,16 +2,24 @@
 
 How a recording survives a crash (``kill -9``, a full disk, a vanished folder):
 
-* It is written *nameless* (``videotools.files.PendingFile``) and gets its name
-  only once it holds a second of playable video, so an early crash leaves
-  nothing at all.
+* The muxer writes through :class:`videotools.files.WholeWrites`: its bytes
+  reach the disk a whole piece at a time, in one write each (a fragment of
+  an MP4/MOV, a cluster of a Matroska file, a chunk of an AVI). A crash at
+  any moment leaves a file that ends at the end of a piece, and a write the
+  disk refuses is cut back to the last whole piece: no torn tail, ever.
+* The file is written *nameless* (``videotools.files.PendingFile``) and gets
+  its name as soon as its first whole piece of video is on disk, so an early
+  crash leaves nothing at all.
 * MP4/MOV are written as *fragmented* MP4 while recording: a self-contained
-  fragment every second, each playable on its own, so a crash loses at most
-  the last second. A clean stop (end, ``q``, Ctrl-C, SIGTERM) rewrites the file
-  as a normal MP4 with its index in front (``+faststart``, stream copy: about
-  a millisecond per second of video), nameless again until it replaces the
-  fragmented one in a single rename.
-* Matroska and AVI are written as they go; both play when cut short.
+  fragment every ``FRAGMENT`` seconds, each playable on its own (the index,
+  ``moov``, goes out with the first fragment: AC-3 and E-AC-3 need their first
+  packet before it can be written). A crash loses at most the last fragment and
+  what the encoder held. A clean stop (end, ``q``, Ctrl-C, SIGTERM) rewrites
+  the file as a normal MP4 with its index in front (``+faststart``, stream copy:
+  about a millisecond per second of video), nameless again until it replaces
+  the fragmented one in a single rename.
+* Matroska gets a cluster every ``FRAGMENT`` seconds; AVI is written a packet at
+  a time. Both play when cut short at the end of a piece.
 
 One module past 300 lines on purpose: the encoder, the muxer and the nameless file are one
 state machine (open on the first frame, publish, finalize or abandon); split, each step would
@@ -20,22 +28,25 @@ reach into the others.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
 import threading
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
 import av.error
+import av.logging
 import cv2
 import numpy as np
 from av.video.frame import PictureType
 
 from ..errors import ParameterError, SinkError, SourceError
-from ..files import PendingFile, describe
+from ..files import PendingFile, WholeWrites, describe
 from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into, letterbox_i420
 from ..settings import PRESETS
 from .audio import AudioTrack
@@ -52,7 +63,17 @@ CONTAINERS = {
     ".avi": ("avi", "mjpeg"),
 }
 VIDEO_EXTENSIONS = tuple(CONTAINERS)
-FRAGMENTED = {"movflags": "frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets", "frag_duration": "1000000"}
+FRAGMENT = 1.0
+"""Seconds of video in each fragment (MP4/MOV) or cluster (Matroska) while recording: what a crash can lose."""
+# Muxer options while recording. flush_packets: each packet the muxer finishes is handed to the file object at
+# once, so a piece is whole in memory when mux() returns and is committed in one write.
+MUXER_OPTIONS = {
+    "mp4": {"movflags": "frag_keyframe+empty_moov+delay_moov+default_base_moof+negative_cts_offsets",
+            "frag_duration": str(int(FRAGMENT * 1e6)), "flush_packets": "1"},
+    "matroska": {"cluster_time_limit": str(int(FRAGMENT * 1e3)), "flush_packets": "1"},
+    "avi": {"flush_packets": "1"},
+}
+MUXER_OPTIONS["mov"] = MUXER_OPTIONS["mp4"]
 # FFmpeg's AVColorSpace / primaries / transfer for the YUV matrices written here
 COLOUR_TAGS = {"bt601": (6, 6, 6), "bt709": (1, 1, 1)}
 TIME_BASE = Fraction(1, 90000)
@@ -61,8 +82,6 @@ ENCODER_THREADS = 6
 """x264's frame threads. Its output is a function of its thread count, and FFmpeg's default (1.5 per core)
 would make the same run give other bytes on a machine with another number of cores (or another CPU affinity):
 a fixed count makes the same input and options give the same bytes everywhere."""
-PUBLISH_AFTER = 1.0
-"""Seconds of video a recording holds before it gets its name."""
 
 
 class VideoSink(SinkBase):
@@ -155,6 +174,8 @@ class VideoSink(SinkBase):
         self._t_last: float | None = None
         self._warned_size = False
         self._pending: PendingFile | None = None
+        self._file: WholeWrites | None = None
+        self._header = 0  # bytes of the container's header, once on disk
         self._out: Any = None
 
     # -- opening -----------------------------------------------------------------------
@@ -165,8 +186,9 @@ class VideoSink(SinkBase):
             log.info("padding %dx%d to %dx%d for yuv420p", width, height, *self._even)
         try:
             self._pending = PendingFile(self.path)
-            options = dict(FRAGMENTED) if self.format in ("mp4", "mov") else {}
-            self._out = av.open(self._pending.write_path, "w", format=self.format, options=options)
+            assert self._pending.fd is not None
+            self._file = WholeWrites(self._pending.fd)
+            self._out = av.open(self._file, "w", format=self.format, container_options=MUXER_OPTIONS[self.format])
         except (av.error.FFmpegError, OSError) as err:
             self._discard()
             raise SinkError(f"cannot write {self.path}: {describe(err)}") from None
@@ -224,10 +246,11 @@ class VideoSink(SinkBase):
             pts = max(int(round(t / self._tb)), self._last_pts + 1)
             frame.pts, frame.time_base, self._last_pts = pts, self._tb, pts
             packets = v.encode(frame)
-            if self._audio is not None:
-                self._audio.mux_until(t)
-            self._out.mux(packets)
-            self._maybe_publish(t)
+            with _muxer_log(not self._header):
+                if self._audio is not None:
+                    self._audio.mux_until(t)
+                self._out.mux(packets)
+            self._commit()
         except (av.error.FFmpegError, OSError, SinkError) as err:
             self._error = err
 
@@ -237,14 +260,18 @@ class VideoSink(SinkBase):
         else:
             self._queue.put((item, t))
 
-    def _maybe_publish(self, t: float) -> None:
-        """Name the file once it holds ``PUBLISH_AFTER`` seconds and has written them to disk."""
-        pending = self._pending
-        if pending is None or pending.published or t < PUBLISH_AFTER:
-            return
-        size = os.fstat(pending.fd).st_size if pending.fd is not None else os.path.getsize(pending.write_path)
-        if size > 4096:  # past the header: at least one fragment / cluster is on disk
-            pending.publish(overwrite=self.overwrite)
+    def _commit(self) -> None:
+        """Put what the muxer finished on disk (whole pieces, one write), and name the file once it holds video.
+
+        The first bytes on disk are the container's header (written with the first packet); once the file grows
+        past it, a whole fragment / cluster / chunk of video is there and it plays.
+        """
+        assert self._file is not None and self._pending is not None
+        size = self._file.commit()
+        if not self._header:
+            self._header = size
+        elif size > self._header and not self._pending.published:
+            self._pending.publish(overwrite=self.overwrite)
 
     # -- writing ---------------------------------------------------------------------------
     def _time(self, time: float | None) -> float:
@@ -260,7 +287,23 @@ class VideoSink(SinkBase):
 
     def _check(self) -> None:
         if self._error is not None:
-            raise SinkError(f"writing {self.path} failed: {describe(self._error)}")
+            raise SinkError(self._failure())
+
+    def _failure(self) -> str:
+        """One line: the user's file, FFmpeg's reason, and what to do when the container refuses a stream."""
+        err = self._error
+        assert err is not None
+        reason = describe(err)
+        log_entry = getattr(err, "log", None)
+        if not self._header and isinstance(log_entry, tuple) and len(log_entry) == 3:
+            muxer_said = str(log_entry[2]).strip().rstrip(".")
+            streams = f"{self.codec} video" + (f" and {self._audio.describe()} sound from {self.audio_from}"
+                                                if self._audio is not None else "")
+            fixes = "another container (.mkv takes any codec)" + (", or --no-audio" if self._audio is not None
+                                                                   else "")
+            return (f"cannot record {self.path}: FFmpeg's {self.format} muxer refuses {streams} "
+                    f"({muxer_said}); use {fixes}")
+        return f"writing {self.path} failed: {reason}"
 
     def write(self, frame: Frame, time: float | None = None) -> None:
         """Encode one ``(H, W, 3) uint8`` RGB frame shown at ``time`` seconds (source time)."""
@@ -337,16 +380,18 @@ class VideoSink(SinkBase):
         try:
             if self._error is None:
                 try:
-                    self._out.mux(self._video.encode(None))
-                    if self._audio is not None:
-                        self._audio.finish(self.duration)
-                    self._out.close()
-                except (av.error.FFmpegError, OSError) as err:
+                    with _muxer_log(not self._header):
+                        self._out.mux(self._video.encode(None))
+                        if self._audio is not None:
+                            self._audio.finish(self.duration)
+                        self._commit()
+                        self._out.close()
+                    self._commit()
+                except (av.error.FFmpegError, OSError, SinkError) as err:
                     self._error = err
             if self._error is not None:
                 self._abandon()
-                raise SinkError(f"writing {self.path} failed: {describe(self._error)}"
-                                + (" (the part written so far plays)" if self._published() else ""))
+                raise SinkError(self._failure() + (" (the part written so far plays)" if self._published() else ""))
             if self.format in ("mp4", "mov"):
                 self._faststart()
             elif not self._pending.published:  # type: ignore[union-attr]
@@ -362,7 +407,9 @@ class VideoSink(SinkBase):
         return self._pending is not None and self._pending.published
 
     def _abandon(self) -> None:
-        """After a failure: close what can be closed, and drop a file that never got its name."""
+        """After a failure: close what can be closed (nothing more reaches the disk), drop a file never named."""
+        if self._file is not None and self._file.failed is None:
+            self._file.failed = OSError("abandoned")
         try:
             self._out.close()
         except (av.error.FFmpegError, OSError):
@@ -398,6 +445,24 @@ class VideoSink(SinkBase):
             log.warning("%s: kept as fragmented MP4 (%s)", self.path.name, describe(err))
         finally:
             final.close()
+
+
+@contextlib.contextmanager
+def _muxer_log(capture: bool) -> Iterator[None]:
+    """While ``capture``: FFmpeg's error messages on this thread are kept on the error PyAV raises (``err.log``).
+
+    Only around the first packets, when a muxer checks the streams and says why it refuses one.
+    """
+    if not capture:
+        yield
+        return
+    level = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture():  # kept off stderr: it goes into the one-line message
+            yield
+    finally:
+        av.logging.set_level(level)
 
 
 _TO_LIMITED = (np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8),
