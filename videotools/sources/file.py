@@ -29,13 +29,16 @@ import numpy as np
 from ..errors import ParameterError, SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
 from .base import SourceBase, StreamInfo
+from .timing import Timeline
 
 log = logging.getLogger(__name__)
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
 LIVE_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "udp://", "tcp://", "srt://")
 OPEN_TIMEOUT = 10.0
-"""Seconds a network stream may take to open, and may then stay silent, before it fails."""
+"""Seconds a network stream may take to open, and may then stay silent, before it is reopened."""
+LOST_AFTER = 20.0
+"""Seconds a live stream may stay away (a camera rebooting, a switch restarting) before the run ends."""
 
 # FFmpeg's AVColorSpace values -> the matrix names of frames.I420ToRGB
 _MATRIX = {1: "bt709", 2: None, 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020", 4: "bt601"}
@@ -125,14 +128,22 @@ class FileSource(SourceBase):
     threads : int, optional
         Decoder threads; None lets FFmpeg choose (one per core).
     timeout : float
-        Network streams: seconds to open, and seconds of silence before failing.
+        Network streams: seconds to open (else :class:`SourceError`), and
+        seconds of silence after which a live stream is reopened.
+    lost_after : float
+        Live streams: seconds without a frame after which the stream counts as
+        gone and the frames end (with a :attr:`warning`). Until then it is
+        reopened as often as it takes, and the frames go on where they were.
 
     Attributes
     ----------
     time : float
         Presentation time of the last frame yielded, in seconds from the start of
-        the file; for live network streams (RTSP, RTMP, UDP, SRT, endless HTTP)
-        the time it arrived, from the first frame.
+        the file (from the first frame, for live network streams: RTSP, RTMP,
+        UDP, SRT, endless HTTP). Always later than the one before: timestamps
+        that come out of order (a damaged file), repeat or start again (a live
+        stream whose sender restarted) are repaired (:mod:`.timing`); a live
+        stream that was away for a while resumes as much later.
 
     Raises
     ------
@@ -150,7 +161,7 @@ class FileSource(SourceBase):
 
     def __init__(self, path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
                  prefetch: int | None = None, threads: int | None = None,
-                 timeout: float = OPEN_TIMEOUT) -> None:
+                 timeout: float = OPEN_TIMEOUT, lost_after: float = LOST_AFTER) -> None:
         self.path = os.fspath(path)
         self.is_stream = self.path.lower().startswith(STREAM_SCHEMES)
         if not self.is_stream:
@@ -166,25 +177,32 @@ class FileSource(SourceBase):
             prefetch = 4 if self.is_stream else 0
         if prefetch < 0:
             raise ParameterError(f"prefetch must be >= 0, got {prefetch}")
+        if isinstance(lost_after, bool) or not isinstance(lost_after, (int, float)) \
+                or not math.isfinite(lost_after) or lost_after <= 0:
+            raise ParameterError(f"lost_after must be a number of seconds > 0, got {lost_after!r}")
         self.start, self.end, self._prefetch = start, end, prefetch
+        self.lost_after, self._timeout = float(lost_after), timeout
         self.time = 0.0
+        self.timeline: Timeline | None = None
+        self._stop = threading.Event()
         self._container = self._open(timeout)
         try:
             self._setup(threads)
         except BaseException:
             self._container.close()
             raise
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = False
 
     # -- opening ---------------------------------------------------------------------
-    def _open(self, timeout: float) -> Any:
+    def _open(self, timeout: float, silence: float | None = None) -> Any:
         options: dict[str, str] = {}
         if self.path.lower().startswith(("rtsp://", "rtsps://")):
             options["rtsp_transport"] = "tcp"
+        if self.is_stream:  # a live stream is reopened after a shorter silence than it may stay away
+            silence = silence or min(timeout, self.lost_after)
         try:
-            return av.open(self.path, options=options, timeout=(timeout, timeout) if self.is_stream else None)
+            return av.open(self.path, options=options, timeout=(timeout, silence) if self.is_stream else None)
         except av.error.ExitError as err:  # the interrupt callback: nothing arrived in time
             raise SourceError(f"cannot read a video from {self.path}: nothing arrived within {timeout:g} s "
                               "(a stalled stream?)") from err
@@ -198,6 +216,7 @@ class FileSource(SourceBase):
             what = "an audio-only file" if c.streams.audio else "no video stream"
             raise SourceError(f"cannot read a video from {self.path}: {what}")
         v = self._stream = c.streams.video[0]
+        self._threads = threads
         v.thread_type = "AUTO"
         v.codec_context.thread_count = threads or 0
         self._tb = v.time_base or Fraction(1, 90000)
@@ -206,6 +225,7 @@ class FileSource(SourceBase):
         self._unreadable = False  # the container could not be read to its end
         duration = self._declared or (c.duration / 1e6 if c.duration else None)
         self.live = self.path.lower().startswith(LIVE_SCHEMES) or (self.is_stream and not duration)
+        self._step = 1.0 / _rate(v)
         self._seek_start(duration)
         first = self._first = self._first_frame()
         self.rotation = _rotation(first, self.path)
@@ -231,7 +251,7 @@ class FileSource(SourceBase):
         """Decode the first frame now: it fixes size (after rotation), colour matrix and start time,
         and a file that opens but does not decode fails here, not mid-run."""
         self._frames_iter = self._decoded()
-        first = next(self._frames_iter, None)
+        first, self._first_t = next(self._frames_iter, (None, 0.0))
         if first is None:
             where = f" at or after start={self.start:g} s" if self.start else ""
             raise SourceError(f"cannot read a video from {self.path}: no frame could be decoded{where}"
@@ -250,21 +270,80 @@ class FileSource(SourceBase):
         return matrix or "bt601", full  # untagged: BT.601, as FFmpeg's own conversion assumes
 
     # -- decoding ----------------------------------------------------------------------
-    def _decoded(self) -> Iterator[Any]:
-        """Decoded frames from ``start`` to ``end``.
+    def _decoded(self) -> Iterator[tuple[Any, float]]:
+        """Decoded frames from ``start`` to ``end``, with their times (seconds, only going forward).
 
         Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
         """
         last: float | None = None
-        for frame in self._every_frame():
-            t = self._frame_time(frame)
+        for frame, t in self._timed(self._every_live_frame() if self.live else self._every_frame()):
             if self._past_end(t):
                 return
             if self._before(t, self.start):
                 continue
             last = t
-            yield frame
+            yield frame, t
         self._check_ending(last)
+
+    def _timed(self, frames: Iterator[Any]) -> Iterator[tuple[Any, float]]:
+        """Each frame with a time later than the one before (see :class:`.timing.Timeline`).
+
+        A file's times count from its video stream's start; a live stream's from its first frame.
+        """
+        line = self.timeline = Timeline(self._step, origin=None if self.live else self._t0, live=self.live)
+        for frame in frames:
+            yield from line.push(frame, _timestamp(frame, self._tb), wall=time.monotonic() if self.live else None)
+        yield from line.flush()
+        if line.repaired and not self.live:
+            log.info("%s: %d frames were re-timed (timestamps out of order or repeated)", self.path, line.repaired)
+
+    def _every_live_frame(self) -> Iterator[Any]:
+        """Every frame of a live stream, which is reopened whenever it stops, until none came for ``lost_after`` s."""
+        last = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                for packet in self._container.demux(self._stream):
+                    try:
+                        frames = packet.decode()
+                    except (av.error.InvalidDataError, av.error.FFmpegError):
+                        continue
+                    for frame in frames:
+                        last = time.monotonic()
+                        yield frame
+                why = "it ended"
+            except (av.error.FFmpegError, OSError) as err:  # the read timed out (ExitError), or the link broke
+                why = "silent" if isinstance(err, av.error.ExitError) else _reason(err)
+            if self._stop.is_set():
+                return
+            log.warning("%s: the stream stopped (%s); reopening it for up to %g s", self.path, why,
+                        self.lost_after - (time.monotonic() - last))
+            if not self._reopen(last):
+                self.warning = (f"{self.path}: no frame for {self.lost_after:g} s (the stream stopped: {why}); "
+                                f"ended after {self.frames_read} frames")
+                return
+
+    def _reopen(self, last: float) -> bool:
+        """Open the stream again, trying until ``lost_after`` s after the frame at ``last`` (monotonic clock)."""
+        while not self._stop.is_set():
+            left = self.lost_after - (time.monotonic() - last)
+            if left <= 0:
+                return False
+            self._container.close()
+            try:
+                container = self._open(max(0.5, left))
+            except SourceError:
+                self._stop.wait(min(0.5, max(0.0, left)))
+                continue
+            if not container.streams.video:
+                container.close()
+                self._stop.wait(min(0.5, max(0.0, left)))
+                continue
+            self._container, v = container, container.streams.video[0]
+            v.thread_type = "AUTO"
+            v.codec_context.thread_count = self._threads or 0
+            self._stream = v
+            return True
+        return False
 
     def _every_frame(self) -> Iterator[Any]:
         """Every frame decoded from where the file was sought, and those the decoder lost at the end (:meth:`_tail`)."""
@@ -343,11 +422,6 @@ class FileSource(SourceBase):
                 f"{self.path}: the video stops at {ends:.2f} s, {stop - ends:.1f} s short of {stop:.2f} s "
                 f"(its container declares {self._declared:.2f} s): the file is cut off or damaged")
 
-    def _frame_time(self, frame: Any) -> float:
-        if frame.pts is None:
-            return self.time + 1.0 / (self.info.fps if hasattr(self, "info") else 25.0)
-        return float(frame.pts * (frame.time_base or self._tb)) - self._t0
-
     def _converter(self, planar: bool) -> Callable[[Any], Frame | YuvFrame]:
         """Turn a decoded frame into what the iterator yields: I420 planes, or an RGB array."""
         if self.i420 is not None:
@@ -367,20 +441,13 @@ class FileSource(SourceBase):
         return convert
 
     def _reader(self, q: queue.Queue, convert: Callable[[Any], Any]) -> None:
-        live_t0: float | None = None
         try:
             frames = self._frames_iter
-            pending = [self._first]
+            pending = [(self._first, self._first_t)]
             while not self._stop.is_set():
-                frame = pending.pop() if pending else next(frames, None)
+                frame, t = pending.pop() if pending else next(frames, (None, 0.0))
                 if frame is None:
                     break
-                if self.live:
-                    now = time.monotonic()
-                    live_t0 = now if live_t0 is None else live_t0
-                    t = now - live_t0
-                else:
-                    t = self._frame_time(frame)
                 item = (t, convert(frame))
                 while not self._stop.is_set():
                     try:
@@ -478,20 +545,13 @@ class FileSource(SourceBase):
 
     def _inline(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
         """Decode on the caller's thread (FFmpeg's own threads still decode ahead)."""
-        live_t0: float | None = None
-        frame = self._first
+        frame, self.time = self._first, self._first_t
         while frame is not None and not self._stop.is_set():
-            if self.live:
-                now = time.monotonic()
-                live_t0 = now if live_t0 is None else live_t0
-                self.time = now - live_t0
-            else:
-                self.time = self._frame_time(frame)
             out = convert(frame)
             self.frames_read += 1
             yield out
             try:
-                frame = next(self._frames_iter, None)
+                frame, self.time = next(self._frames_iter, (None, self.time))
             except (av.error.FFmpegError, OSError) as err:
                 self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
                                 f"read ({_reason(err)})")
@@ -551,6 +611,12 @@ def _cut(duration: float | None, start: float | None, end: float | None) -> floa
         return None
     stop = min(duration, end) if end is not None else duration
     return max(0.0, stop - (start or 0.0))
+
+
+def _timestamp(frame: Any, time_base: Fraction) -> float | None:
+    """A decoded frame's timestamp in seconds: its pts, else its packet's dts, else None."""
+    ts = frame.pts if frame.pts is not None else frame.dts
+    return None if ts is None else float(ts * (frame.time_base or time_base))
 
 
 def _audio_codec(container: Any) -> str | None:
