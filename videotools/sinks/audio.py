@@ -1,8 +1,17 @@
-"""A source file's soundtrack, carried into a recording: stream-copied when the container allows.
+"""A source file's soundtrack, carried into a recording: stream-copied when the container takes it.
 
-The sound follows the pictures: it starts where the video was read from
-(``start``) and is cut where the recording's last frame ends, so a run stopped
-early, or cut with ``--end``, stays in sync.
+The sound keeps its place against the pictures: the recording's time 0 is the
+source's first video frame (from ``start`` on), and each sound packet is placed
+by its own time against that origin, so a file whose sound starts before or
+after its video keeps that offset. It is cut where the recording's last frame
+ends, so a run stopped early, or cut with ``--end``, stays in sync.
+
+* Copied (the container takes the codec): packets keep their timing, cut at
+  packet boundaries (a packet is the codec's smallest unit).
+* Re-encoded (G.711 or PCM into MP4, anything Matroska or AVI cannot hold):
+  decoded, cut to the sample at the video's first and last frame, and encoded
+  to AAC for MP4/MOV, to 16-bit PCM for Matroska and AVI (no encoder delay to
+  shift the sound against the video in containers without edit lists).
 """
 
 from __future__ import annotations
@@ -13,19 +22,41 @@ from typing import Any
 
 import av
 import av.error
+import numpy as np
 
 from ..errors import SourceError
 
 log = logging.getLogger(__name__)
 
-# Audio codecs each container takes as they are; anything else is re-encoded.
-COPYABLE = {
+# Audio codecs each container takes as they are (FFmpeg's codec names); anything else is re-encoded.
+COPYABLE: dict[str, set[str] | None] = {
     "mp4": {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"},
-    "mov": {"aac", "mp3", "ac3", "eac3", "alac", "pcm_s16le", "pcm_s24le"},
-    "matroska": None,  # anything
-    "avi": {"mp3", "ac3", "pcm_s16le"},
+    "mov": {"aac", "mp3", "ac3", "eac3", "alac", "pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_mulaw", "pcm_alaw"},
+    "matroska": None,  # whatever its muxer accepts (not G.711)
+    "avi": {"mp3", "ac3", "pcm_s16le", "pcm_mulaw", "pcm_alaw"},
 }
-REENCODE = {"mp4": "aac", "mov": "aac", "matroska": "aac", "avi": "libmp3lame"}
+REENCODE = {"mp4": "aac", "mov": "aac", "matroska": "pcm_s16le", "avi": "pcm_s16le"}
+NO_EDIT_LISTS = {"avi"}
+"""Containers whose sound always starts at 0: a copy that starts with the video (within ``SHIFT_TOLERANCE``)
+is moved to start exactly with it; a sound that starts earlier or later is re-encoded, cut or led by silence."""
+SHIFT_TOLERANCE = 0.010
+"""Seconds a copied sound may be moved in such a container: well below what anyone hears as out of sync."""
+_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}  # for streams that give a channel count without a layout
+_DTYPES = {"fltp": np.float32, "flt": np.float32, "s16": np.int16, "s16p": np.int16}  # of the encoders above
+_CHUNK = 1024  # samples per frame for encoders that take any size (PCM), and AAC's before it opens
+
+
+def _codec_name(stream: Any) -> str:
+    """FFmpeg's name of the codec (``mp3``), not of the decoder PyAV picked (``mp3float``)."""
+    codec = stream.codec_context.codec
+    return getattr(codec, "canonical_name", None) or codec.name
+
+
+def _layout(stream: Any) -> str:
+    layout = stream.layout
+    if layout is not None and not all(c.name == "NONE" for c in layout.channels):
+        return layout.name
+    return _LAYOUTS.get(stream.channels, "stereo")
 
 
 class AudioTrack:
@@ -43,7 +74,12 @@ class AudioTrack:
     container_format : str
         ``mp4``, ``mov``, ``matroska`` or ``avi``: decides copy or re-encode.
     start : float
-        Seconds of the source to skip.
+        Seconds of the source (after its first video frame) to skip.
+
+    Raises
+    ------
+    SourceError
+        If ``source`` does not open or has no audio stream.
     """
 
     def __init__(self, source: str, output: Any, *, container_format: str, start: float = 0.0) -> None:
@@ -56,27 +92,60 @@ class AudioTrack:
             raise SourceError(f"{source} has no audio stream")
         a = self._a = self._in.streams.audio[0]
         self.start = start
+        self.codec = _codec_name(a)
         self._tb = a.time_base or Fraction(1, a.rate or 48000)
-        self._t0 = float(a.start_time * self._tb) if a.start_time is not None else 0.0
-        allowed = COPYABLE.get(container_format, set())
-        self.copy = allowed is None or a.codec_context.name in allowed
-        if self.copy:
-            self._out = output.add_stream_from_template(a)
-        else:
-            self._out = output.add_stream(REENCODE.get(container_format, "aac"), rate=a.rate or 48000)
-            self._out.layout = a.layout.name if a.layout else "stereo"
-            self._resampler = av.AudioResampler(format=self._out.format.name, layout=self._out.layout,
-                                                rate=self._out.rate, frame_size=self._out.frame_size or None)
-            self._samples = 0
+        self._zero = _origin(self._in, a) + start  # source seconds at the recording's time 0
         self._output = output
         if start > 0:
-            self._in.seek(int((start + self._t0) / self._tb), stream=a, backward=True)
+            self._in.seek(int(self._zero / self._tb), stream=a, backward=True)
         self._packets = self._in.demux(a)
         self._pending: Any = None  # a packet read but not yet due
         self.done = False
+        first = self._pending = self._next()
+        off = first is not None and abs(self._time(first)) > SHIFT_TOLERANCE
+        self._clamp = container_format in NO_EDIT_LISTS
+        self._shift: float | None = None  # seconds added to copied packets' times (set by the first one)
+        allowed = COPYABLE.get(container_format, set())
+        self._out: Any = None
+        if (allowed is None or self.codec in allowed) and not (self._clamp and off):
+            self._out = self._copy_stream(output, a, fresh=self._clamp)
+        self.copy = self._out is not None
+        if not self.copy:
+            self._reencode_stream(output, a, REENCODE.get(container_format, "aac"))
+
+    def _copy_stream(self, output: Any, a: Any, *, fresh: bool) -> Any:
+        """The output stream for copied packets, or None when the muxer refuses the codec.
+
+        ``fresh``: described from scratch rather than from the source's header, whose
+        container-specific fields (an AVI's block size for AC-3) would mistime the packets.
+        """
+        try:
+            if not fresh:
+                return output.add_stream_from_template(a)
+            out = output.add_stream(self.codec, rate=a.rate)
+            out.layout = _layout(a)
+            if a.codec_context.bit_rate:
+                out.bit_rate = a.codec_context.bit_rate
+            return out
+        except (ValueError, av.error.FFmpegError) as err:
+            log.info("%s cannot be copied into this container (%s): re-encoding", self.codec, err)
+            return None
+
+    def _reencode_stream(self, output: Any, a: Any, codec: str) -> None:
+        rates = av.codec.Codec(codec, "w").audio_rates
+        rate = a.rate or 48000
+        out = self._out = output.add_stream(codec, rate=rate if not rates or rate in rates else 48000)
+        out.layout = _layout(a)
+        self._rate = out.rate
+        self._resampler = av.AudioResampler(format=out.format.name, layout=out.layout, rate=self._rate)
+        self._fifo = av.AudioFifo()
+        self._written = 0  # the recording's sample where the next encoded frame starts (0: the first frame)
+        self._drop = 0  # samples still to cut from the FIFO's head
+        self._started = False
 
     def describe(self) -> str:
-        return f"{self._a.codec_context.name} ({'copied' if self.copy else 're-encoded'})"
+        """``aac (copied)``, ``pcm_mulaw (re-encoded to aac)``."""
+        return f"{self.codec} ({'copied' if self.copy else 're-encoded to ' + self._out.codec_context.name})"
 
     def _next(self) -> Any:
         if self._pending is not None:
@@ -87,6 +156,10 @@ class AudioTrack:
                 return p
         return None
 
+    def _time(self, p: Any) -> float:
+        """A packet's time in the recording, in seconds."""
+        return float(p.pts * self._tb) - self._zero
+
     def mux_until(self, t: float) -> None:
         """Mux the sound that plays before ``t`` seconds of the recording."""
         while not self.done:
@@ -94,44 +167,89 @@ class AudioTrack:
             if p is None:
                 self.done = True
                 break
-            ts = float(p.pts * self._tb) - self._t0 - self.start  # its time in the recording
+            ts = self._time(p)
             if ts >= t:
                 self._pending = p
                 break
-            if ts < -1e-6 and self.start > 0:  # before the cut (from the file's start, priming packets stay)
-                continue
             if self.copy:
-                shift = int(round((self.start + self._t0) / self._tb))
-                p.pts -= shift
-                if p.dts is not None:
-                    p.dts -= shift
-                p.stream = self._out
-                self._output.mux(p)
+                self._mux_copy(p, ts)
             else:
-                for frame in p.decode():
-                    self._encode(frame)
+                for frame in p.decode():  # the decoder's own time: it may drop a start (Opus pre-skip)
+                    known = frame.pts is not None and frame.time_base
+                    self._queue(frame, float(frame.pts * frame.time_base) - self._zero if known else ts)
+        if not self.copy:
+            self._drain(int(t * self._rate), final=False)
 
-    def _encode(self, frame: Any) -> None:
+    def _mux_copy(self, p: Any, ts: float) -> None:
+        if ts < -1e-6 and self.start > 0:  # before the cut (from the file's start, sound before the video stays)
+            return
+        if self._shift is None:  # without edit lists, sound before the video is moved to start with it
+            self._shift = max(0.0, -ts) if self._clamp else 0.0
+        shift = int(round((self._zero - self._shift) / self._tb))
+        p.pts -= shift
+        if p.dts is not None:
+            p.dts -= shift
+        p.stream = self._out
+        self._output.mux(p)
+
+    def _queue(self, frame: Any, ts: float) -> None:
+        """Resample a decoded frame into the FIFO; the first one fixes where the sound starts."""
+        if not self._started:
+            self._started = True
+            first = round(ts * self._rate)
+            if first > 0:  # sound that starts after the video keeps its delay, as silence
+                self._fifo.write(self._silence(first))
+            self._drop = max(0, -first)  # sound before the video's first frame is cut
         frame.pts = None
         for out in self._resampler.resample(frame):
-            out.pts = self._samples
-            out.time_base = Fraction(1, self._out.rate)
-            self._samples += out.samples
-            self._output.mux(self._out.encode(out))
+            self._fifo.write(out)
+        if self._drop:
+            drop = min(self._drop, self._fifo.samples)
+            self._fifo.read(drop)
+            self._drop -= drop
+
+    def _silence(self, samples: int) -> Any:
+        fmt, layout = self._out.format, self._out.layout
+        channels = layout.nb_channels
+        shape = (channels, samples) if fmt.is_planar else (1, samples * channels)
+        frame = av.AudioFrame.from_ndarray(np.zeros(shape, _DTYPES[fmt.name]), format=fmt.name, layout=layout.name)
+        frame.sample_rate = self._rate
+        return frame
+
+    def _drain(self, limit: int, *, final: bool) -> None:
+        """Encode the FIFO's whole frames that play before sample ``limit`` (and, if ``final``, the rest up to it)."""
+        while True:
+            size = self._out.codec_context.frame_size or _CHUNK  # known once the encoder opened (AAC: 1024)
+            n = min(size, limit - self._written, self._fifo.samples)
+            if n <= 0 or (n < size and not final):
+                break
+            frame = self._fifo.read(n)
+            if frame is None:  # cannot happen: n <= samples held
+                break
+            frame.pts, frame.time_base = self._written, Fraction(1, self._rate)
+            self._written += frame.samples
+            self._output.mux(self._out.encode(frame))
 
     def finish(self, end: float) -> None:
         """Mux the rest of the sound up to ``end`` seconds, flush, and release the source."""
         try:
             self.mux_until(end)
             if not self.copy:
-                for out in self._resampler.resample(None):
-                    out.pts = self._samples
-                    out.time_base = Fraction(1, self._out.rate)
-                    self._samples += out.samples
-                    self._output.mux(self._out.encode(out))
+                if self._started:
+                    for out in self._resampler.resample(None):
+                        self._fifo.write(out)
+                self._drain(round(end * self._rate), final=True)
                 self._output.mux(self._out.encode(None))
         finally:
             self.close()
 
     def close(self) -> None:
         self._in.close()
+
+
+def _origin(container: Any, audio: Any) -> float:
+    """Source seconds where the recording starts: the first video frame's (else the sound's own start)."""
+    for s in (*container.streams.video[:1], audio):
+        if s.start_time is not None and s.time_base:
+            return float(s.start_time * s.time_base)
+    return 0.0
