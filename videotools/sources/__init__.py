@@ -73,7 +73,7 @@ def source_name(spec: str | os.PathLike) -> str:
 def open_source(spec: str | os.PathLike, *, start: float | None = None, end: float | None = None,
                 camera_mode: str = "latest", camera_size: tuple[int, int] | None = None,
                 camera_fps: float | None = None, image_fps: float = 25.0,
-                decode_threads: int | None = None) -> SourceBase:
+                decode_threads: int | None = None, lost_after: float | None = None) -> SourceBase:
     """Open the source named by ``spec``; see the module docstring for the forms.
 
     The returned source is open: its ``fps``, ``size`` and ``frame_count`` are
@@ -93,6 +93,12 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
         Frame rate given to image sequences.
     decode_threads : int, optional
         Decoder threads for video files and streams (None: FFmpeg's choice).
+    lost_after : float, optional
+        Seconds without a frame after which a camera or a live network stream
+        counts as gone and its frames end (the run ends, recordings finalized).
+        Until then a stream that stops (a camera rebooting, a switch
+        restarting) is reopened and its frames go on, their times still
+        increasing. None: 2 s for a camera, 20 s for a stream.
 
     Raises
     ------
@@ -117,9 +123,11 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
     if dev is not None and not (isinstance(dev, int) and Path(s).exists()):
         if seeks:
             raise ParameterError(f"start/end apply to video files and streams, not to camera {s}")
-        return CameraSource(dev, mode=camera_mode, size=camera_size, fps=camera_fps)
+        return CameraSource(dev, mode=camera_mode, size=camera_size, fps=camera_fps,
+                            **({} if lost_after is None else {"lost_after": lost_after}))
     if s.lower().startswith(STREAM_SCHEMES):
-        return FileSource(s, start=start, end=end, threads=decode_threads)
+        return FileSource(s, start=start, end=end, threads=decode_threads,
+                          **({} if lost_after is None else {"lost_after": lost_after}))
     if any(ch in s for ch in "*?[") and not Path(s).exists():
         if seeks:
             raise ParameterError(f"start/end apply to video files and streams, not to images ({s})")

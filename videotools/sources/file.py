@@ -129,7 +129,8 @@ class FileSource(SourceBase):
         Decoder threads; None lets FFmpeg choose (one per core).
     timeout : float
         Network streams: seconds to open (else :class:`SourceError`), and
-        seconds of silence after which a live stream is reopened.
+        most seconds of silence after which a live stream is reopened (at
+        most half of ``lost_after``).
     lost_after : float
         Live streams: seconds without a frame after which the stream counts as
         gone and the frames end (with a :attr:`warning`). Until then it is
@@ -199,8 +200,8 @@ class FileSource(SourceBase):
         options: dict[str, str] = {}
         if self.path.lower().startswith(("rtsp://", "rtsps://")):
             options["rtsp_transport"] = "tcp"
-        if self.is_stream:  # a live stream is reopened after a shorter silence than it may stay away
-            silence = silence or min(timeout, self.lost_after)
+        if self.is_stream:  # silent for half of lost_after, a live stream is reopened (at least once)
+            silence = self._silence = silence or min(timeout, max(1.0, self.lost_after / 2))
         try:
             return av.open(self.path, options=options, timeout=(timeout, silence) if self.is_stream else None)
         except av.error.ExitError as err:  # the interrupt callback: nothing arrived in time
@@ -276,7 +277,8 @@ class FileSource(SourceBase):
         Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
         """
         last: float | None = None
-        for frame, t in self._timed(self._every_live_frame() if self.live else self._every_frame()):
+        frames = self._every_live_frame() if self.live else ((f, None) for f in self._every_frame())
+        for frame, t in self._timed(frames):
             if self._past_end(t):
                 return
             if self._before(t, self.start):
@@ -285,42 +287,67 @@ class FileSource(SourceBase):
             yield frame, t
         self._check_ending(last)
 
-    def _timed(self, frames: Iterator[Any]) -> Iterator[tuple[Any, float]]:
-        """Each frame with a time later than the one before (see :class:`.timing.Timeline`).
+    def _timed(self, frames: Iterator[tuple[Any, float | None]]) -> Iterator[tuple[Any, float]]:
+        """Each frame (with, live, when its data arrived) given a time later than the one before.
 
-        A file's times count from its video stream's start; a live stream's from its first frame.
+        See :class:`.timing.Timeline`. A file's times count from its video
+        stream's start; a live stream's from its first frame.
         """
         line = self.timeline = Timeline(self._step, origin=None if self.live else self._t0, live=self.live)
-        for frame in frames:
-            yield from line.push(frame, _timestamp(frame, self._tb), wall=time.monotonic() if self.live else None)
+        for frame, wall in frames:
+            yield from line.push(frame, _timestamp(frame, self._tb), wall=wall)
         yield from line.flush()
         if line.repaired and not self.live:
             log.info("%s: %d frames were re-timed (timestamps out of order or repeated)", self.path, line.repaired)
 
-    def _every_live_frame(self) -> Iterator[Any]:
-        """Every frame of a live stream, which is reopened whenever it stops, until none came for ``lost_after`` s."""
+    def _every_live_frame(self) -> Iterator[tuple[Any, float]]:
+        """Every frame of a live stream with the time its packet arrived (monotonic clock).
+
+        The stream is opened again whenever it stops (it ended, broke, or was
+        silent for the read timeout), until no frame came for ``lost_after``
+        seconds. A packet's arrival, not the frame's decoding, dates the
+        frame: a decoder holds frames back until more packets come, which
+        after an outage is when the stream is back.
+        """
+        arrived: dict[int, float] = {}  # packet pts -> when it came, for the frames still in the decoder
         last = time.monotonic()
         while not self._stop.is_set():
             try:
                 for packet in self._container.demux(self._stream):
+                    now = time.monotonic()
+                    if packet.pts is not None:
+                        arrived[packet.pts] = now
+                        if len(arrived) > 64:
+                            del arrived[next(iter(arrived))]
                     try:
                         frames = packet.decode()
                     except (av.error.InvalidDataError, av.error.FFmpegError):
                         continue
                     for frame in frames:
-                        last = time.monotonic()
-                        yield frame
+                        last = now
+                        yield frame, arrived.pop(frame.pts, now)
                 why = "it ended"
-            except (av.error.FFmpegError, OSError) as err:  # the read timed out (ExitError), or the link broke
-                why = "silent" if isinstance(err, av.error.ExitError) else _reason(err)
+            except av.error.ExitError:  # silent for the read timeout (the demuxer then hands out what it held)
+                why, last = "silent", min(last, time.monotonic() - self._silence)
+            except (av.error.FFmpegError, OSError) as err:  # the link broke
+                why = _reason(err)
+            yield from ((f, arrived.pop(f.pts, last)) for f in self._flush_decoder())
+            arrived.clear()
             if self._stop.is_set():
                 return
-            log.warning("%s: the stream stopped (%s); reopening it for up to %g s", self.path, why,
+            log.warning("%s: the stream stopped (%s); reopening it for up to %.0f s", self.path, why,
                         self.lost_after - (time.monotonic() - last))
             if not self._reopen(last):
                 self.warning = (f"{self.path}: no frame for {self.lost_after:g} s (the stream stopped: {why}); "
-                                f"ended after {self.frames_read} frames")
+                                "the frames before are all there")
                 return
+
+    def _flush_decoder(self) -> list[Any]:
+        """The frames a decoder still holds when its stream stops."""
+        try:
+            return list(self._stream.codec_context.decode(None))
+        except (av.error.FFmpegError, OSError):
+            return []
 
     def _reopen(self, last: float) -> bool:
         """Open the stream again, trying until ``lost_after`` s after the frame at ``last`` (monotonic clock)."""

@@ -44,9 +44,10 @@ class Timeline(Generic[T]):
         Subtracted from every timestamp (a file's start time); None: the first
         timestamp seen, so the first frame is at 0 (live streams).
     live : bool
-        Measure outages with the wall clock (``push(..., wall=)``): a stream
-        that comes back with other timestamps resumes as much later as it was
-        away, and a forward jump the clock does not explain is a reset too.
+        Measure outages with the wall clock (``push(..., wall=)``, when the
+        frame's data arrived): a stream that comes back with other timestamps
+        resumes as much later as it was away, and a forward jump the clock
+        does not explain is a reset too.
     window : int
         Frames held back to sort their timestamps (0: none, times as they come).
 
@@ -67,7 +68,7 @@ class Timeline(Generic[T]):
         self._times: list[tuple[float, int]] = []  # heap of their (time, arrival number)
         self._count = itertools.count()
         self._top: float | None = None  # the latest time seen in this stretch
-        self._wall: float | None = None  # when the frame before came (live)
+        self._lead: float | None = None  # live: the least a frame's arrival was ahead of its time
         self._last: float | None = None  # the time last given out
 
     def push(self, item: T, ts: float | None, *, wall: float | None = None) -> list[tuple[T, float]]:
@@ -92,27 +93,33 @@ class Timeline(Generic[T]):
         yield from self.flush()
 
     def _unwrap(self, ts: float | None, wall: float | None) -> float | None:
-        """The timestamp on this timeline: shifted onto the stretch before it when it jumped."""
+        """The timestamp on this timeline: moved to just after the stretch before it when it jumped.
+
+        Live, ``lead`` is the least a frame's arrival (wall clock) has been
+        ahead of its time: where the stream's clock and the wall clock stand
+        when nothing delays a frame. A stream that comes back after an outage
+        resumes where that puts it, and a stamp that runs ahead of it by more
+        than :data:`JUMP` is a jump the outage does not explain.
+        """
         if ts is None:
             return None
         if self._offset is None:
             self._offset = -ts
         t = ts + self._offset
-        away = (wall - self._wall) if (self.live and wall is not None and self._wall is not None) else 0.0
-        if wall is not None:
-            self._wall = wall
-        if self._top is None:
-            self._top = t
-            return t
-        d = t - self._top
-        back = d < -max(JUMP, (self.window + 1) * self.step)
-        ahead = self.live and d > away + JUMP
-        if back or ahead:
-            self.resets += 1
-            resumed = self._top + max(self.step, away)
-            self._offset += resumed - t
-            t = resumed
-        self._top = max(self._top, t)
+        now = wall if self.live else None  # the wall clock counts only live
+        if self._top is not None:
+            back = t - self._top < -max(JUMP, (self.window + 1) * self.step)
+            ahead = now is not None and self._lead is not None and t > now - self._lead + JUMP
+            if back or ahead:
+                self.resets += 1
+                resumed = self._top + self.step
+                if now is not None and self._lead is not None:
+                    resumed = max(resumed, now - self._lead)
+                self._offset += resumed - t
+                t = resumed
+        self._top = t if self._top is None else max(self._top, t)
+        if now is not None:
+            self._lead = now - t if self._lead is None else min(self._lead, now - t)
         return t
 
     def _pop(self) -> tuple[T, float]:

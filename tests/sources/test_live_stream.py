@@ -1,0 +1,67 @@
+"""A live MPEG-TS stream over UDP (H.264 + AAC, in real time) that stops and comes back: one recording."""
+
+import logging
+import socket
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import videotools as vt
+from tests.conftest import ROOT, ffmpeg_times
+
+CARS = ROOT.parent / "shared" / "media" / "car-detection.mp4"
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(what, deadline: float = 60.0) -> None:
+    end = time.monotonic() + deadline
+    while not what():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_udp_stream_that_stops_and_comes_back_is_one_recording(tmp_path, caplog):
+    import imageio_ffmpeg
+
+    ff = imageio_ffmpeg.get_ffmpeg_exe()
+    url = f"udp://127.0.0.1:{_free_udp_port()}"
+
+    def send(start: float) -> None:  # a camera: 2 s of footage, in real time, then it goes away
+        subprocess.run([ff, "-v", "error", "-re", "-ss", str(start), "-t", "2", "-i", str(CARS),
+                        "-vf", "scale=320:180", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                        "-g", "6", "-c:a", "aac", "-f", "mpegts", f"{url}?pkt_size=1316"], check=True, timeout=60)
+
+    out, times, done = tmp_path / "live.mp4", [], {}
+
+    def record() -> None:
+        with vt.open_source(url, lost_after=3) as src:
+            done["stats"] = vt.process(src, out=str(out), on_frame=lambda step: times.append(step.time))
+
+    caplog.set_level(logging.WARNING, logger="videotools.sources.file")
+    receiver = threading.Thread(target=record, daemon=True)
+    receiver.start()
+    send(0)
+    _wait(lambda: any("the stream stopped" in r.getMessage() for r in caplog.records))  # it is reopening
+    send(10)  # the sender restarted: its timestamps start again from the same 1.4 s
+    receiver.join(60)
+    assert not receiver.is_alive() and "no frame for 3 s" in done["stats"].warning
+    steps = np.diff(times)
+    assert steps.min() > 0, steps
+    gaps = np.flatnonzero(steps > 1.0)
+    assert len(gaps) == 1, steps  # the outage, as long as it lasted
+    first, second = times[: gaps[0] + 1], times[gaps[0] + 1:]
+    assert len(first) >= 12 and len(second) >= 12, (len(first), len(second))
+    r = subprocess.run([ff, "-v", "error", "-i", str(out), "-f", "null", "-"], capture_output=True, text=True)
+    assert r.stderr == ""
+    written = np.diff(ffmpeg_times(out))
+    assert len(written) == len(times) - 1 and written.min() > 0
+    assert np.allclose(np.delete(written, gaps[0]), 0.08, atol=1e-3)
