@@ -148,48 +148,6 @@ def test_soundtrack_is_kept_and_cut_to_the_frames(tmp_path):
     assert "audio_codec" not in meta(tmp_path / "d.mp4")
 
 
-def _plays(path) -> int:
-    """Frames FFmpeg decodes from ``path`` without an error (0 if it does not open)."""
-    try:
-        with vt.open_source(path) as src:
-            n = sum(1 for _ in src)
-            return n if src.warning is None else -n
-    except vt.SourceError:
-        return 0
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("ext", [".mp4", ".mkv"])
-def test_kill_9_mid_recording_leaves_a_playable_file_or_none(tmp_path, ext):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    outcomes = []
-    for delay in (0.3, 4.0):  # before the first second is on disk, and well into the recording
-        folder = tmp_path / f"d{delay}"
-        folder.mkdir()
-        out = folder / f"rec{ext}"
-        proc = subprocess.Popen([sys.executable, "-m", "videotools", "run", "synthetic:traffic?seconds=0&size=320x180",
-                                 "--out", str(out), "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        deadline = time.monotonic() + 30
-        while delay > 1 and not out.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(delay if delay < 1 else 1.5)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        names = sorted(p.name for p in folder.iterdir())
-        assert names in ([], [out.name]), names  # no temporary or partial file under any name
-        if names:
-            n = _plays(out)
-            assert n > 25, (delay, n)  # at least the first second, every frame decodable
-        outcomes.append(bool(names))
-    assert outcomes[1], "a recording several seconds long left nothing"
-
-
 def test_avi_of_270_frames_reports_and_copies_270(tmp_path):
     from videotools.sources.file import count_frames
 
@@ -244,40 +202,8 @@ def test_soundtrack_is_copied_when_the_container_takes_it(tmp_path):
     codec, packets = audio(tmp_path / "copy.mkv")
     codec_in, packets_in = audio(src)
     assert codec == codec_in == "opus" and packets == packets_in[:len(packets)] and len(packets) > 0.9 * len(packets_in)
-    vt.process(str(src), [], out=str(tmp_path / "re.avi"))  # AVI does not: re-encoded to MP3
-    assert audio(tmp_path / "re.avi")[0].startswith("mp3")  # (the decoder is named mp3float)
-
-
-@pytest.mark.slow
-def test_full_disk_is_one_line_and_leaves_nothing_unplayable(tmp_path):
-    import os
-    import shutil
-    import subprocess
-    import sys
-
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("needs root to mount a small tmpfs")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)]).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        for ext in (".mp4", ".mkv"):
-            out = disk / f"big{ext}"
-            r = subprocess.run([sys.executable, "-m", "videotools", "run",
-                                "synthetic:traffic?seconds=20&size=320x180&noise=20", "--out", str(out), "-q",
-                                "--crf", "10"], capture_output=True, text=True, timeout=120)
-            lines = r.stderr.strip().splitlines()
-            assert r.returncode == 1 and len(lines) == 1, r.stderr
-            assert out.name in lines[0] and "no space left on device" in lines[0], lines
-            assert "Traceback" not in r.stderr
-            names = [p.name for p in disk.iterdir()]
-            assert names in ([], [out.name]), names
-            if names:
-                assert _plays(out) > 0
-                out.unlink()
-    finally:
-        subprocess.run(["umount", str(disk)])
+    vt.process(str(src), [], out=str(tmp_path / "re.avi"))  # AVI does not: re-encoded to 16-bit PCM
+    assert audio(tmp_path / "re.avi")[0] == "pcm_s16le"
 
 
 def test_a_stream_that_changes_size_midway_stays_planar_and_is_letterboxed(tmp_path):

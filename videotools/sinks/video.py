@@ -29,6 +29,7 @@ reach into the others.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import queue
@@ -63,14 +64,15 @@ CONTAINERS = {
     ".avi": ("avi", "mjpeg"),
 }
 VIDEO_EXTENSIONS = tuple(CONTAINERS)
-FRAGMENT = 1.0
+FRAGMENT = 0.5
 """Seconds of video in each fragment (MP4/MOV) or cluster (Matroska) while recording: what a crash can lose."""
 # Muxer options while recording. flush_packets: each packet the muxer finishes is handed to the file object at
 # once, so a piece is whole in memory when mux() returns and is committed in one write.
 MUXER_OPTIONS = {
     "mp4": {"movflags": "frag_keyframe+empty_moov+delay_moov+default_base_moof+negative_cts_offsets",
             "frag_duration": str(int(FRAGMENT * 1e6)), "flush_packets": "1"},
-    "matroska": {"cluster_time_limit": str(int(FRAGMENT * 1e3)), "flush_packets": "1"},
+    # bitexact: no random segment UID, so the same frames give the same bytes
+    "matroska": {"cluster_time_limit": str(int(FRAGMENT * 1e3)), "flush_packets": "1", "fflags": "+bitexact"},
     "avi": {"flush_packets": "1"},
 }
 MUXER_OPTIONS["mov"] = MUXER_OPTIONS["mp4"]
@@ -175,7 +177,7 @@ class VideoSink(SinkBase):
         self._warned_size = False
         self._pending: PendingFile | None = None
         self._file: WholeWrites | None = None
-        self._header = 0  # bytes of the container's header, once on disk
+        self._header = 0  # bytes on disk after the first write (the container's header, at least)
         self._out: Any = None
 
     # -- opening -----------------------------------------------------------------------
@@ -261,17 +263,14 @@ class VideoSink(SinkBase):
             self._queue.put((item, t))
 
     def _commit(self) -> None:
-        """Put what the muxer finished on disk (whole pieces, one write), and name the file once it holds video.
-
-        The first bytes on disk are the container's header (written with the first packet); once the file grows
-        past it, a whole fragment / cluster / chunk of video is there and it plays.
-        """
+        """Put what the muxer finished on disk (whole pieces, one write), and name the file once it plays."""
         assert self._file is not None and self._pending is not None
+        before = self._file.size
         size = self._file.commit()
-        if not self._header:
-            self._header = size
-        elif size > self._header and not self._pending.published:
-            self._pending.publish(overwrite=self.overwrite)
+        if size > before:
+            self._header = self._header or size
+            if not self._pending.published and _holds_video(self._pending.write_path):
+                self._pending.publish(overwrite=self.overwrite)
 
     # -- writing ---------------------------------------------------------------------------
     def _time(self, time: float | None) -> float:
@@ -445,6 +444,17 @@ class VideoSink(SinkBase):
             log.warning("%s: kept as fragmented MP4 (%s)", self.path.name, describe(err))
         finally:
             final.close()
+
+
+def _holds_video(path: str) -> bool:
+    """Whether the file at ``path`` opens and holds a packet of video (a header alone does not)."""
+    try:
+        with av.open(path) as probe:
+            if not probe.streams.video:
+                return False
+            return any(p.size for p in itertools.islice(probe.demux(probe.streams.video[0]), 2))
+    except (av.error.FFmpegError, OSError):
+        return False
 
 
 @contextlib.contextmanager
