@@ -7,8 +7,9 @@ device writes (IP cameras, NVRs, broadcast, dash cameras, phones, editors).
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
@@ -20,6 +21,7 @@ from tests.conftest import ROOT
 CLIP = ROOT.parent / "shared" / "media" / "car-detection.mp4"
 SECONDS = 4
 SIZE = "320:180"
+SOUND_RATE = 8000  # Hz, of the sound facts() keeps to compare
 # The clip's own sound is digital silence: bursts of noise (50 ms every 0.5 s) are mixed in, so that
 # whether sound and pictures still line up can be measured on the sound itself (see lag()).
 CLICKS = "aevalsrc='0.5*(random(0)*2-1)*lt(mod(t,0.5),0.05)':s=48000"
@@ -47,15 +49,19 @@ INPUTS: dict[str, tuple[list[str], list[str]]] = {
 
 
 def make_input(name: str, folder: Path) -> Path:
-    """Transcode the first ``SECONDS`` of the real clip into ``folder / name`` (once; later calls reuse it)."""
+    """Transcode the first ``SECONDS`` of the real clip into ``folder / name``, once: later calls, from any
+    process (pytest-xdist workers share the folder), reuse it."""
     out = folder / name
-    if not out.exists():
-        video, audio = INPUTS[name]
-        part = out.with_name(f"part-{name}")
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-t", str(SECONDS), "-i", str(CLIP),
-                        "-f", "lavfi", "-i", CLICKS, "-filter_complex", MIX, "-map", "0:v", "-map", "[a]",
-                        "-vf", f"scale={SIZE}", *video, *audio, str(part)], check=True, stdin=subprocess.DEVNULL)
-        part.rename(out)
+    with open(folder / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not out.exists():
+            video, audio = INPUTS[name]
+            part = out.with_name(f"part-{name}")
+            subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-t", str(SECONDS), "-i",
+                            str(CLIP), "-f", "lavfi", "-i", CLICKS, "-filter_complex", MIX, "-map", "0:v", "-map",
+                            "[a]", "-vf", f"scale={SIZE}", *video, *audio, str(part)], check=True,
+                           stdin=subprocess.DEVNULL)
+            part.rename(out)
     return out
 
 
@@ -64,6 +70,11 @@ def decode_errors(path: Path) -> list[str]:
     p = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"],
                        capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return [line for line in p.stderr.splitlines() if line.strip()]
+
+
+def codec_name(stream: av.stream.Stream) -> str:
+    """FFmpeg's name of a stream's codec (``mp3``, not the decoder's ``mp3float``)."""
+    return stream.codec_context.codec.canonical_name
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,7 @@ class Facts:
     audio_start: float | None  # s, of the first decoded sample
     audio_end: float | None  # s, past the last decoded sample
     audio_frame: float | None  # s, of the longest decoded audio frame
+    sound: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # mono, SOUND_RATE, from audio_start
 
     @property
     def video_end(self) -> float:
@@ -95,7 +107,7 @@ def facts(path: Path) -> Facts:
         v = c.streams.video[0]
         times = tuple(float(f.time) for f in c.decode(v) if f.time is not None)
         rate = v.average_rate or v.guessed_rate or 25
-        codec = v.codec_context.name
+        codec = codec_name(v)
         has_audio = bool(c.streams.audio)
     if not has_audio:
         return Facts(codec, times, float(1 / rate), None, None, None, None)
@@ -103,47 +115,33 @@ def facts(path: Path) -> Facts:
         a = c.streams.audio[0]
         start = end = None
         longest = 0.0
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SOUND_RATE)
+        chunks = []
         for f in c.decode(a):
             if f.time is None:
                 continue
             start = f.time if start is None else start
             end = f.time + f.samples / f.sample_rate
             longest = max(longest, f.samples / f.sample_rate)
-        return Facts(codec, times, float(1 / rate), a.codec_context.name, start, end, longest)
-
-
-def sound(path: Path, rate: int = 8000) -> tuple[float, np.ndarray]:
-    """The first audio stream as mono float samples at ``rate``, and the time of the first one in seconds
-    from the first video frame (as a player lines them up)."""
-    with av.open(str(path)) as c:
-        v0 = next(f.time for f in c.decode(video=0) if f.time is not None)
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-    chunks, t0 = [], None
-    with av.open(str(path)) as c:
-        for f in c.decode(audio=0):
-            if t0 is None and f.time is not None:
-                t0 = f.time
             f.pts = None
             chunks += [o.to_ndarray().reshape(-1) for o in resampler.resample(f)]
         chunks += [o.to_ndarray().reshape(-1) for o in resampler.resample(None)]
-    return float((t0 or 0.0) - v0), np.concatenate(chunks)
+        return Facts(codec, times, float(1 / rate), codec_name(a), start, end, longest, np.concatenate(chunks))
 
 
-def lag(out: Path, source: Path, *, window: tuple[float, float] = (1.0, 3.0), search: float = 0.1,
-        rate: int = 8000) -> float:
+def lag(out: Facts, source: Facts, *, window: tuple[float, float] = (1.0, 3.0), search: float = 0.1) -> float:
     """Seconds the sound of ``out`` plays late against its video, compared with ``source`` (0: in sync).
 
     Both soundtracks are lined up on their first video frame; the lag is where the
     window of ``out`` best matches ``source``, searched within ``search`` seconds.
     """
-    t_out, a_out = sound(out, rate)
-    t_src, a_src = sound(source, rate)
-    i0, n = round((window[0] - t_out) * rate), round((window[1] - window[0]) * rate)
-    seg = a_out[i0:i0 + n]
+    rate = SOUND_RATE
+    i0, n = round((window[0] - out.offset) * rate), round((window[1] - window[0]) * rate)
+    seg = out.sound[i0:i0 + n]
     best, best_score = 0.0, -np.inf
     for d in range(-round(search * rate), round(search * rate) + 1):
-        j0 = round((window[0] - t_src) * rate) - d
-        ref = a_src[j0:j0 + n]
+        j0 = round((window[0] - source.offset) * rate) - d
+        ref = source.sound[j0:j0 + n]
         if j0 < 0 or len(ref) < n:
             continue
         score = float(seg @ ref) / (float(np.linalg.norm(ref) * np.linalg.norm(seg)) + 1e-9)
