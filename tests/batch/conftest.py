@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
+from tests.conftest import ROOT
 
 pytest.importorskip("dask.distributed")
 
@@ -23,9 +24,15 @@ def make_clip(path: Path, *, seconds: float, seed: int, crf: int = 18) -> Path:
     return path
 
 
-def make_vfr(path: Path, *, frames: int = 240, seed: int = 0, audio: bool = False) -> Path:
-    """A 160x90 H.264 MP4 whose frames last 20, 33, 40 or 67 ms (seeded), optionally with an AAC tone."""
+def make_vfr(path: Path, *, frames: int = 240, seed: int = 0, audio: bool = False,
+             durations: list[int] | None = None) -> Path:
+    """A 160x90 H.264 MP4 whose frames last 20, 33, 40 or 67 ms (seeded), optionally with an AAC tone.
+
+    ``durations``: each frame's duration in ms instead (as many frames as given).
+    """
     rng = np.random.default_rng(seed)
+    if durations is not None:
+        frames = len(durations)
     scene = vt.SyntheticTraffic(size=(160, 90), noise=2)
     tb = Fraction(1, 1000)
     with av.open(str(path), "w") as out:
@@ -37,7 +44,7 @@ def make_vfr(path: Path, *, frames: int = 240, seed: int = 0, audio: bool = Fals
         for i in range(frames):
             fr = av.VideoFrame.from_ndarray(scene.frame(i), format="rgb24")
             fr.pts, fr.time_base = t, tb
-            t += int(rng.choice([20, 33, 40, 67]))
+            t += durations[i] if durations is not None else int(rng.choice([20, 33, 40, 67]))
             for p in v.encode(fr):
                 out.mux(p)
         for p in v.encode(None):
@@ -57,11 +64,29 @@ def make_vfr(path: Path, *, frames: int = 240, seed: int = 0, audio: bool = Fals
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory) -> dict[str, Path]:
-    """``long``: 12 s at 25 fps (300 frames); ``short``: 2 s; ``vfr``: 240 frames at variable rate, with sound."""
+    """``long``: 12 s at 25 fps (300 frames); ``short``: 2 s; ``vfr``: 240 frames at variable rate, with sound;
+    ``slow_start``: 4 s at 5 fps then 3 s at 100 fps (320 frames, 20 in the first 4 s)."""
     d = tmp_path_factory.mktemp("batch-clips")
     return {"long": make_clip(d / "long.mp4", seconds=12, seed=4), "short": make_clip(d / "short.mp4", seconds=2,
                                                                                      seed=1),
-            "vfr": make_vfr(d / "vfr.mp4", audio=True)}
+            "vfr": make_vfr(d / "vfr.mp4", audio=True),
+            "slow_start": make_vfr(d / "slow_start.mp4", durations=[200] * 20 + [10] * 300)}
+
+
+MEDIA = ROOT.parent / "shared" / "media"
+CARS = MEDIA / "car-detection.mp4"
+"""Real footage: 768x432 H.264 at 12.5 fps, 30 s (377 frames), AAC sound."""
+
+
+def ffmpeg_errors(path: Path) -> list[str]:
+    """The lines ``ffmpeg -v error`` prints decoding ``path`` (none for a clean file)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    r = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"],
+                       capture_output=True, text=True, timeout=120)
+    return r.stderr.splitlines()
 
 
 @pytest.fixture(scope="module")

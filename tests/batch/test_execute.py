@@ -11,7 +11,7 @@ import pytest
 from distributed.diagnostics.plugin import SchedulerPlugin
 
 import videotools as vt
-from tests.batch.conftest import frames_of, make_clip
+from tests.batch.conftest import CARS, ffmpeg_errors, frames_of, make_clip
 from videotools.batch import run_batch
 
 
@@ -122,3 +122,45 @@ def test_parts_that_x264_opened_with_different_delays_join(client, clips, tmp_pa
     assert report[0].status == "done" and report[0].chunks == 6, report[0].error
     (got, times), (_, want) = frames_of(tmp_path / "out" / "long.mp4"), frames_of(clips["long"])
     assert len(got) == 300 and times == pytest.approx(want, abs=1e-6)
+
+
+def test_a_slow_start_is_run_on_from_the_model_instead_of_failing(client, clips, tmp_path):
+    """The planned first chunk holds 9 of the 50 warm-up frames: chunks 1-3 are run on from the model's state."""
+    alphas = (0.1, 0.02)
+    report = run_batch(clips["slow_start"], tmp_path / "out", do="background", alphas=alphas, chunk_seconds=1,
+                       client=client)
+    assert report[0].status == "done" and report[0].chunks == 7 and report[0].frames == 320, report[0]
+    seq = vt.BackgroundModel(alphas)
+    for f in frames_of(clips["slow_start"])[0]:
+        seq.update(f)
+    for a, want in zip(alphas, seq.backgrounds):
+        got = vt.read_image(tmp_path / "out" / "slow_start" / f"background-alpha{a:g}.png")
+        assert np.abs(got.astype(int) - want).max() <= 1, a
+
+
+@pytest.mark.slow
+def test_real_footage_posterized_in_chunks_decodes_cleanly_with_its_sound(client, tmp_path):
+    """The first 8 s of the real clip (stream copy, AAC kept), in three chunks."""
+    import subprocess
+
+    import av
+    import imageio_ffmpeg
+
+    src = tmp_path / "in" / "cars.mp4"
+    src.parent.mkdir()
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-t", "8", "-i", str(CARS), "-c", "copy",
+                    str(src)], check=True, timeout=60)
+    report = run_batch(src.parent, tmp_path / "out", do="posterize", k=6, chunk_seconds=3, client=client)
+    assert report[0].status == "done" and report[0].chunks == 3 and report[0].frames == 100, report[0]
+    out = tmp_path / "out" / "cars.mp4"
+    assert ffmpeg_errors(out) == []
+    (got, t_got), (_, t_src) = frames_of(out), frames_of(src)
+    assert len(got) == 100 and t_got == pytest.approx(t_src, abs=1e-3)
+    pal = vt.Palette.load(tmp_path / "out" / "palette.json")
+    d = np.sqrt(((got[50].reshape(-1, 1, 3).astype(int) - pal.colors[None].astype(int)) ** 2).sum(2)).min(1)
+    assert np.median(d) < 6  # posterized: its pixels sit on the palette's colours, up to x264's error
+    with av.open(str(out)) as c:
+        sound = c.streams.audio[0]
+        assert sound.codec_context.name == "aac" and sound.rate == 48000
+        end = max(float((p.pts + p.duration) * sound.time_base) for p in c.demux(sound) if p.pts is not None)
+    assert abs(end - 8.0) < 0.1

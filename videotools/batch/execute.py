@@ -37,7 +37,18 @@ from ..files import write_bytes
 from ..frames import rgb_to_bgr
 from ..kmeans import Palette
 from . import work
-from .plan import BatchError, Chunk, ChunkFold, Job, Plan, Settings, part_name, plan_chunks, warmup_frames
+from .plan import (
+    BatchError,
+    Chunk,
+    ChunkFold,
+    Job,
+    Plan,
+    Settings,
+    part_name,
+    plan_chunks,
+    warmup_frames,
+    warmup_seconds,
+)
 from .report import BatchItem, FrameCounter, Progress, write_report
 
 log = logging.getLogger(__name__)
@@ -244,10 +255,11 @@ class Runner:
         if self.progress is not None:
             self.progress(self.counter.snapshot())
 
-    def _account(self, video: _Video, tag: str, result: dict[str, Any]) -> None:
+    def _account(self, video: _Video, tag: str, result: dict[str, Any], *, frames: bool = True) -> None:
+        """Count a task's frames (for the report too, unless ``frames`` is False) and seconds, keep its warning."""
         self.counter.count(tag, result["frames"])
         video.item.seconds = round(video.item.seconds + result["seconds"], 3)
-        video.item.frames += result["frames"]
+        video.item.frames += result["frames"] if frames else 0
         if result.get("warning"):
             video.item.warning = "; ".join(filter(None, [video.item.warning, result["warning"]]))
 
@@ -285,24 +297,37 @@ class Runner:
 
     # -- background ----------------------------------------------------------------------
     def _plan_background(self, video: _Video) -> None:
-        s = self.s
+        s, info = self.s, video.info
         warm = warmup_frames(s.alphas, s.warmup)
-        fps = video.info["fps"] or 25.0
-        video.chunks = plan_chunks(video.info["duration"], None if s.selective else s.chunk_seconds,
-                                   min_first=1.5 * warm / fps)
+        first = warmup_seconds(warm, fps=info["fps"], frame_count=info["frame_count"], duration=info["duration"])
+        video.chunks = plan_chunks(info["duration"], None if s.selective else s.chunk_seconds, min_first=first)
         video.item.chunks = len(video.chunks)
         video.fold = ChunkFold(s.alphas, len(video.chunks), min_first=warm)
         for c in video.chunks:
-            self._add(work.background_chunk, (str(video.job.input), c),
-                      {"alphas": s.alphas, "warmup": s.warmup, "selective": s.selective, "threshold": s.threshold},
-                      video, self._background_done, f"{video.job.input}#{c.index}")
+            self._add_background(video, c)
+
+    def _add_background(self, video: _Video, chunk: Chunk, state: Any = None) -> None:
+        s = self.s
+        task = _Task(work.background_chunk, (str(video.job.input), chunk),
+                     {"alphas": s.alphas, "warmup": s.warmup, "selective": s.selective, "threshold": s.threshold,
+                      "state": state}, video, self._background_done, f"{video.job.input}#{chunk.index}")
+        if state is None:
+            self.queue.append(task)
+        else:  # the rest of the video waits for it: first in line
+            self.queue.appendleft(task)
 
     def _background_done(self, video: _Video, res: dict[str, Any]) -> None:
-        self._account(video, f"{video.job.input}#{res['index']}", res)
+        # a chunk may be run twice (zero-started, then on from the model): the report takes the fold's count
+        self._account(video, f"{video.job.input}#{res['index']}", res, frames=False)
         assert video.fold is not None
-        video.fold.add(res["index"], res["frames"], res["states"])
+        again = video.fold.add(res["index"], res["frames"], res["states"], model=res["model"])
+        if again is not None:  # the warm-up goes on past the chunks so far: run the next on from the model
+            # scattered, not sent in the task: a frame-sized state per alpha would make Dask warn about its size
+            state = self.client.scatter(video.fold.model_state(), hash=False)
+            self._add_background(video, video.chunks[again], state)
         if not video.fold.done:
             return
+        video.item.frames = video.fold.frames
         for o, state in zip(video.job.outputs, video.fold.result()):
             ok, png = cv2.imencode(".png", rgb_to_bgr(cv2.convertScaleAbs(state)))
             if not ok:

@@ -62,19 +62,26 @@ def _open(path: str, chunk: Chunk) -> FileSource:
 
 
 def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup: bool, selective: bool,
-                     threshold: float, on_frames: OnFrames | None = None) -> dict[str, Any]:
+                     threshold: float, state: BackgroundState | None = None,
+                     on_frames: OnFrames | None = None) -> dict[str, Any]:
     """Background states of one chunk of a video: the real model for the first, zero-started EMAs after.
 
-    Returns ``{"index", "frames", "states", "seconds", "warning"}``: ``states``
-    holds one float32 ``(H, W, 3)`` array per alpha (see
+    ``state``: run the real model on from this state instead (the chunks
+    before held less than the warm-up). Returns ``{"index", "frames",
+    "states", "model", "seconds", "warning"}``: ``states`` holds one float32
+    ``(H, W, 3)`` array per alpha, the model's own when ``model`` (see
     :class:`~videotools.batch.plan.ChunkFold` for how they combine).
     """
     t0 = time.perf_counter()
     n = 0
-    model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold)
+    if state is None:
+        model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold)
+    else:
+        model = BackgroundModel.from_state(state, alphas, warmup=warmup, selective=selective, threshold=threshold)
+    zero_started = state is None and chunk.index > 0
     with _open(path, chunk) as src:
         for f in src:
-            if n == 0 and chunk.index > 0:  # a later chunk: constant rates from a zero state
+            if n == 0 and zero_started:  # a later chunk: constant rates from a zero state
                 zero = BackgroundState(t=1, accumulators=[np.zeros(f.shape, np.float32) for _ in alphas])
                 model = BackgroundModel.from_state(zero, alphas, warmup=False)
             model.update(f)
@@ -82,8 +89,8 @@ def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup
             if on_frames is not None and n % 50 == 0:
                 on_frames(n)
         warning = src.warning
-    return {"index": chunk.index, "frames": n, "states": model.accumulators, "seconds": time.perf_counter() - t0,
-            "warning": warning}
+    return {"index": chunk.index, "frames": n, "states": model.accumulators, "model": not zero_started,
+            "seconds": time.perf_counter() - t0, "warning": warning}
 
 
 def temp_name(out: Path) -> Path:
