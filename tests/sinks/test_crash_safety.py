@@ -137,7 +137,7 @@ def test_a_muxer_that_refuses_a_stream_is_named_with_what_to_do(tmp_path, monkey
         vt.process(str(src), [], out=str(out))
     message = str(caught.value)
     assert message.startswith(f"cannot record {out}: FFmpeg's mp4 muxer refuses libx264 video and ac3 (copied) "
-                              f"sound from {src} (Cannot write moov atom before AC3 packets"), message
+                              f"sound from {src} (Cannot write moov atom before AC3 packets); "), message
     assert message.endswith("use another container (.mkv takes any codec), or --no-audio"), message
     assert "/proc/" not in message and "\n" not in message
     assert list(tmp_path.iterdir()) == [src]

@@ -28,13 +28,12 @@ reach into the others.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import itertools
 import logging
 import os
 import queue
 import threading
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -178,6 +177,7 @@ class VideoSink(SinkBase):
         self._pending: PendingFile | None = None
         self._file: WholeWrites | None = None
         self._header = 0  # bytes on disk after the first write (the container's header, at least)
+        self._refusal = ""  # why the muxer refuses the streams, when it does
         self._out: Any = None
 
     # -- opening -----------------------------------------------------------------------
@@ -248,13 +248,12 @@ class VideoSink(SinkBase):
             pts = max(int(round(t / self._tb)), self._last_pts + 1)
             frame.pts, frame.time_base, self._last_pts = pts, self._tb, pts
             packets = v.encode(frame)
-            with _muxer_log(not self._header):
-                if self._audio is not None:
-                    self._audio.mux_until(t)
-                self._out.mux(packets)
+            if self._audio is not None:
+                self._audio.mux_until(t)
+            self._out.mux(packets)
             self._commit()
         except (av.error.FFmpegError, OSError, SinkError) as err:
-            self._error = err
+            self._fail(err)
 
     def _put(self, item: np.ndarray | av.VideoFrame, t: float) -> None:
         if self._thread is None:
@@ -288,14 +287,43 @@ class VideoSink(SinkBase):
         if self._error is not None:
             raise SinkError(self._failure())
 
+    def _fail(self, err: BaseException) -> None:
+        """Keep the first error; when nothing reached the disk yet, ask the muxer whether it refuses the streams."""
+        if self._error is None:
+            self._error = err
+            if isinstance(err, av.error.FFmpegError) and not self._header:
+                self._refusal = self._muxer_refusal()
+
+    def _muxer_refusal(self) -> str:
+        """FFmpeg's reason the muxer refuses these streams, or "".
+
+        Logs are off in PyAV (they cost time), so the header is written once more, into memory, with the
+        log captured: only after a failure, as ``videotools.sources.file`` does for a file that does not open.
+        """
+        level = av.logging.get_level()
+        av.logging.set_level(av.logging.ERROR)
+        try:
+            with av.logging.Capture() as logs:  # this thread's only, kept off stderr
+                try:
+                    with av.open(io.BytesIO(), "w", format=self.format,
+                                 container_options=MUXER_OPTIONS[self.format]) as dry:
+                        for stream in self._out.streams:
+                            dry.add_stream_from_template(stream)
+                        dry.start_encoding()
+                except (av.error.FFmpegError, OSError, ValueError):
+                    pass
+        finally:
+            av.logging.set_level(level)
+        said = [str(entry[2]).strip() for entry in logs if entry[1] == self.format.split(",")[0]]
+        return said[-1].split(". ")[0].rstrip(".") if said else ""  # its first sentence: the why, not the how
+
     def _failure(self) -> str:
         """One line: the user's file, FFmpeg's reason, and what to do when the container refuses a stream."""
         err = self._error
         assert err is not None
         reason = describe(err)
-        log_entry = getattr(err, "log", None)
-        if not self._header and isinstance(log_entry, tuple) and len(log_entry) == 3:
-            muxer_said = str(log_entry[2]).strip().rstrip(".")
+        if self._refusal:
+            muxer_said = self._refusal
             streams = f"{self.codec} video" + (f" and {self._audio.describe()} sound from {self.audio_from}"
                                                 if self._audio is not None else "")
             fixes = "another container (.mkv takes any codec)" + (", or --no-audio" if self._audio is not None
@@ -379,15 +407,14 @@ class VideoSink(SinkBase):
         try:
             if self._error is None:
                 try:
-                    with _muxer_log(not self._header):
-                        self._out.mux(self._video.encode(None))
-                        if self._audio is not None:
-                            self._audio.finish(self.duration)
-                        self._commit()
-                        self._out.close()
+                    self._out.mux(self._video.encode(None))
+                    if self._audio is not None:
+                        self._audio.finish(self.duration)
+                    self._commit()
+                    self._out.close()
                     self._commit()
                 except (av.error.FFmpegError, OSError, SinkError) as err:
-                    self._error = err
+                    self._fail(err)
             if self._error is not None:
                 self._abandon()
                 raise SinkError(self._failure() + (" (the part written so far plays)" if self._published() else ""))
@@ -455,24 +482,6 @@ def _holds_video(path: str) -> bool:
             return any(p.size for p in itertools.islice(probe.demux(probe.streams.video[0]), 2))
     except (av.error.FFmpegError, OSError):
         return False
-
-
-@contextlib.contextmanager
-def _muxer_log(capture: bool) -> Iterator[None]:
-    """While ``capture``: FFmpeg's error messages on this thread are kept on the error PyAV raises (``err.log``).
-
-    Only around the first packets, when a muxer checks the streams and says why it refuses one.
-    """
-    if not capture:
-        yield
-        return
-    level = av.logging.get_level()
-    av.logging.set_level(av.logging.ERROR)
-    try:
-        with av.logging.Capture():  # kept off stderr: it goes into the one-line message
-            yield
-    finally:
-        av.logging.set_level(level)
 
 
 _TO_LIMITED = (np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8),
