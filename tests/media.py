@@ -65,6 +65,15 @@ def make_input(name: str, folder: Path) -> Path:
     return out
 
 
+def shifted(src: Path, seconds: float, out: Path) -> Path:
+    """``src`` remuxed into ``out`` with its sound ``seconds`` later (< 0: earlier) than its video."""
+    late, early = ["-itsoffset", str(abs(seconds))] if seconds > 0 else [], \
+        ["-itsoffset", str(abs(seconds))] if seconds < 0 else []
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *early, "-i", str(src), *late, "-i", str(src),
+                    "-map", "0:v", "-map", "1:a", "-c", "copy", str(out)], check=True, stdin=subprocess.DEVNULL)
+    return out
+
+
 def decode_errors(path: Path) -> list[str]:
     """The lines ``ffmpeg -v error`` prints decoding every stream of ``path`` (none for a clean file)."""
     p = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"],

@@ -1,0 +1,52 @@
+"""The soundtrack of a recording: where it starts and ends against the pictures, copied or re-encoded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import videotools as vt
+from tests.media import CLIP, decode_errors, facts, lag, make_input, shifted
+
+pytestmark = pytest.mark.skipif(not CLIP.exists(), reason=f"no real footage at {CLIP}")
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("audio-inputs")
+
+
+@pytest.mark.parametrize("seconds", [0.5, -0.48], ids=["late", "early"])
+@pytest.mark.parametrize(("ext", "codec"), [(".mkv", "ac3"), (".avi", "pcm_s16le")], ids=["copied", "re-encoded"])
+def test_sound_keeps_its_place_against_the_video(inputs: Path, tmp_path: Path, seconds: float, ext: str,
+                                                  codec: str) -> None:
+    """Sound that starts after (or before) the video plays with the same pictures in the recording: Matroska
+    keeps the offset of the copy; AVI, whose sound starts at 0, gets silence before it (or the early part cut)."""
+    src = shifted(make_input("h264-ac3.ts", inputs), seconds, tmp_path / f"shifted{seconds}.mkv")
+    fin = facts(src)
+    assert abs(fin.offset - seconds) < 0.04
+    out = tmp_path / f"out{ext}"
+    vt.process(str(src), out=str(out))
+    assert decode_errors(out) == []
+    fout = facts(out)
+    assert fout.audio_codec == codec
+    assert abs(lag(fout, fin)) <= 0.002
+    if ext == ".avi":
+        assert fout.audio_start == pytest.approx(fout.times[0], abs=1e-6)
+        sound_ends = fin.audio_end - fin.times[0]  # the early sound ends before the video does
+        assert fout.audio_end == pytest.approx(min(fout.video_end, sound_ends), abs=1 / 48000)  # to the sample
+
+
+@pytest.mark.parametrize(("name", "ext", "rate"), [("h264-mulaw.mov", ".mkv", 8000), ("vp9-opus.webm", ".avi", 48000)])
+def test_reencoded_sound_is_cut_to_the_sample(inputs: Path, tmp_path: Path, name: str, ext: str, rate: int) -> None:
+    """Sound re-encoded to PCM (G.711 into Matroska, Opus into AVI) lasts exactly as long as the frames
+    written: a run stopped after 30 frames of 0.08 s."""
+    src = make_input(name, inputs)
+    out = tmp_path / f"out{ext}"
+    vt.process(str(src), out=str(out), max_frames=30)
+    fout = facts(out)
+    assert (fout.audio_codec, len(fout.times)) == ("pcm_s16le", 30)
+    assert round((fout.audio_end - fout.audio_start) * rate) == round(30 * 0.08 * rate)
+    assert fout.audio_start == pytest.approx(fout.times[0], abs=1e-6)
+    assert decode_errors(out) == []
