@@ -5,11 +5,14 @@ import pytest
 
 import videotools as vt
 from tests.kmeans.helpers import brute_nearest_dist, dist_to
-from videotools.kmeans import build_rgb_table
+from videotools.kmeans import build_rgb_table, kernels
 
 
-def test_whole_table_is_exact():
-    """Every one of the 16.7 million colours, against brute force (k = 12)."""
+@pytest.mark.parametrize("path", ["default", "numpy"])
+def test_whole_table_is_exact(path, monkeypatch):
+    """Every one of the 16.7 million colours, against brute force (k = 12), compiled (where numba is) and numpy."""
+    if path == "numpy":
+        monkeypatch.setattr(kernels, "table_kernel", lambda: None)
     colors = np.random.default_rng(5).integers(0, 256, (12, 3)).astype(np.int32)
     table = build_rgb_table(colors.astype(np.uint8))  # indexed [b, g, r]
     v = np.arange(256, dtype=np.int32)

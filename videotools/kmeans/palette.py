@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import FrameError, ParameterError
 from ..files import write_text
 from ..frames import Frame, YuvFrame, check_frame, rgb_to_yuv
+from . import kernels
 from .colour import check_space, from_space, parse_color, to_hex, to_space
 from .core import kmeans, nearest
 from .order import by_luminance, match_previous
@@ -42,6 +43,7 @@ _UNSEEN = 0xFFFF  # a lazy Lab table's mark for a colour not looked up yet
 _SPLIT_PIXELS = 400_000  # frames at least this large are looked up on two threads
 
 Rows = Callable[[np.ndarray], np.ndarray]
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]  # Y, U, V
 
 
 def _check_colors(c: np.ndarray) -> None:
@@ -262,7 +264,10 @@ class Palette:
         own matrix; each 2x2 block's chroma comes from its top-left pixel, as
         OpenCV's RGB -> I420 conversion does. So the result is exactly
         ``apply`` between the two conversions, at a third of the cost. RGB
-        space only (a Lab table is learnt from RGB colours).
+        space only (a Lab table is learnt from RGB colours). Where numba is
+        importable, one compiled pass does the lookup
+        (:func:`~videotools.kmeans.kernels.apply_i420`, the same bytes), else
+        numpy and OpenCV do.
         """
         if self.space != "rgb":
             raise FrameError(f"a {self.space} palette is applied to RGB frames only")
@@ -275,10 +280,14 @@ class Palette:
         table, yuv = self._yuv[key]
         y, u, v = frame.split()
         h, w = y.shape
+        out = frame.like(np.empty_like(frame.planes))
+        kernel = None if h % 2 or w % 2 else kernels.i420_kernel()
+        if kernel is not None:
+            self._blocks(kernel, table, (y, u, v), yuv, out.split())
+            return out
         up = [cv2.resize(c, (w, h), interpolation=cv2.INTER_NEAREST_EXACT) for c in (v, u)]  # each sample on 2x2
         codes = cv2.merge([y, *up, np.zeros_like(y)]).view(np.uint32)[..., 0]  # Y | V << 8 | U << 16
         labels = self._split(codes, lambda rows: np.take(table, rows))
-        out = frame.like(np.empty_like(frame.planes))
         oy, ou, ov = out.split()
         cv2.LUT(labels, yuv[:, 0], dst=oy)
         corners = cv2.resize(labels, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)  # top-left of each block
@@ -305,18 +314,33 @@ class Palette:
             raise FrameError(f"label {int(lab.max())} out of range for a palette of {self.k}")
         return self._colors[lab]
 
+    def _helpers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(2, thread_name_prefix="videotools-palette")
+            weakref.finalize(self, self._pool.shutdown, wait=False)  # threads end with the palette
+        return self._pool
+
     def _split(self, codes: np.ndarray, rows: Rows) -> np.ndarray:
         """Run ``rows`` on two row halves in two threads for large frames (the gathers release the GIL)."""
         h = codes.shape[0]
         if codes.size < _SPLIT_PIXELS or h < 2:
             return rows(codes)
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(2, thread_name_prefix="videotools-palette")
-            weakref.finalize(self, self._pool.shutdown, wait=False)  # threads end with the palette
         mid = h // 2
-        top = self._pool.submit(rows, codes[:mid])
+        top = self._helpers().submit(rows, codes[:mid])
         bottom = rows(codes[mid:])
         return np.concatenate([top.result(), bottom])
+
+    def _blocks(self, kernel: kernels.I420Kernel, table: np.ndarray, planes: Planes, colours: np.ndarray,
+                out: Planes) -> None:
+        """The compiled lookup, on two halves of the rows in two threads for large frames (it holds no GIL)."""
+        y, u, v = planes
+        half = u.shape[0] // 2
+        if y.size < _SPLIT_PIXELS or half == 0:
+            kernels.apply_i420(table, y, u, v, colours, out, kernel=kernel)
+            return
+        top = self._helpers().submit(kernels.apply_i420, table, y, u, v, colours, out, rows=(0, half), kernel=kernel)
+        kernels.apply_i420(table, y, u, v, colours, out, rows=(half, u.shape[0]), kernel=kernel)
+        top.result()
 
     def close(self) -> None:
         """Release the helper threads now (they are also released when the palette is garbage-collected)."""

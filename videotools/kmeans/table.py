@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from ..frames import I420ToRGB
+from . import kernels
 
 _LITTLE = sys.byteorder == "little"
 # the eight corners of a unit cube as [b, g, r] offsets
@@ -60,6 +61,10 @@ def build_rgb_table(colors: np.ndarray) -> np.ndarray:
     """
     table = np.zeros((256, 256, 256), np.uint8)
     if len(colors) == 1:
+        return table
+    kernel = kernels.table_kernel()
+    if kernel is not None:
+        kernels.fill_rgb_table(np.asarray(colors), table, kernel)
         return table
     nearest = _nearest_fn(colors)
     s = 32

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frames import Frame, YuvFrame
-from ..kmeans import DEFAULT_SAMPLE, MAX_K, Palette, check_space
+from ..kmeans import DEFAULT_SAMPLE, MAX_K, Palette, check_space, kernels
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ class Posterize:
         self._refit_now = False
         self._scene = SceneCutDetector()
         self.on_refit: Callable[[Palette], None] | None = None
+        if self.space == "rgb":
+            kernels.preload()  # numba loads while frames are sampled and fitted (an RGB palette's planar lookup)
 
     def fit(self, frames: Sequence[Frame] | Frame) -> Palette:
         """Fit (or refit, keeping label order) the palette on ``frames`` now."""

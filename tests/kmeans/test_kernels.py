@@ -1,0 +1,84 @@
+"""The compiled kernels (numba) give exactly what the numpy path gives, and numpy takes over without them."""
+
+import importlib.util
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+import videotools as vt
+from tests.conftest import ROOT
+from videotools.frames import YuvFrame
+from videotools.kmeans import build_rgb_table, kernels
+
+needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
+REAL = ROOT.parent / "shared" / "media" / "car-detection.mp4"
+
+
+@pytest.fixture
+def numpy_path(monkeypatch):
+    """Force the fallback: what runs where numba is missing."""
+    monkeypatch.setattr(kernels, "i420_kernel", lambda: None)
+    monkeypatch.setattr(kernels, "table_kernel", lambda: None)
+
+
+def _tables(colours, monkeypatch):
+    fast = build_rgb_table(np.array(colours))
+    with monkeypatch.context() as m:
+        m.setattr(kernels, "table_kernel", lambda: None)
+        slow = build_rgb_table(np.array(colours))
+    return fast, slow
+
+
+@needs_numba
+@pytest.mark.parametrize("colours", [
+    [[0, 0, 0], [2, 0, 0], [0, 2, 0], [1, 1, 1], [255, 255, 255]],  # ties at every midpoint: the lower label wins
+    [[10, 10, 10], [10, 10, 10], [200, 0, 0]],  # a repeated colour: its first label everywhere
+    [[0, 0, 0], [255, 255, 255]],
+    np.random.default_rng(3).integers(0, 256, (5, 3)).tolist(),
+])
+def test_compiled_table_is_the_numpy_table(colours, monkeypatch):
+    fast, slow = _tables(colours, monkeypatch)
+    np.testing.assert_array_equal(fast, slow)
+
+
+def _real_rgb(size):
+    with vt.open_source(REAL, start=10) as src:
+        frame = next(iter(src))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+
+
+@needs_numba
+@pytest.mark.parametrize(("matrix", "full_range"), [("bt601", False), ("bt709", False), ("bt601", True)])
+def test_compiled_planar_lookup_is_the_numpy_one(matrix, full_range, monkeypatch):
+    """Real footage (two thread halves at 720p) and random bytes (every table row), bit for bit."""
+    rng = np.random.default_rng(7)
+    real = cv2.cvtColor(_real_rgb((1280, 720)), cv2.COLOR_RGB2YUV_I420)
+    noise = rng.integers(0, 256, (240 * 3 // 2, 320), dtype=np.uint8)
+    pal = vt.Palette.fit(_real_rgb((320, 180)), 8, seed=2)
+    for planes in (real, noise):
+        frame = YuvFrame(planes, matrix, full_range)
+        fast = pal.apply_yuv(frame)
+        with monkeypatch.context() as m:
+            m.setattr(kernels, "i420_kernel", lambda: None)
+            slow = pal.apply_yuv(frame)
+        np.testing.assert_array_equal(fast.planes, slow.planes)
+        assert (fast.matrix, fast.full_range) == (matrix, full_range)
+
+
+@pytest.mark.usefixtures("numpy_path")
+def test_fallback_planar_lookup_is_apply_between_the_two_conversions():
+    rgb = _real_rgb((320, 180))
+    planes = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+    pal = vt.Palette.fit(rgb, 6, seed=1)
+    want = cv2.cvtColor(pal.apply(YuvFrame(planes).to_rgb()), cv2.COLOR_RGB2YUV_I420)
+    np.testing.assert_array_equal(pal.apply_yuv(YuvFrame(planes)).planes, want)
+
+
+def test_no_numba_or_the_switch_means_numpy(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` raises ImportError
+    monkeypatch.delitem(sys.modules, "videotools.kmeans._jit", raising=False)
+    assert kernels._load.__wrapped__() is None
+    monkeypatch.setenv("VIDEOTOOLS_KERNELS", "numpy")
+    assert kernels._load.__wrapped__() is None

@@ -1,0 +1,133 @@
+"""Compiled per-pixel loops (numba) where numba is importable; numpy and OpenCV do the same work otherwise.
+
+Two loops, each giving bit for bit what the numpy path gives (tested both ways):
+
+* :func:`apply_i420`, a planar posterize in one pass. The numpy path costs
+  several passes over a frame (upsample both chroma planes, pack codes,
+  gather, paint, downsample); this loop goes 2x2 block by 2x2 block: the
+  block's (U, V) pair picks one 256-entry row of the Y, U, V table, its four
+  Y bytes pick four labels from that row, and the output planes are written
+  at once.
+* :func:`fill_rgb_table`, the exact 256³ nearest-colour table, by pruning
+  candidate colours cube by cube, with integer distances and argmin's tie
+  rule (the lower label).
+
+Numba is optional: :func:`i420_kernel` and :func:`table_kernel` return None
+where it is not installed or does not load (callers then take the numpy
+path), or when ``VIDEOTOOLS_KERNELS=numpy`` is set. Importing numba and
+loading the loops from its on-disk cache takes a few tenths of a second,
+so :func:`preload` starts that on a thread as soon as a posterize is made,
+to overlap the sampling and k-means that come first anyway. The loops are
+compiled for one signature each (at the first use on a machine) and cached
+by numba: next to the package's files, or in the user's cache folder
+where those are read-only, or in ``NUMBA_CACHE_DIR``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+I420Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                       np.ndarray, int, int], None]
+TableKernel = Callable[[np.ndarray, np.ndarray, int, int], None]
+_LOCK = threading.Lock()
+
+
+@functools.cache  # like an import: loaded once per process, never changed
+def _load() -> tuple[I420Kernel, TableKernel] | None:
+    if os.environ.get("VIDEOTOOLS_KERNELS", "").lower() == "numpy":
+        return None
+    try:
+        jit = importlib.import_module(f"{__package__}._jit")  # imports numba; compiles or loads from its cache
+        return jit.apply_i420_blocks, jit.fill_rgb_table
+    except ImportError as err:
+        log.debug("numba not importable (%s): posterize uses numpy", err)
+        return None
+    except Exception as err:  # noqa: BLE001 - numba failing to compile or load its cache: numpy does the work
+        log.debug("numba kernel unavailable (%s: %s); using numpy", type(err).__name__, err)
+        return None
+
+
+def _loaded() -> tuple[I420Kernel, TableKernel] | None:
+    with _LOCK:  # a preload under way finishes first
+        return _load()
+
+
+def i420_kernel() -> I420Kernel | None:
+    """The compiled block loop, or None (no numba, or ``VIDEOTOOLS_KERNELS=numpy``); loads it on first call."""
+    loaded = _loaded()
+    return None if loaded is None else loaded[0]
+
+
+def table_kernel() -> TableKernel | None:
+    """The compiled table builder (see :func:`fill_rgb_table`), or None as for :func:`i420_kernel`."""
+    loaded = _loaded()
+    return None if loaded is None else loaded[1]
+
+
+def preload() -> None:
+    """Start loading the kernels on a thread, so that their first real call finds them ready."""
+    if _load.cache_info().currsize:
+        return
+    threading.Thread(target=_loaded, name="videotools-kernels").start()
+
+
+def fill_rgb_table(colours: np.ndarray, table: np.ndarray, kernel: TableKernel) -> None:
+    """Fill a ``(256, 256, 256) uint8`` [b, g, r] table with each colour's nearest of ``colours`` (RGB).
+
+    Cubes of 16, then of 4, keep only the colours that can be nearest
+    somewhere inside them (whose distance to the cube is no more than the
+    smallest distance within which some colour reaches all of it); a cube
+    left with one colour is filled, the others are computed colour by colour
+    in integers, among the colours kept, the lowest label winning a tie, as
+    ``argmin`` does. So the table is exactly the numpy one. Two threads each
+    take half of the 16-cubes.
+    """
+    c = np.ascontiguousarray(colours, np.int64)
+    with ThreadPoolExecutor(2, thread_name_prefix="videotools-table") as pool:
+        top = pool.submit(kernel, c, table, 0, 2048)
+        kernel(c, table, 2048, 4096)
+        top.result()
+
+
+def apply_i420(table: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, colours: np.ndarray,
+               out: tuple[np.ndarray, np.ndarray, np.ndarray], *, rows: tuple[int, int] | None = None,
+               kernel: I420Kernel | Any = None) -> None:
+    """Posterize I420 planes by the Y, U, V table into ``out``, 2x2 block by block.
+
+    Parameters
+    ----------
+    table : (2**24,) uint8
+        Labels indexed by ``U << 16 | V << 8 | Y``
+        (:func:`~videotools.kmeans.table.build_yuv_table`).
+    y : (H, W) uint8
+    u, v : (H/2, W/2) uint8
+        Even ``H`` and ``W``; C-contiguous.
+    colours : (256, 3) uint8
+        Each label's colour as (Y, U, V).
+    out : three arrays shaped like ``y``, ``u``, ``v``
+    rows : (first, stop), optional
+        Only these chroma rows (luma rows ``2 first`` to ``2 stop``): two
+        calls on two halves can run on two threads (the loop holds no GIL).
+    kernel : optional
+        The compiled loop (default :func:`i420_kernel`, which must not be None).
+    """
+    run = kernel or i420_kernel()
+    assert run is not None, "apply_i420 needs numba: check i420_kernel() first"
+    first, stop = rows if rows is not None else (0, u.shape[0])
+    y, u, v = (np.ascontiguousarray(p) for p in (y, u, v))
+    run(table.reshape(1 << 16, 256), y, u, v, colours, *out, first, stop)
+
+
+__all__ = ["apply_i420", "fill_rgb_table", "i420_kernel", "preload", "table_kernel"]
