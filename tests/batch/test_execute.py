@@ -124,6 +124,7 @@ def test_parts_that_x264_opened_with_different_delays_join(client, clips, tmp_pa
     assert len(got) == 300 and times == pytest.approx(want, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_a_slow_start_is_run_on_from_the_model_instead_of_failing(client, clips, tmp_path):
     """The planned first chunk holds 9 of the 50 warm-up frames: chunks 1-3 are run on from the model's state."""
     alphas = (0.1, 0.02)

@@ -320,6 +320,7 @@ def _closed_by_server(sock: socket.socket) -> bool:
         return True
 
 
+@pytest.mark.slow
 def test_idle_and_stalled_connections_are_dropped():
     """A connection without a request is closed after request_timeout; a viewer that does not read,
     after send_timeout, and its place goes to the next viewer."""
