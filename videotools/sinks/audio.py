@@ -63,8 +63,8 @@ class AudioTrack:
     """The first audio stream of ``source``, muxed into ``output`` from ``start`` seconds on.
 
     Create it before the first packet is muxed (a container's streams are fixed
-    by then); call :meth:`mux_until` as video is written and :meth:`finish` at
-    the end.
+    by then); call :meth:`begin_at` with the first frame's time, :meth:`mux_until`
+    as video is written and :meth:`finish` at the end.
 
     Parameters
     ----------
@@ -142,6 +142,12 @@ class AudioTrack:
         self._written = 0  # the recording's sample where the next encoded frame starts (0: the first frame)
         self._drop = 0  # samples still to cut from the FIFO's head
         self._started = False
+
+    def begin_at(self, time: float) -> None:
+        """Make the recording's time 0 the source's ``time`` seconds: its first frame written, which a cut
+        at ``start`` puts at or after ``start`` (up to a frame later). Call before :meth:`mux_until`."""
+        self._zero += time - self.start
+        self.start = time
 
     def describe(self) -> str:
         """``aac (copied)``, ``pcm_mulaw (re-encoded to aac)``."""
