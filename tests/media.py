@@ -156,4 +156,6 @@ def lag(out: Facts, source: Facts, *, window: tuple[float, float] = (1.0, 3.0), 
         score = float(seg @ ref) / (float(np.linalg.norm(ref) * np.linalg.norm(seg)) + 1e-9)
         if score > best_score:
             best, best_score = d / rate, score
+    if best_score == -np.inf:
+        raise ValueError(f"the window {window} s holds no sound of the source to compare with")
     return best

@@ -18,7 +18,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("audio-inputs")
 
 
-@pytest.mark.parametrize("seconds", [0.5, -0.48], ids=["late", "early"])
+@pytest.mark.parametrize("seconds", [1.3, -0.48], ids=["late", "early"])
 @pytest.mark.parametrize(("ext", "codec"), [(".mkv", "ac3"), (".avi", "pcm_s16le")], ids=["copied", "re-encoded"])
 def test_sound_keeps_its_place_against_the_video(inputs: Path, tmp_path: Path, seconds: float, ext: str,
                                                   codec: str) -> None:
@@ -32,7 +32,7 @@ def test_sound_keeps_its_place_against_the_video(inputs: Path, tmp_path: Path, s
     assert decode_errors(out) == []
     fout = facts(out)
     assert fout.audio_codec == codec
-    assert abs(lag(fout, fin)) <= 0.002
+    assert abs(lag(fout, fin, window=(1.5, 3.5))) <= 0.002
     if ext == ".avi":
         assert fout.audio_start == pytest.approx(fout.times[0], abs=1e-6)
         sound_ends = fin.audio_end - fin.times[0]  # the early sound ends before the video does

@@ -203,8 +203,9 @@ class AudioTrack:
         if not self._started:
             self._started = True
             first = round(ts * self._rate)
-            if first > 0:  # sound that starts after the video keeps its delay, as silence
-                self._fifo.write(self._silence(first))
+            for k in range(0, first, self._rate):  # sound that starts after the video keeps its delay, as silence
+                self._fifo.write(self._silence(min(self._rate, first - k)))
+                self._drain(first, final=False)  # a second at a time, however long the delay
             self._drop = max(0, -first)  # sound before the video's first frame is cut
         frame.pts = None
         for out in self._resampler.resample(frame):
