@@ -39,11 +39,11 @@ def _ffmpeg(*args: str, capture: bool = False) -> bytes:
     return r.stdout
 
 
-def _clip(folder, options, rotation):
-    """Half a second of the real footage, 320x180, encoded with ``options`` (then turned by ``rotation``)."""
+def _clip(folder, options, rotation, seconds=0.5):
+    """``seconds`` of the real footage, 320x180, encoded with ``options`` (then turned by ``rotation``)."""
     made = folder / "made.mkv"
     vf = [] if "-vf" in options else ["-vf", "scale=320:180"]
-    _ffmpeg("-ss", "5", "-t", "0.5", "-i", str(CARS), "-an", *vf, *options, str(made))
+    _ffmpeg("-ss", "5", "-t", str(seconds), "-i", str(CARS), "-an", *vf, *options, str(made))
     if rotation is None:
         return made
     turned = folder / "turned.mp4"
@@ -66,6 +66,7 @@ def test_rgb_frames_match_ffmpegs_own_conversion(tmp_path, name):
     ref = _reference(clip, size)
     with vt.open_source(clip) as src:
         assert src.size == size and src.info.pixel_aspect == aspect
+        assert src.info.interlaced == (name == "interlaced") and src.info.transfer == ("pq" if "HDR" in name else None)
         assert (src.i420 is not None) == planar  # planes cross untouched only where that is exact
         got = [f for _, f in zip(range(len(ref)), src)]
     for i, (a, b) in enumerate(zip(got, ref)):
@@ -79,3 +80,32 @@ def test_rgb_frames_match_ffmpegs_own_conversion(tmp_path, name):
     _ffmpeg("-i", str(out), "-f", "null", "-")
     back = _reference(out, size)
     assert np.abs(back.astype(int) - ref).mean() < 2, name  # a range or matrix tagged wrong is off by 5-15
+
+
+def _combing(frame: np.ndarray) -> float:
+    """How much more a row differs from the next (the other field) than from the one after (its own field)."""
+    f = frame.astype(int)
+    return float(np.abs(f[1:-1:2] - f[:-2:2]).mean() - np.abs(f[2::2] - f[:-2:2]).mean())
+
+
+@pytest.mark.slow
+def test_interlaced_video_is_woven_or_deinterlaced_as_ffmpeg_does(tmp_path):
+    """Fields 80 ms apart (two frames of the footage woven into one): combed unless deinterlaced with bwdif."""
+    clip = _clip(tmp_path, ["-c:v", "libx264", "-vf", "scale=320:360,tinterlace=mode=merge,scale=320:180:interl=1,"
+                            "setfield=tff", "-flags", "+ildct+ilme", "-field_order", "tt"], None, seconds=1)
+    woven_ref = _reference(clip, (320, 180), n=6)
+    bwdif = _ffmpeg("-i", str(clip), "-vf", "bwdif=mode=send_frame:parity=auto:deint=interlaced", "-frames:v", "6",
+                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-", capture=True)
+    bwdif_ref = np.frombuffer(bwdif, np.uint8).reshape(-1, 180, 320, 3)
+    runs = {}
+    for deinterlace in (False, True):
+        with vt.open_source(clip, deinterlace=deinterlace) as src:
+            assert src.info.interlaced and src.i420 is not None  # deinterlaced frames still cross as I420
+            runs[deinterlace] = [(f, src.time) for f in src]
+    woven, smooth = runs[False], runs[True]
+    assert [t for _, t in woven] == [t for _, t in smooth] and len(woven) == 6  # a frame per frame, same times
+    for (a, _), b in zip(woven, woven_ref):
+        assert np.abs(a.astype(int) - b).mean() < 2
+    for (a, _), b in zip(smooth, bwdif_ref):
+        assert np.abs(a.astype(int) - b).mean() < 2
+    assert np.mean([_combing(f) for f, _ in woven]) > 2 > np.mean([_combing(f) for f, _ in smooth])

@@ -65,3 +65,56 @@ def test_a_udp_stream_that_stops_and_comes_back_is_one_recording(tmp_path, caplo
     written = np.diff(ffmpeg_times(out))
     assert len(written) == len(times) - 1 and written.min() > 0
     assert np.allclose(np.delete(written, gaps[0]), 0.08, atol=1e-3)
+
+
+@pytest.fixture
+def two_recordings(tmp_path):
+    """Two MPEG-TS recordings of the footage (0-2 s and 10-12 s), both stamped from 1.4 s, as a camera
+    that restarted sends them."""
+    import imageio_ffmpeg
+
+    parts = []
+    for start in (0, 10):
+        part = tmp_path / f"part{start}.ts"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", str(start), "-t", "2", "-i", str(CARS),
+                        "-vf", "scale=320:180", "-an", "-c:v", "libx264", "-preset", "ultrafast", "-g", "6",
+                        str(part)], check=True)
+        parts.append(part)
+    return parts
+
+
+def test_an_http_stream_that_ends_is_reopened_and_goes_on(two_recordings):
+    """A live HTTP stream (no length) whose server closes it, then serves the restarted camera, then is gone."""
+    import http.server
+
+    served = list(two_recordings)
+
+    class Camera(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            if not served:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp2t")
+            self.end_headers()
+            self.wfile.write(served.pop(0).read_bytes())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Camera)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with vt.open_source(f"http://127.0.0.1:{server.server_address[1]}/cam.ts", lost_after=1) as src:
+            assert src.info.live
+            frames, times = [], []
+            for frame in src:
+                frames.append(frame)
+                times.append(src.time)
+    finally:
+        server.shutdown()
+    assert "no frame for 1 s" in src.warning
+    assert len(frames) == 50 and src.timeline.resets == 1
+    assert np.allclose(np.diff(times), 0.08, atol=1e-6)  # it came faster than real time: no gap to keep
+    with vt.open_source(two_recordings[1]) as again:
+        assert np.array_equal(frames[25], next(iter(again)))  # the second recording from its first frame

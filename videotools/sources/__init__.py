@@ -21,7 +21,9 @@ from ..errors import ParameterError, SourceError
 from ..frames import Frame
 from ..protocols import Source
 from .base import SourceBase, StreamInfo
+from .camera import LOST_AFTER as CAMERA_LOST_AFTER
 from .camera import CameraSource, list_cameras
+from .file import LOST_AFTER as STREAM_LOST_AFTER
 from .file import STREAM_SCHEMES, FileSource
 from .images import ImageSource, is_image_path, list_images, read_image
 from .loop import LoopSource
@@ -73,7 +75,8 @@ def source_name(spec: str | os.PathLike) -> str:
 def open_source(spec: str | os.PathLike, *, start: float | None = None, end: float | None = None,
                 camera_mode: str = "latest", camera_size: tuple[int, int] | None = None,
                 camera_fps: float | None = None, image_fps: float = 25.0,
-                decode_threads: int | None = None, lost_after: float | None = None) -> SourceBase:
+                decode_threads: int | None = None, lost_after: float | None = None,
+                deinterlace: bool = False) -> SourceBase:
     """Open the source named by ``spec``; see the module docstring for the forms.
 
     The returned source is open: its ``fps``, ``size`` and ``frame_count`` are
@@ -99,6 +102,11 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
         Until then a stream that stops (a camera rebooting, a switch
         restarting) is reopened and its frames go on, their times still
         increasing. None: 2 s for a camera, 20 s for a stream.
+    deinterlace : bool
+        Video files and streams: rebuild frames flagged interlaced from their
+        two fields (FFmpeg's ``bwdif``, a frame per frame); False hands them
+        out woven, as FFmpeg does. ``source.info.interlaced`` says whether
+        the first frame is.
 
     Raises
     ------
@@ -124,10 +132,10 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
         if seeks:
             raise ParameterError(f"start/end apply to video files and streams, not to camera {s}")
         return CameraSource(dev, mode=camera_mode, size=camera_size, fps=camera_fps,
-                            **({} if lost_after is None else {"lost_after": lost_after}))
+                            lost_after=CAMERA_LOST_AFTER if lost_after is None else lost_after)
     if s.lower().startswith(STREAM_SCHEMES):
-        return FileSource(s, start=start, end=end, threads=decode_threads,
-                          **({} if lost_after is None else {"lost_after": lost_after}))
+        return FileSource(s, start=start, end=end, threads=decode_threads, deinterlace=deinterlace,
+                          lost_after=STREAM_LOST_AFTER if lost_after is None else lost_after)
     if any(ch in s for ch in "*?[") and not Path(s).exists():
         if seeks:
             raise ParameterError(f"start/end apply to video files and streams, not to images ({s})")
@@ -139,7 +147,7 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
         if seeks:
             raise ParameterError(f"start/end apply to video files and streams, not to images ({s})")
         return ImageSource(s, fps=image_fps)
-    return FileSource(s, start=start, end=end, threads=decode_threads)
+    return FileSource(s, start=start, end=end, threads=decode_threads, deinterlace=deinterlace)
 
 
 def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None,

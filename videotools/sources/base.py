@@ -31,6 +31,8 @@ class StreamInfo:
     pixel_aspect: tuple[int, int] = (1, 1)  # width:height of one pixel (anamorphic DV/DVD/HDV: not 1:1)
     time_base: Fraction | None = None  # of the container's timestamps, for files
     live: bool = False
+    interlaced: bool = False  # the first frame is (its fields woven unless the source deinterlaces)
+    transfer: str | None = None  # "pq" or "hlg" for HDR video (converted as it is, not tone-mapped)
 
 
 class SourceBase:

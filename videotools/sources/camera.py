@@ -20,6 +20,8 @@ from .base import SourceBase, StreamInfo
 log = logging.getLogger(__name__)
 
 MODES = ("latest", "every")
+LOST_AFTER = 2.0
+"""Seconds a camera may deliver nothing before it counts as gone (unplugged)."""
 
 
 @contextlib.contextmanager
@@ -45,7 +47,7 @@ def open_capture(device: int | str) -> cv2.VideoCapture:
 
 
 def check_camera_options(*, mode: str = "latest", size: tuple[int, int] | None = None, fps: float | None = None,
-                         lost_after: float = 2.0) -> None:
+                         lost_after: float = LOST_AFTER) -> None:
     """Validate camera options before a device is opened.
 
     Raises
@@ -102,7 +104,7 @@ class CameraSource(SourceBase):
 
     def __init__(self, device: int | str = 0, *, mode: str = "latest",
                  size: tuple[int, int] | None = None, fps: float | None = None,
-                 lost_after: float = 2.0,
+                 lost_after: float = LOST_AFTER,
                  capture_factory: Callable[..., Any] | None = None) -> None:
         check_camera_options(mode=mode, size=size, fps=fps, lost_after=lost_after)
         self.device, self.mode, self.lost_after = device, mode, lost_after

@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import ParameterError, SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
 from .base import SourceBase, StreamInfo
+from .deinterlace import Deinterlacer
 from .timing import Timeline
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ LOST_AFTER = 20.0
 
 # FFmpeg's AVColorSpace values -> the matrix names of frames.I420ToRGB
 _MATRIX = {1: "bt709", 2: None, 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020", 4: "bt601"}
+_HDR = {16: "pq", 18: "hlg"}  # FFmpeg's AVColorTransferCharacteristic values of HDR video
 _ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, -90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_CLOCKWISE,
            -270: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, -180: cv2.ROTATE_180}
 
@@ -131,6 +133,10 @@ class FileSource(SourceBase):
         Network streams: seconds to open (else :class:`SourceError`), and
         most seconds of silence after which a live stream is reopened (at
         most half of ``lost_after``).
+    deinterlace : bool
+        Rebuild each frame flagged interlaced from its two fields (FFmpeg's
+        ``bwdif``, one frame per frame: count and times unchanged). False
+        hands interlaced frames out woven, as FFmpeg's command line does.
     lost_after : float
         Live streams: seconds without a frame after which the stream counts as
         gone and the frames end (with a :attr:`warning`). Until then it is
@@ -162,7 +168,8 @@ class FileSource(SourceBase):
 
     def __init__(self, path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
                  prefetch: int | None = None, threads: int | None = None,
-                 timeout: float = OPEN_TIMEOUT, lost_after: float = LOST_AFTER) -> None:
+                 timeout: float = OPEN_TIMEOUT, lost_after: float = LOST_AFTER,
+                 deinterlace: bool = False) -> None:
         self.path = os.fspath(path)
         self.is_stream = self.path.lower().startswith(STREAM_SCHEMES)
         if not self.is_stream:
@@ -182,7 +189,9 @@ class FileSource(SourceBase):
                 or not math.isfinite(lost_after) or lost_after <= 0:
             raise ParameterError(f"lost_after must be a number of seconds > 0, got {lost_after!r}")
         self.start, self.end, self._prefetch = start, end, prefetch
-        self.lost_after, self._timeout = float(lost_after), timeout
+        self.lost_after = float(lost_after)
+        self.deinterlace = bool(deinterlace)
+        self._deint = Deinterlacer()
         self.time = 0.0
         self.timeline: Timeline | None = None
         self._stop = threading.Event()
@@ -236,7 +245,12 @@ class FileSource(SourceBase):
         self.info = StreamInfo(fps=_rate(v), size=(int(w), int(h)), frame_count=None if cut else (v.frames or None),
                                duration=_cut(duration, self.start, self.end), codec=v.codec_context.name,
                                kind="stream" if self.is_stream else "video", audio_codec=_audio_codec(c),
-                               pixel_aspect=_aspect(v, self.rotation), time_base=self._tb, live=self.live)
+                               pixel_aspect=_aspect(v, self.rotation), time_base=self._tb, live=self.live,
+                               interlaced=bool(first.interlaced_frame) or self._deint.interlaced,
+                               transfer=_HDR.get(int(first.color_trc or 0)))
+        if self.info.transfer:
+            log.warning("%s: HDR video (%s) is converted to 8-bit RGB as it is, without tone mapping: "
+                        "colours look flat and dim", self.path, self.info.transfer.upper())
 
     def _seek_start(self, duration: float | None) -> None:
         """Seek to the keyframe before ``start`` (a start past the end, or on a live stream, is an error)."""
@@ -278,7 +292,8 @@ class FileSource(SourceBase):
         """
         last: float | None = None
         frames = self._every_live_frame() if self.live else ((f, None) for f in self._every_frame())
-        for frame, t in self._timed(frames):
+        timed = self._timed(frames)
+        for frame, t in self._deinterlaced(timed) if self.deinterlace else timed:
             if self._past_end(t):
                 return
             if self._before(t, self.start):
@@ -299,6 +314,13 @@ class FileSource(SourceBase):
         yield from line.flush()
         if line.repaired and not self.live:
             log.info("%s: %d frames were re-timed (timestamps out of order or repeated)", self.path, line.repaired)
+
+    def _deinterlaced(self, frames: Iterator[tuple[Any, float]]) -> Iterator[tuple[Any, float]]:
+        """The frames with those flagged interlaced rebuilt from their fields (:class:`.deinterlace.Deinterlacer`)."""
+        deint = self._deint
+        for frame, t in frames:
+            yield from deint.push(frame, t)
+        yield from deint.flush()
 
     def _every_live_frame(self) -> Iterator[tuple[Any, float]]:
         """Every frame of a live stream with the time its packet arrived (monotonic clock).
