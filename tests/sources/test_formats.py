@@ -25,8 +25,8 @@ CASES = {
     "anamorphic": (["-c:v", "libx264", "-vf", "scale=240:180,setsar=4/3"], None, True, (240, 180), (4, 3)),
     "interlaced": (["-c:v", "libx264", "-vf", "scale=320:180,setfield=tff", "-flags", "+ildct+ilme",
                     "-field_order", "tt"], None, True, (320, 180), (1, 1)),
-    "HDR PQ": (["-c:v", "libx265", *X265, "-pix_fmt", "yuv420p10le", "-colorspace", "bt2020nc",
-                "-color_primaries", "bt2020", "-color_trc", "smpte2084"], None, False, (320, 180), (1, 1)),
+    "HDR PQ": (["-c:v", "libx265", "-x265-params", "log-level=error:colorprim=bt2020:transfer=smpte2084:"
+                "colormatrix=bt2020nc", "-pix_fmt", "yuv420p10le"], None, False, (320, 180), (1, 1)),
 }
 
 
