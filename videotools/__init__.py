@@ -5,9 +5,22 @@
 ...     stats = vt.Pipeline(src, [vt.Posterize(k=4)], []).run()
 >>> stats.frames
 25
+
+Names are imported on first use (PEP 562): ``import videotools`` costs only
+:mod:`videotools.errors`, so the command line starts at once, and numpy,
+OpenCV and PyAV load when the first name that needs them is asked for.
 """
 
-from .chain import parse_chain
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+# `videotools.kmeans` names the function, as it always has, not the subpackage: the subpackage (light) is imported
+# now, so that the import system sets it as an attribute here once, and the name is then deleted and left to
+# __getattr__ below. Its first import runs videotools.errors, which must come first (see videotools.startup).
+from . import kmeans as _kmeans_package  # noqa: F401
 from .errors import (
                      DisplayError,
                      FrameError,
@@ -19,27 +32,63 @@ from .errors import (
                      StopRequested,
                      VideotoolsError,
 )
-from .frames import Frame, check_frame, to_rgb
-from .kmeans import KMeansResult, Palette, kmeans
-from .pipeline import Pipeline, RunStats, Step, run
-from .posterizing import posterize
-from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
-from .runner import process
-from .settings import Camera, Encoding, Playback, Seek
-from .sinks import ImageSink, MjpegSink, VideoSink, WindowSink, open_sink, write_image
-from .sources import (
-                     CameraSource,
-                     FileSource,
-                     ImageSource,
-                     StreamInfo,
-                     SyntheticTraffic,
-                     list_cameras,
-                     open_source,
-                     read_image,
-                     sample_frames,
-)
+
+del kmeans  # noqa: F821  # see the import of _kmeans_package
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from .chain import parse_chain
+    from .frames import Frame, check_frame, to_rgb
+    from .kmeans import KMeansResult, Palette, kmeans
+    from .pipeline import Pipeline, RunStats, Step, run
+    from .posterizing import posterize
+    from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
+    from .runner import process
+    from .settings import Camera, Encoding, Playback, Seek
+    from .sinks import ImageSink, MjpegSink, VideoSink, WindowSink, open_sink, write_image
+    from .sources import (
+                         CameraSource,
+                         FileSource,
+                         ImageSource,
+                         StreamInfo,
+                         SyntheticTraffic,
+                         list_cameras,
+                         open_source,
+                         read_image,
+                         sample_frames,
+    )
 
 __version__ = "0.1.0"
+
+_WHERE = {  # public name -> the module that defines it
+    **dict.fromkeys(["parse_chain"], ".chain"),
+    **dict.fromkeys(["Frame", "check_frame", "to_rgb"], ".frames"),
+    **dict.fromkeys(["KMeansResult", "Palette", "kmeans"], ".kmeans"),
+    **dict.fromkeys(["Pipeline", "RunStats", "Step", "run"], ".pipeline"),
+    **dict.fromkeys(["posterize"], ".posterizing"),
+    **dict.fromkeys(["Background", "BackgroundModel", "Blur", "Flip", "Grey", "Posterize", "Resize"], ".processors"),
+    **dict.fromkeys(["process"], ".runner"),
+    **dict.fromkeys(["Camera", "Encoding", "Playback", "Seek"], ".settings"),
+    **dict.fromkeys(["ImageSink", "MjpegSink", "VideoSink", "WindowSink", "open_sink", "write_image"], ".sinks"),
+    **dict.fromkeys(["CameraSource", "FileSource", "ImageSource", "StreamInfo", "SyntheticTraffic", "list_cameras",
+                     "open_source", "read_image", "sample_frames"], ".sources"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` on first use, and keep the name here (a submodule: itself)."""
+    where = _WHERE.get(name)
+    if where is None:
+        if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module 'videotools' has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.{name}")  # `vt.frames`, as when everything was imported
+    value = getattr(importlib.import_module(where, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "run", "parse_chain",

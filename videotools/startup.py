@@ -1,7 +1,8 @@
 """What the ``videotools`` command sets up before anything heavy is imported.
 
-Importing videotools takes about half a second (numpy, OpenCV, ...). A Ctrl-C
-in that window would otherwise end in a ``KeyboardInterrupt`` traceback from
+A command imports numpy, OpenCV and PyAV (a few tenths of a second) when it
+first needs them; ``import videotools`` itself loads none of them. A Ctrl-C
+while they import would otherwise end in a ``KeyboardInterrupt`` traceback from
 deep inside importlib and exit code -2. And OpenCV and Qt read their log
 settings from the environment when they load, so quiet defaults must be set
 before they are imported.

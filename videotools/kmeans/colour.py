@@ -8,22 +8,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-
-SPACES = ("rgb", "lab")
-"""Where "nearest colour" can be measured: plain RGB, or CIE Lab (OpenCV's conversion)."""
-
-
-def check_space(space: str) -> str:
-    """``space`` if it is one of :data:`SPACES`.
-
-    Raises
-    ------
-    ParameterError
-        Naming the bad value and the choices.
-    """
-    if space not in SPACES:
-        raise ParameterError(f"space must be one of {SPACES}, got {space!r}")
-    return space
+from .choices import SPACES, check_space
 
 
 def to_space(rgb: np.ndarray, space: str) -> np.ndarray:

@@ -29,16 +29,13 @@ from ..errors import FrameError, ParameterError
 from ..files import write_text
 from ..frames import Frame, YuvFrame, check_frame, rgb_to_yuv
 from . import kernels
+from .choices import DEFAULT_SAMPLE, MAX_K
 from .colour import check_space, from_space, parse_color, to_hex, to_space
 from .core import kmeans, nearest
 from .order import by_luminance, match_previous
 from .sample import sample_pixels
 from .table import build_rgb_table, build_yuv_table, pack_codes, unpack_codes
 
-DEFAULT_SAMPLE = 50_000
-"""Pixels drawn (without replacement, seeded) to fit a palette: enough for a
-stable fit of up to 64 colours, small enough to fit in a few milliseconds."""
-MAX_K = 256
 _UNSEEN = 0xFFFF  # a lazy Lab table's mark for a colour not looked up yet
 _SPLIT_PIXELS = 400_000  # frames at least this large are looked up on two threads
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import numbers
 import re
 import warnings
 from collections.abc import Callable, Sequence
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
-from ..frames import Frame, YuvFrame
-from ..kmeans import DEFAULT_SAMPLE, MAX_K, Palette, check_space, kernels
+from ..kmeans.choices import DEFAULT_SAMPLE, MAX_K, check_space
+
+if TYPE_CHECKING:
+    from ..frames import Frame, YuvFrame
+    from ..kmeans import Palette
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ keyframes (every 1-2 s in camera footage, and at each scene cut) cost one decode
 
 
 def _whole(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)  # numpy's integers are Integral
 
 
 def parse_refit(policy: str) -> tuple[str, int]:
@@ -45,9 +47,12 @@ class SceneCutDetector:
 
     def __init__(self, threshold: float = 30.0) -> None:
         self.threshold = threshold
-        self._prev: np.ndarray | None = None
+        self._prev: Any = None  # the last thumbnail, (36, 64) int16
 
     def __call__(self, frame: Frame) -> bool:
+        import cv2
+        import numpy as np
+
         thumb = cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), (64, 36),
                            interpolation=cv2.INTER_AREA).astype(np.int16)
         prev, self._prev = self._prev, thumb
@@ -111,10 +116,14 @@ class Posterize:
         self._scene = SceneCutDetector()
         self.on_refit: Callable[[Palette], None] | None = None
         if self.space == "rgb":
+            from ..kmeans import kernels
+
             kernels.preload()  # numba loads while frames are sampled and fitted (an RGB palette's planar lookup)
 
     def fit(self, frames: Sequence[Frame] | Frame) -> Palette:
         """Fit (or refit, keeping label order) the palette on ``frames`` now."""
+        from ..kmeans import Palette
+
         with warnings.catch_warnings():
             if self.palette is not None:  # a k reduction was already reported at the first fit
                 warnings.simplefilter("ignore")
