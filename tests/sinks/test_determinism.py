@@ -68,3 +68,28 @@ def test_a_queued_planar_frame_is_encoded_as_it_was_written_even_if_its_buffer_i
     assert len(lumas) == 40
     want = [int(np.round((20 + 5 * i - 16) * 255 / 219)) for i in range(40)]
     assert all(abs(a - b) <= 1 for a, b in zip(lumas, want)), (lumas, want)
+
+
+@pytest.mark.slow
+def test_run_posterize_and_background_give_the_same_bytes_twice(tmp_path):
+    """The same command twice, each beside a process that keeps a core busy: byte-identical outputs."""
+    clip = REAL if REAL.exists() else ROOT / "samples" / "traffic.mp4"
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        for run in ("a", "b"):
+            d = tmp_path / run
+            (d / "bg").mkdir(parents=True)
+            vt.process(clip, [vt.Flip(axis="h")], out=[str(d / "flip.mp4"), str(d / "flip.mkv")],
+                       seek=vt.Seek(end=2))
+            vt.posterize(clip, k=5, out=str(d / "poster.mp4"), palette_out=d / "pal.json", seek=vt.Seek(end=2))
+            r = subprocess.run([sys.executable, "-m", "videotools", "background", str(clip), "--end", "2",
+                                "--save-dir", str(d / "bg"), "-q"], capture_output=True, text=True, timeout=120,
+                               cwd=d)
+            assert r.returncode == 0, r.stderr
+    finally:
+        busy.kill()
+        busy.wait()
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert len(files) >= 6, files  # two videos, the posterized video, its palette, and the background's images
+    for f in files:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
