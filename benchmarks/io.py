@@ -5,29 +5,36 @@ decode to rgb24 (discarded) and its re-encode (libx264, same preset and crf).
 Ratios are videotools throughput / ffmpeg throughput; the sides of each
 comparison take turns run after run, and each figure is a median.
 
-Cases, per size:
+Two kinds of clip, per size (480p, 720p, 1080p):
+
+**real**: the street footage of ``../shared/media/car-detection.mp4`` (30 s, 12.5 fps), scaled to
+the size by the bundled ffmpeg (libx264 crf 18). Runs are whole ``videotools`` processes, start-up
+included, as a user times them, against the ``ffmpeg`` process doing the same re-encode:
+- run copy: ``videotools run clip --out o.mp4`` (no processor: the decoder's frames go to x264);
+- run flip: ``videotools run clip --chain flip:axis=h --out o.mp4`` (a planar processor);
+- run posterize: ``videotools posterize clip -k 8 --out o.mp4`` (fit on 5 keyframes included);
+- run posterize numpy: the same with ``VIDEOTOOLS_KERNELS=numpy``: what runs where numba is missing.
+Then posterize's fixed cost, in a fresh process as the command pays it (sampling, k-means, the RGB
+and Y, U, V tables, waiting for numba's kernels, the first frame), with numba's cache warm and cold
+(a new, empty ``NUMBA_CACHE_DIR``: the first run on a machine compiles the kernels).
+
+**synthetic**: the traffic scene with sensor noise of ``--noise`` grey levels, in process:
 - decode: iterate RGB frames (``open_source``) vs ``ffmpeg -pix_fmt rgb24 -f rawvideo``;
 - encode: ``VideoSink`` from RGB frames in memory vs ffmpeg from a raw rgb24 file;
-- run copy: ``process(clip, out=...)`` (no processor: frames stay I420) vs ffmpeg re-encode;
-- run flip: ``process`` with ``Flip``, which mirrors the I420 planes as they are (planar path);
-- run flip rgb: the same mirror as a plain function of RGB frames: every frame to RGB and back,
-  the cost any processor without a planar path pays;
-- posterize k=8: fit on 5 frames spread over the clip (as ``videotools posterize`` does), then the
-  exact lookup on every frame (planar: a Y, U, V table), vs ffmpeg re-encode;
-- posterize warm: the same palette with its tables already built (fitted and primed before timing),
-  so only the per-frame lookup is timed: what the fixed costs leave.
+- run copy / flip / fliprgb (the mirror as a plain RGB function: every frame to RGB and back);
+- posterize k=8 (fit included) and posterize warm (palette and tables built before timing).
+At noise 2 ffmpeg re-encodes 1080p to ~0.3-1.7 Mbit/s (cheaper than camera footage); at noise 4
+to ~4 Mbit/s, like real street footage. Each row reports the rates.
 
-The clip is the synthetic traffic scene with sensor noise of ``--noise`` grey levels. Its
-difficulty sets the ratios: the cheaper ffmpeg's own re-encode, the more any fixed cost per
-frame weighs. At noise 2 ffmpeg re-encodes 1080p to ~0.3-1.7 Mbit/s (cheaper than camera
-footage); at noise 4 to ~4 Mbit/s, like real 1080p street footage. Each row reports the rates.
+The machine's load average is printed before and after: on a shared machine compare ratios.
 
-    python benchmarks/io.py [--frames 250] [--runs 5] [--sizes 480p,720p,1080p] [--noise 2]
+    python benchmarks/io.py [--clips real,synthetic] [--sizes 480p,720p,1080p] [--runs 3] [--seconds 30]
 """
-
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,6 +51,8 @@ from videotools.sources import sample_frames  # noqa: E402
 
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+REAL = Path(__file__).resolve().parents[2] / "shared" / "media" / "car-detection.mp4"
+REAL_CASES = "copy,flip,posterize,numpy,fixed"
 
 
 def make_clip(path: Path, size: tuple[int, int], frames: int, noise: float = 2.0) -> list:
@@ -61,26 +70,119 @@ def ffmpeg(*args: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--frames", type=int, default=250)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--clips", default="real,synthetic")
+    ap.add_argument("--frames", type=int, default=250, help="synthetic clips")
+    ap.add_argument("--seconds", type=float, default=30.0, help="of the real footage (all of it: 30)")
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", default="480p,720p,1080p")
     ap.add_argument("--preset", default="veryfast")
     ap.add_argument("--crf", type=int, default=23)
-    ap.add_argument("--cases", default="decode,encode,copy,flip,fliprgb,posterize,warm")
-    ap.add_argument("--noise", type=float, default=2.0, help="sensor noise of the clip (grey levels)")
+    ap.add_argument("--cases", default=None, help=f"real: {REAL_CASES}; synthetic: "
+                    "decode,encode,copy,flip,fliprgb,posterize,warm")
+    ap.add_argument("--noise", type=float, default=2.0, help="sensor noise of the synthetic clip (grey levels)")
     args = ap.parse_args()
     rows: list[dict] = []
+    load = {"before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmpdir:
         for name in args.sizes.split(","):
-            rows += bench_size(name, args, Path(tmpdir))
-            print(f"{name}: done", file=sys.stderr)
-    emit("io", rows, frames=args.frames, preset=args.preset, crf=args.crf, noise=args.noise,
+            if "real" in args.clips:
+                rows += bench_real(name, args, Path(tmpdir))
+                print(f"{name} real: done", file=sys.stderr)
+            if "synthetic" in args.clips:
+                rows += bench_size(name, args, Path(tmpdir))
+                print(f"{name} synthetic: done", file=sys.stderr)
+    load["after"] = os.getloadavg()
+    emit("io", rows, frames=args.frames, seconds=args.seconds, preset=args.preset, crf=args.crf, noise=args.noise,
+         load_average={k: [round(x, 2) for x in v] for k, v in load.items()},
          note="ratio = videotools fps / ffmpeg fps (1.0 = as fast as the ffmpeg command alone)")
+
+
+_FIXED = """
+import json, sys, time
+t0 = time.perf_counter()
+import cv2
+from videotools.frames import YuvFrame
+from videotools.kmeans import kernels
+from videotools.posterizing import fitted_posterize
+t1 = time.perf_counter()
+proc = fitted_posterize(sys.argv[1], k=8)  # makes the Posterize (numba starts loading), samples, fits, RGB table
+t2 = time.perf_counter()
+kernels.i420_kernel()
+t3 = time.perf_counter()
+rgb = proc.palette.colors[None].repeat(2, 0).repeat(2, 1)  # any frame: the tables are built on the first
+proc.process_yuv(YuvFrame(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)))
+t4 = time.perf_counter()
+print(json.dumps({"imports_s": t1 - t0, "sample_fit_rgb_table_s": t2 - t1, "kernel_wait_s": t3 - t2,
+                  "yuv_table_s": t4 - t3, "fixed_s": t4 - t1, "numba": kernels.i420_kernel() is not None}))
+"""
+
+
+def fixed_cost(clip: Path, cache: str | None, runs: int) -> dict:
+    """Posterize's fixed cost in fresh processes (medians); ``cache``: a NUMBA_CACHE_DIR (a new one: cold)."""
+    env = dict(os.environ)
+    if cache is not None:
+        env["NUMBA_CACHE_DIR"] = cache
+    got = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", _FIXED, str(clip)], env=env, check=True, capture_output=True,
+                             text=True)
+        got.append(json.loads(out.stdout))
+    return {key: (sorted(g[key] for g in got)[len(got) // 2] if key != "numba" else got[0][key]) for key in got[0]}
+
+
+def bench_real(name: str, args: argparse.Namespace, tmp: Path) -> list[dict]:
+    """Whole processes on the real footage at one size: videotools commands against the ffmpeg command."""
+    cases = (args.cases or REAL_CASES).split(",")
+    w, h = SIZES[name]
+    clip = tmp / f"real-{name}.mp4"
+    ffmpeg("-i", str(REAL), "-t", str(args.seconds), "-an", "-vf", f"scale={w}:{h}", "-c:v", "libx264",
+           "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", str(clip))
+    with vt.open_source(clip) as src:
+        n = src.info.frame_count
+    out = tmp / "out.mp4"
+    enc = ["--crf", str(args.crf), "--preset", args.preset, "-y", "-q", "--out", str(out)]
+    cli = [sys.executable, "-m", "videotools"]
+    numpy_env = {**os.environ, "VIDEOTOOLS_KERNELS": "numpy"}
+    commands = {
+        "ffmpeg": ([FFMPEG, "-v", "error", "-y", "-i", str(clip), "-c:v", "libx264", "-preset", args.preset,
+                    "-crf", str(args.crf), "-pix_fmt", "yuv420p", str(out)], None),
+        "copy": ([*cli, "run", str(clip), *enc], None),
+        "flip": ([*cli, "run", str(clip), "--chain", "flip:axis=h", *enc], None),
+        "posterize": ([*cli, "posterize", str(clip), "-k", "8", *enc], None),
+        "numpy": ([*cli, "posterize", str(clip), "-k", "8", *enc], numpy_env),
+    }
+    fns = {case: (lambda c=cmd, e=env: subprocess.run(c, env=e, check=True))
+           for case, (cmd, env) in commands.items() if case == "ffmpeg" or case in cases}
+    rows = []
+    if len(fns) > 1:
+        t = median_times(fns, args.runs, warmup=0)
+        paths = {"copy": "videotools run: the decoder's frames to x264",
+                 "flip": "videotools run --chain flip:axis=h: the I420 planes mirrored (planar)",
+                 "posterize": "videotools posterize -k 8: fit on 5 keyframes included, exact Y, U, V lookup (planar)",
+                 "numpy": "the same with VIDEOTOOLS_KERNELS=numpy: the path without numba"}
+        mbits = {"clip_mbit_s": round(clip.stat().st_size * 8 / args.seconds / 1e6, 2)}
+        for case, path in paths.items():
+            if case in t:
+                rows.append(result(f"{name} real run {case}", "fps", n / t[case], baseline="ffmpeg re-encode",
+                                   baseline_value=n / t["ffmpeg"], runs=args.runs, higher_is_better=True,
+                                   path=path, frames=n, seconds=round(t[case], 2),
+                                   ffmpeg_seconds=round(t["ffmpeg"], 2), **mbits))
+    if "fixed" in cases:
+        warm = fixed_cost(clip, None, args.runs)
+        rows.append(result(f"{name} real posterize fixed cost, warm cache", "seconds", warm["fixed_s"],
+                           runs=args.runs, **{k: round(v, 3) if isinstance(v, float) else v for k, v in warm.items()}))
+        with tempfile.TemporaryDirectory() as cache:
+            cold = fixed_cost(clip, cache, 1)
+        rows.append(result(f"{name} real posterize fixed cost, cold cache (first run: kernels compiled)", "seconds",
+                           cold["fixed_s"], runs=1,
+                           **{k: round(v, 3) if isinstance(v, float) else v for k, v in cold.items()}))
+    return rows
 
 
 def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> list[dict]:
     """Every case at one frame size."""
-    n, runs, cases = args.frames, args.runs, set(args.cases.split(","))
+    n, runs = args.frames, args.runs
+    cases = set((args.cases or "decode,encode,copy,flip,fliprgb,posterize,warm").split(","))
     enc = vt.Encoding(crf=args.crf, preset=args.preset)
     x264 = ["-c:v", "libx264", "-preset", args.preset, "-crf", str(args.crf), "-pix_fmt", "yuv420p"]
     rows = []
