@@ -51,22 +51,11 @@ class OutOfSync(AssertionError):
     """The sound does not start, end or play where the pictures do."""
 
 
-# Cells that fail on code other helpers own; the lead removes a mark once its fix lands (strict: an
-# unexpected pass fails). Only OutOfSync is expected: decode errors, frames and codecs are checked anyway.
-VIDEO_STARTS_LATE = pytest.mark.xfail(
-    strict=True, raises=OutOfSync,
-    reason="video.py MUXER_OPTIONS['mp4'/'mov'] movflags has negative_cts_offsets beside delay_moov: the H.264 "
-           "track gets no edit list for its B-frame delay and starts 2 frames (0.16 s at 12.5 fps) after the "
-           "sound; without negative_cts_offsets both start at 0 (helper rec)")
-
-
 def cells() -> list:
     copy = [(name, "copy", ext) for name in INPUTS for ext in OUTPUTS]
     flip = [(name, "flip", ".mp4") for name in INPUTS]
     blur = [(name, "blur", ".mkv") for name in INPUTS]
-    return [pytest.param(*cell, id=f"{cell[0]}-{cell[1]}{cell[2]}",
-                         marks=[VIDEO_STARTS_LATE] if cell[2] in (".mp4", ".mov") else [])
-            for cell in copy + flip + blur]
+    return [pytest.param(*cell, id=f"{cell[0]}-{cell[1]}{cell[2]}") for cell in copy + flip + blur]
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +108,6 @@ def test_matrix(media, tmp_path: Path, name: str, chain: str, ext: str) -> None:
     check(out, fin, AUDIO_OUT[name][OUTPUTS.index(ext)], "mjpeg" if ext == ".avi" else "h264")
 
 
-@VIDEO_STARTS_LATE
 def test_real_clip_to_mp4(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """``videotools run ../shared/media/car-detection.mp4 --out x.mp4``, the issue's plainest case, on the
     clip itself (768x432, its own AAC) up to ``--end 4``."""

@@ -53,8 +53,6 @@ def test_reencoded_sound_is_cut_to_the_sample(inputs: Path, tmp_path: Path, name
     assert decode_errors(out) == []
 
 
-@pytest.mark.xfail(strict=True, reason="video.py: VideoSink does not call AudioTrack.begin_at(first frame's time); "
-                                       "the sound starts at --start, up to a frame before the first frame (rec)")
 @pytest.mark.parametrize("ext", [".mkv", ".avi"])
 def test_a_cut_starts_the_sound_at_its_first_frame(inputs: Path, tmp_path: Path, ext: str) -> None:
     """``--start 1``: the first frame at or after 1 s is at 1.04 s (12.5 fps); the sound starts there too."""

@@ -68,7 +68,9 @@ FRAGMENT = 0.5
 # Muxer options while recording. flush_packets: each packet the muxer finishes is handed to the file object at
 # once, so a piece is whole in memory when mux() returns and is committed in one write.
 MUXER_OPTIONS = {
-    "mp4": {"movflags": "frag_keyframe+empty_moov+delay_moov+default_base_moof+negative_cts_offsets",
+    # no negative_cts_offsets: with it the muxer writes no edit list for x264's B-frame delay, and the video
+    # started two frames after its sound
+    "mp4": {"movflags": "frag_keyframe+empty_moov+delay_moov+default_base_moof",
             "frag_duration": str(int(FRAGMENT * 1e6)), "flush_packets": "1"},
     # bitexact: no random segment UID, so the same frames give the same bytes
     "matroska": {"cluster_time_limit": str(int(FRAGMENT * 1e3)), "flush_packets": "1", "fflags": "+bitexact"},
@@ -279,6 +281,8 @@ class VideoSink(SinkBase):
         else:
             if self._t_first is None:
                 self._t_first = time
+                if self._audio is not None:  # the sound starts with the first frame, which a cut may put late
+                    self._audio.begin_at(time)
             rel = time - self._t_first
         self._t_last = rel
         return rel
