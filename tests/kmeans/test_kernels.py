@@ -19,8 +19,8 @@ REAL = ROOT.parent / "shared" / "media" / "car-detection.mp4"
 @pytest.fixture
 def numpy_path(monkeypatch):
     """Force the fallback: what runs where numba is missing."""
-    monkeypatch.setattr(kernels, "i420_kernel", lambda: None)
-    monkeypatch.setattr(kernels, "table_kernel", lambda: None)
+    for name in ("i420_kernel", "rgb_kernel", "table_kernel"):
+        monkeypatch.setattr(kernels, name, lambda: None)
 
 
 def _tables(colours, monkeypatch):
@@ -65,6 +65,21 @@ def test_compiled_planar_lookup_is_the_numpy_one(matrix, full_range, monkeypatch
             slow = pal.apply_yuv(frame)
         np.testing.assert_array_equal(fast.planes, slow.planes)
         assert (fast.matrix, fast.full_range) == (matrix, full_range)
+
+
+@needs_numba
+def test_compiled_rgb_lookup_is_the_numpy_one(monkeypatch):
+    """Real footage (two thread halves at 720p, a read-only frame) and random colours, bit for bit."""
+    real = _real_rgb((1280, 720))
+    real.setflags(write=False)
+    noise = np.random.default_rng(8).integers(0, 256, (180, 320, 3), dtype=np.uint8)
+    pal = vt.Palette.fit(_real_rgb((320, 180)), 8, seed=2)
+    for frame in (real, noise):
+        fast = pal.apply(frame)
+        with monkeypatch.context() as m:
+            m.setattr(kernels, "rgb_kernel", lambda: None)
+            slow = pal.apply(frame)
+        np.testing.assert_array_equal(fast, slow)
 
 
 @pytest.mark.usefixtures("numpy_path")

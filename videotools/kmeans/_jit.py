@@ -10,10 +10,11 @@ import numpy as np
 from numba import types
 
 _PLANE = types.Array(types.uint8, 2, "C")
+_IN = types.Array(types.uint8, 2, "C", readonly=True)  # inputs may be read-only (a palette's colours are)
 _FAR = np.int64(1) << 62
 
 
-@numba.njit(types.void(_PLANE, _PLANE, _PLANE, _PLANE, _PLANE, _PLANE, _PLANE, _PLANE, types.intp, types.intp),
+@numba.njit(types.void(_IN, _IN, _IN, _IN, _IN, _PLANE, _PLANE, _PLANE, types.intp, types.intp),
             cache=True, nogil=True, boundscheck=False)
 def apply_i420_blocks(table, y, u, v, colours, oy, ou, ov, first, stop):  # pragma: no cover - compiled
     """Chroma rows ``first`` to ``stop``: each 2x2 block's labels from the table row of its (U, V), painted."""
@@ -60,7 +61,8 @@ def _prune(colours, among, n, b0, g0, r0, side, out):  # pragma: no cover - comp
     return kept
 
 
-@numba.njit(types.void(types.Array(types.int64, 2, "C"), types.Array(types.uint8, 3, "C"), types.intp, types.intp),
+@numba.njit(types.void(types.Array(types.int64, 2, "C", readonly=True), types.Array(types.uint8, 3, "C"), types.intp,
+                       types.intp),
             cache=True, nogil=True, boundscheck=False)
 def fill_rgb_table(colours, table, first, stop):  # pragma: no cover - compiled
     """16-cubes ``first`` to ``stop`` (of 4096, [b, g, r] order) of the nearest-colour table."""
@@ -96,3 +98,16 @@ def fill_rgb_table(colours, table, first, stop):  # pragma: no cover - compiled
                                 if d < best:
                                     best, label = d, i
                             table[b, g, r] = label
+
+
+@numba.njit(types.void(types.Array(types.uint8, 3, "C", readonly=True), types.Array(types.uint8, 1, "C", readonly=True),
+                       _IN, types.Array(types.uint8, 3, "C"), types.intp, types.intp),
+            cache=True, nogil=True, boundscheck=False)
+def apply_rgb_rows(frame, table, colours, out, first, stop):  # pragma: no cover - compiled
+    """Rows ``first`` to ``stop`` of an RGB frame: each pixel's label from the [b, g, r] table, painted."""
+    for i in range(first, stop):
+        for j in range(frame.shape[1]):
+            a = table[np.intp(frame[i, j, 0]) | (np.intp(frame[i, j, 1]) << 8) | (np.intp(frame[i, j, 2]) << 16)]
+            out[i, j, 0] = colours[a, 0]
+            out[i, j, 1] = colours[a, 1]
+            out[i, j, 2] = colours[a, 2]

@@ -1,6 +1,6 @@
 """Compiled per-pixel loops (numba) where numba is importable; numpy and OpenCV do the same work otherwise.
 
-Two loops, each giving bit for bit what the numpy path gives (tested both ways):
+Three loops, each giving bit for bit what the numpy path gives (tested both ways):
 
 * :func:`apply_i420`, a planar posterize in one pass. The numpy path costs
   several passes over a frame (upsample both chroma planes, pack codes,
@@ -8,11 +8,14 @@ Two loops, each giving bit for bit what the numpy path gives (tested both ways):
   block's (U, V) pair picks one 256-entry row of the Y, U, V table, its four
   Y bytes pick four labels from that row, and the output planes are written
   at once.
+* :func:`apply_rgb`, the same for RGB frames (a camera's): one table
+  read and one colour per pixel, where numpy packs, gathers twice and
+  unpacks;
 * :func:`fill_rgb_table`, the exact 256³ nearest-colour table, by pruning
   candidate colours cube by cube, with integer distances and argmin's tie
   rule (the lower label).
 
-Numba is optional: :func:`i420_kernel` and :func:`table_kernel` return None
+Numba is optional: :func:`i420_kernel`, :func:`rgb_kernel` and :func:`table_kernel` return None
 where it is not installed or does not load (callers then take the numpy
 path), or when ``VIDEOTOOLS_KERNELS=numpy`` is set. Importing numba and
 loading the loops from its on-disk cache takes a few tenths of a second,
@@ -41,16 +44,18 @@ log = logging.getLogger(__name__)
 I420Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                        np.ndarray, int, int], None]
 TableKernel = Callable[[np.ndarray, np.ndarray, int, int], None]
+RgbKernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int], None]
+Kernels = tuple[I420Kernel, TableKernel, RgbKernel]
 _LOCK = threading.Lock()
 
 
 @functools.cache  # like an import: loaded once per process, never changed
-def _load() -> tuple[I420Kernel, TableKernel] | None:
+def _load() -> Kernels | None:
     if os.environ.get("VIDEOTOOLS_KERNELS", "").lower() == "numpy":
         return None
     try:
         jit = importlib.import_module(f"{__package__}._jit")  # imports numba; compiles or loads from its cache
-        return jit.apply_i420_blocks, jit.fill_rgb_table
+        return jit.apply_i420_blocks, jit.fill_rgb_table, jit.apply_rgb_rows
     except ImportError as err:
         log.debug("numba not importable (%s): posterize uses numpy", err)
         return None
@@ -59,7 +64,7 @@ def _load() -> tuple[I420Kernel, TableKernel] | None:
         return None
 
 
-def _loaded() -> tuple[I420Kernel, TableKernel] | None:
+def _loaded() -> Kernels | None:
     with _LOCK:  # a preload under way finishes first
         return _load()
 
@@ -74,6 +79,12 @@ def table_kernel() -> TableKernel | None:
     """The compiled table builder (see :func:`fill_rgb_table`), or None as for :func:`i420_kernel`."""
     loaded = _loaded()
     return None if loaded is None else loaded[1]
+
+
+def rgb_kernel() -> RgbKernel | None:
+    """The compiled RGB lookup (see :func:`apply_rgb`), or None as for :func:`i420_kernel`."""
+    loaded = _loaded()
+    return None if loaded is None else loaded[2]
 
 
 def preload() -> None:
@@ -130,4 +141,18 @@ def apply_i420(table: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, c
     run(table.reshape(1 << 16, 256), y, u, v, colours, *out, first, stop)
 
 
-__all__ = ["apply_i420", "fill_rgb_table", "i420_kernel", "preload", "table_kernel"]
+def apply_rgb(table: np.ndarray, frame: np.ndarray, colours: np.ndarray, out: np.ndarray, *,
+              rows: tuple[int, int] | None = None, kernel: RgbKernel | Any = None) -> None:
+    """Paint an ``(H, W, 3) uint8`` RGB frame with its nearest palette colours into ``out``, in one pass.
+
+    ``table`` is the flat [b, g, r] label table
+    (:func:`~videotools.kmeans.table.build_rgb_table`), ``colours`` the
+    ``(k, 3) uint8`` palette; ``rows`` and ``kernel`` as for :func:`apply_i420`.
+    """
+    run = kernel or rgb_kernel()
+    assert run is not None, "apply_rgb needs numba: check rgb_kernel() first"
+    first, stop = rows if rows is not None else (0, frame.shape[0])
+    run(np.ascontiguousarray(frame), table, colours, out, first, stop)
+
+
+__all__ = ["apply_i420", "apply_rgb", "fill_rgb_table", "i420_kernel", "preload", "rgb_kernel", "table_kernel"]

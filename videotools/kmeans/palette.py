@@ -246,6 +246,12 @@ class Palette:
     def apply(self, frame: Frame) -> Frame:
         """The frame with every pixel replaced by its nearest palette colour."""
         table, rgba = self._prepared(frame), self._rgba
+        kernel = kernels.rgb_kernel() if self.space == "rgb" else None
+        if kernel is not None:
+            out = np.empty_like(frame)
+            self._halves(frame.shape[0], frame.size // 3, lambda rows: kernels.apply_rgb(
+                table, frame, self._colors, out, rows=rows, kernel=kernel))
+            return out
 
         def paint(codes: np.ndarray) -> np.ndarray:
             painted = np.take(rgba, np.take(table, codes))
@@ -331,12 +337,17 @@ class Palette:
                 out: Planes) -> None:
         """The compiled lookup, on two halves of the rows in two threads for large frames (it holds no GIL)."""
         y, u, v = planes
-        half = u.shape[0] // 2
-        if y.size < _SPLIT_PIXELS or half == 0:
-            kernels.apply_i420(table, y, u, v, colours, out, kernel=kernel)
+        self._halves(u.shape[0], y.size, lambda rows: kernels.apply_i420(table, y, u, v, colours, out, rows=rows,
+                                                                         kernel=kernel))
+
+    def _halves(self, rows: int, pixels: int, run: Callable[[tuple[int, int]], None]) -> None:
+        """``run((first, stop))`` over ``rows``: in two halves on two threads for large frames (it holds no GIL)."""
+        half = rows // 2
+        if pixels < _SPLIT_PIXELS or half == 0:
+            run((0, rows))
             return
-        top = self._helpers().submit(kernels.apply_i420, table, y, u, v, colours, out, rows=(0, half), kernel=kernel)
-        kernels.apply_i420(table, y, u, v, colours, out, rows=(half, u.shape[0]), kernel=kernel)
+        top = self._helpers().submit(run, (0, half))
+        run((half, rows))
         top.result()
 
     def close(self) -> None:
