@@ -1,10 +1,12 @@
 """Video files and network streams, decoded in process by FFmpeg's libraries through PyAV.
 
 Every frame keeps its presentation time (``FileSource.time``): variable-frame-rate
-video comes out frame for frame with its own timing, never padded with repeats.
+video comes out frame for frame with its own timing, never padded with repeats, and
+times only go forward (:mod:`.timing` repairs those that do not). A live stream that
+stops is opened again until it has been away for ``lost_after`` seconds.
 
-One module past 300 lines on purpose: opening, seeking, decoding, sampling and closing all
-work on one container and its decoder state; split, they would pass that state around.
+One module past 300 lines on purpose: opening, seeking, decoding, reopening, sampling and
+closing all work on one container and its decoder state; split, they would pass that state around.
 """
 
 from __future__ import annotations
