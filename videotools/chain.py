@@ -10,8 +10,9 @@ Steps
 -----
 ``posterize``   k=8, space=rgb|lab, seed=0, refit=never|every:N|scene, fit_frames=5, palette=FILE
 ``background``  alpha=0.1,alpha=0.01 (default both), view=background|side-by-side|mask|foreground,
-                model=average|plate (what the view shows and masks compare with: the slowest
-                running average, or the clean plate that keeps queues and standing people out),
+                model=plate|average (what the view shows and masks compare with: the clean plate
+                that keeps queues and standing people out, the default and the same plate as the
+                background command; or the slowest running average),
                 selective=false, warmup=true, threshold=25, shadows=false (masks leave shadows out)
 ``resize``      width=, height=, scale=
 ``grey``        (no options)

@@ -70,9 +70,11 @@ def background(
     source: opt.SourceArg,
     alpha: Annotated[list[float] | None, typer.Option(
         "--alpha", "-a", help="Learning rate in (0, 1]; repeat for several models. Default: 0.1 and 0.01.")] = None,
-    save_dir: Annotated[Path, typer.Option("--save-dir", help="Folder for NAME-background-plate.png and "
-                                           "NAME-background-alpha<A>.png, NAME being the source's (written at "
-                                           "the end and on Ctrl-C).")] = Path("."),
+    save_dir: Annotated[Path | None, typer.Option("--save-dir", help="Folder for NAME-background-plate.png and "
+                                                  "NAME-background-alpha<A>.png, NAME being the source's (written "
+                                                  "at the end and on Ctrl-C). Default: the current folder, with "
+                                                  "-2, -3... added when a name is taken (never overwritten).")]
+    = None,
     out: opt.OutOpt = None, display: opt.DisplayOpt = False, serve: opt.ServeOpt = None,
     view: Annotated[str, typer.Option(
         "--view", help="side-by-side | background | mask | foreground (what --out/--display/--serve show; "
@@ -103,9 +105,14 @@ def background(
     and follows slow lighting changes; a fast average (alpha 0.1) follows the
     scene within a second, a slow one (0.01) averages the traffic away. One PNG
     each is saved, named after the source: traffic-background-plate.png,
-    traffic-background-alpha0.01.png. Masks are measured against the plate.
+    traffic-background-alpha0.01.png (in the current folder unless --save-dir
+    says otherwise; a second run there writes ...-plate-2.png). Masks are
+    measured against the plate, the same plate as the chain step, the demo
+    and batches give.
 
     Examples:
+
+      videotools background traffic.mp4            (traffic-background-plate.png ... here)
 
       videotools background traffic.mp4 --save-dir out/
 
@@ -120,6 +127,7 @@ def background(
 
     from ..frames import Frame
     from ..processors import Background
+    from ..processors.background import background_names, free_names
     from ..processors.foreground import ForegroundWriter
     from ..sinks import check_output, write_image
     from ..sources import source_name
@@ -130,13 +138,15 @@ def background(
                           model="plate", shadows=shadows)
         if not (out or display or serve):
             proc.view = "background"  # nothing shows the view: make the cheapest one
-        if not save_dir.is_dir():
+        if save_dir is not None and not save_dir.is_dir():
             raise SinkError(f"output folder does not exist: {save_dir}")
-        stem = f"{source_name(source)}-background"
-        finals: list[tuple[Path, Callable[[], Frame]]] = [(save_dir / f"{stem}-plate.png",
-                                                            lambda: proc.model.plate)]
-        finals += [(save_dir / f"{stem}-alpha{a:g}.png", partial(proc.model.background, i))
-                   for i, a in enumerate(alphas)]
+        names = background_names(source_name(source), alphas)
+        folder = Path(".") if save_dir is None else save_dir
+        if save_dir is None and not overwrite:  # one free suffix for the whole set, like `demo`
+            names = free_names(folder, names)
+        images: list[Callable[[], Frame]] = [lambda: proc.model.plate]
+        images += [partial(proc.model.background, i) for i in range(len(alphas))]
+        finals = [(folder / n, image) for n, image in zip(names, images)]
         for p, _ in finals:
             check_output(p, overwrite=overwrite)
         for extra in (mask_out, stats_out):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -59,6 +60,25 @@ class BackgroundState:
     t: int
     accumulators: list[np.ndarray]
     ages: list[np.ndarray] = field(default_factory=list)
+
+
+def background_names(name: str, alphas: Sequence[float]) -> list[str]:
+    """File names of a background set for a source called ``name``: the plate, then one per alpha.
+
+    ``background_names("traffic", (0.1, 0.01))`` is ``["traffic-background-plate.png",
+    "traffic-background-alpha0.1.png", "traffic-background-alpha0.01.png"]``: the
+    names the ``background`` command writes (and its ``--every`` snapshots extend).
+    """
+    return [f"{name}-background-plate.png", *(f"{name}-background-alpha{a:g}.png" for a in alphas)]
+
+
+def free_names(folder: Path, names: Sequence[str]) -> list[str]:
+    """``names``, or all with one suffix ``-2``, ``-3``...: the first set of which no file exists in ``folder``."""
+    i, out = 1, list(names)
+    while any((folder / n).exists() or (folder / n).is_symlink() for n in out):
+        i += 1
+        out = [f"{Path(n).stem}-{i}{Path(n).suffix}" for n in names]
+    return out
 
 
 def find_blobs(mask: np.ndarray, *, min_area: int = 50) -> list[tuple[int, int, int, int]]:
@@ -142,8 +162,8 @@ class BackgroundModel:
         standing people do not smear (:attr:`plate`); masks are then measured
         against it. At 1080p: a few ms a frame, at most 77 MB
         (:meth:`PlateModel.memory_bytes`).
-    plate_every : int
-        The plate samples one frame in ``plate_every``.
+    plate_every : int, optional
+        The plate samples one frame in ``plate_every`` (default: the plate's own default).
 
     Examples
     --------
@@ -158,12 +178,13 @@ class BackgroundModel:
 
     def __init__(self, alphas: Sequence[float] = (0.1, 0.01), *, warmup: bool = True,
                  selective: bool = False, threshold: float = 25.0, plate: bool = False,
-                 plate_every: int = 4) -> None:
+                 plate_every: int | None = None) -> None:
         self.alphas = check_alphas(alphas)
         if not 0 < threshold < 256:
             raise ParameterError(f"threshold must be in (0, 256), got {threshold}")
         self.warmup, self.selective, self.threshold = warmup, selective, float(threshold)
-        self.plate_model = PlateModel(every=plate_every) if plate else None
+        plate_options = {} if plate_every is None else {"every": plate_every}
+        self.plate_model = PlateModel(**plate_options) if plate else None
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self.reset()
 
@@ -347,21 +368,23 @@ class Background:
     alphas, warmup, selective, threshold
         As for :class:`BackgroundModel`.
     view : {"background", "side-by-side", "mask", "foreground"}
-        ``background``: the chosen ``model``; ``side-by-side``: input | each
-        running average | the plate (if kept) | mask, labelled, tiled into the
-        input's size; ``mask``: the foreground mask in white; ``foreground``:
-        the input where it is foreground, black elsewhere.
-    model : {"average", "plate"}
-        What ``background`` shows and masks are measured against: the slowest
-        running average, or the clean plate (:class:`PlateModel`, kept only
-        when chosen).
+        ``background``: the chosen ``model``; ``side-by-side``: four labelled
+        views, 2 x 2 in the input's size: input | chosen model, mask | the other
+        background (the slowest running average beside the plate, the fastest
+        beside an average); ``mask``: the foreground mask in white;
+        ``foreground``: the input where it is foreground, black elsewhere.
+    model : {"plate", "average"}
+        What ``background`` shows and masks are measured against: the clean
+        plate (:class:`PlateModel`, the default: the same plate as the
+        ``background`` command, the demo and batches), or the slowest running
+        average (the plate is then not kept).
     shadows : bool
         Masks leave out shadows (see :func:`shadow_mask`).
     """
 
     def __init__(self, alphas: Sequence[float] = (0.1, 0.01), *, view: str = "background",
                  warmup: bool = True, selective: bool = False, threshold: float = 25.0,
-                 model: str = "average", shadows: bool = False) -> None:
+                 model: str = "plate", shadows: bool = False) -> None:
         if view not in VIEWS:
             raise ParameterError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
         if model not in MODELS:
@@ -408,14 +431,16 @@ class Background:
             return mask_image(mask)
         if self.view == "foreground":
             return frame * mask[:, :, None]
-        tiles = [frame, *m.backgrounds]
-        names = ["input", *[f"alpha {a:g}" for a in m.alphas]]
-        if m.plate_model is not None:
-            tiles.append(m.plate_model.view())
-            names.append("plate")
-        tiles.append(mask_image(mask))
-        names.append("mask")
         h, w = frame.shape[:2]
+        if h < 2 or w < 2:                        # no room for four views
+            return self.background()
+        backgrounds = m.backgrounds
+        if m.plate_model is not None:
+            tiles = [frame, m.plate_model.view(), mask_image(mask), backgrounds[-1]]
+            names = ["input", "plate", "mask", f"alpha {m.alphas[-1]:g}"]
+        else:
+            tiles = [frame, backgrounds[-1], mask_image(mask), backgrounds[0]]
+            names = ["input", f"alpha {m.alphas[-1]:g}", "mask", f"alpha {m.alphas[0]:g}"]
         return tile(tiles, (w, h), names)
 
     def reset(self) -> None:

@@ -1,52 +1,41 @@
-"""A clean background plate: a running median of the samples where the pixel is still and shows the background.
+"""A clean background plate: per block, a few candidate colours, and the one seen over the longest span of time.
 
-Why not a running average? An average is the mean of *everything* a pixel saw,
-so a car waiting at a light for most of a clip is most of the average. The
-idea behind LaBGen-P (a top method of the SBMnet benchmark) is to choose which
-samples a pixel learns from: only moments where it is still (no motion
-between samples) and, once the pixel is known, where it agrees with what is
-known; and to summarise them with a median, which ignores the few wrong
-samples that still slip through (a car edge, a compression artefact).
+Why not a running average or a median? Both summarise *everything* a pixel
+saw, so a car waiting at a light, or a person standing at a counter for most
+of a clip, is most of the summary. The plate instead keeps, for each block of
+``block x block`` pixels, up to ``modes`` candidate backgrounds and decides
+between them by *when* each was seen:
 
-This model keeps that idea in bounded memory and a few OpenCV calls per frame:
+* **Candidates.** Every ``every``-th frame is a sample. A block of the sample
+  that matches a candidate (its mean colour within ``match`` grey levels)
+  refines that candidate: a running mean of the samples it matched (the last
+  32, once it has that many), pixel by pixel. A block that matches none and
+  has not changed since the previous sample (still: a parked car, a person
+  standing, the road between two cars) becomes a new candidate in place of the
+  weakest; moving blocks never do.
+* **Decision.** A candidate's score is the span of time from the first to
+  the last sample it matched (capped at ten times the samples it matched, so
+  two passing cars of one colour a minute apart are not a long span). The road
+  seen before a queue and again after it spans the whole clip; the queue, the
+  person who stood a minute and left, spans only that minute. A candidate that
+  has been in view without a break for ``absorb_frames`` wins outright: a car
+  that parks for good becomes background.
+* **No specks.** Decisions are per block, from block means: a raindrop, a
+  compression block or sensor noise moves a block mean little and cannot make
+  a pixel of its own. Within a block a pixel learns only samples within
+  ``threshold`` of its candidate (the edge of a person standing beside it does
+  not leak in); a pixel that disagrees for ``resample_frames`` in a row while
+  its block agrees is retaken from the frame, so nothing stays frozen at a
+  value the footage no longer shows.
+* **Lighting.** One gain per channel, from the blocks that agree with the
+  plate (median of their ratios), scales every candidate: clouds, dusk and
+  auto exposure are followed at once, and the plate at the end of a clip has
+  the light of its end. Candidates are stored relative to that gain.
 
-* **Median without a reservoir.** LaBGen-P keeps S samples per pixel and
-  takes their median. We keep the median itself and move it one grey level
-  towards each admitted sample (the approximate running median of McFarlane
-  and Schofield): it converges to the median of the admitted samples, costs
-  one uint8 image instead of S of them, follows slow lighting (clouds, dusk:
-  up to one level per sample, six levels a second) and never blends a car
-  in, since one sample moves it by one level at most.
-* **Sampling schedule.** The plate looks at one frame in ``every`` (4: about
-  6 samples a second at 25 fps). That divides its cost by four, and motion is
-  judged between samples ``every`` frames apart, which also catches the
-  uniform inside of a moving car (still between consecutive frames).
-* **What is learnt.** A sample refines the median where the pixel is still and
-  agrees with the plate. A pixel that disagrees replaces the plate
-  (``plate = frame``) only once it has been still, and away from the plate,
-  for long: ``ghost_frames`` (1 s) where the plate value has never been
-  *confirmed*, ``absorb_frames`` (60 s) where it has. A value is confirmed
-  when something covered the pixel for two samples or more and it came back:
-  the road between cars is confirmed by the first car that drives over it. So
-  a car that waits at the light, or a person who stands for a while, on a road
-  that was seen before stays out of the plate for a minute, while a car that
-  stood there from the first frame (a ghost: the model started with it) gives
-  way to the road a second after it drives off. Something that stays for
-  longer than ``absorb_frames`` is a real change (a parked car) and becomes
-  background.
-* **Busy lanes.** Where the road between cars never stays still for a second,
-  an unconfirmed pixel that has not shown its plate value for 16 frames moves
-  up to 6 levels towards *every* sample: the median of everything it sees,
-  which in traffic is the road. Once it agrees again it is confirmed by the
-  next car, and from then on only still, agreeing samples count.
-* **Lighting jumps.** If less than half of the still pixels agree with the
-  plate (lights switched on, a camera moved), every still pixel is retaken.
-
-Memory, for a ``W x H`` frame: the plate (3 bytes a pixel), the previous
-sample's luma (1), three counters (2 + 2 + 1), two constant images (4) and,
-during an update, scratch images (at most 24 bytes a pixel; measured peak 23):
-``memory_bytes((1920, 1080))`` is **77 MB at 1080p** (27 MB of it kept between
-frames), whatever the length of the video.
+Memory, for a ``W x H`` frame: ``modes`` float32 colour images (12 bytes a
+pixel each), the plate (3), a disagreement counter (1), per-block state
+(negligible) and scratch images during an update: ``memory_bytes((1920, 1080))``
+is the bound, whatever the length of the video.
 """
 
 from __future__ import annotations
@@ -57,17 +46,22 @@ import numpy as np
 from ..errors import FrameError, NotFittedError, ParameterError
 from ..frames import Frame, check_frame
 
-#: grey levels an unconfirmed pixel that lost its value moves per sample; frames before it does
-FAST_STEP, SEEK_FRAMES = 6, 16
-#: bytes of state kept per pixel (plate 3, previous sample's luma 1, still run 2, away 2, confirmed 1,
-#: and two constant 16-bit images, 4: OpenCV is 3x faster with an image than with a scalar operand)
-STATE_BYTES_PER_PIXEL = 13
-#: bytes of scratch images alive at once during one update, per pixel (measured peak: 23)
-SCRATCH_BYTES_PER_PIXEL = 24
-
-
-# `type: ignore[call-overload, unused-ignore]` below: a scalar operand, which OpenCV takes but some of its stubs
-# versions do not know (unused-ignore: newer stubs do).
+#: samples a candidate's running mean averages at most (its memory: about 6 s at 5 samples a second)
+MEAN_SAMPLES = 32
+#: samples a new candidate learns from every pixel, before pixels that disagree are held back
+YOUNG_SAMPLES = 4
+#: a candidate's span counts at most this many times the samples it matched
+SPAN_PER_SAMPLE = 10
+#: frames a stretch in view must last to extend a candidate's span (a passing car of the same colour does not)
+HELD_FRAMES = 30
+#: frames, and relative change, within which a lighting change counts as lasting
+STEADY_FRAMES, STEADY_CHANGE = 50, 0.05
+#: samples without a match that end a candidate's stretch in view
+GAP_SAMPLES = 2
+#: bytes per pixel kept between frames, beyond 12 per candidate: the plate (3) and the pixel counter (1)
+STATE_BYTES_PER_PIXEL = 4
+#: bytes per pixel of scratch images alive at once during one update (measured peak, rounded up)
+SCRATCH_BYTES_PER_PIXEL = 40
 
 
 def _count(frames: int, every: int) -> int:
@@ -75,25 +69,38 @@ def _count(frames: int, every: int) -> int:
     return max(1, round(frames / every))
 
 
+def _whole(name: str, value: object, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise ParameterError(f"{name} must be an integer >= {lo}, got {value!r}")
+    return int(value)
+
+
 class PlateModel:
-    """A background plate that keeps queues, standing people and ghosts out and follows slow light.
+    """A background plate that keeps queues, standing people, rain and compression noise out and follows light.
 
     Parameters
     ----------
     every : int
-        Look at one frame in ``every`` (>= 1). Motion is judged between samples.
+        Look at one frame in ``every`` (>= 1).
     threshold : float
-        Grey levels (any channel) beyond which a frame disagrees with the plate.
+        Grey levels (any channel) within which a pixel of a sample counts as
+        its candidate's colour and refines it.
+    match : float
+        Grey levels (any channel) within which a block's mean matches a candidate's.
     still : float
-        Grey levels (any channel) of change between two samples that still count
-        as "not moving" (sensor noise, compression).
-    ghost_frames : int
-        Frames a pixel must stay still before an unconfirmed plate value is
-        replaced by what it shows (a car that stood there since the start and left).
+        Grey levels of change of a block's mean between two samples that still
+        count as "not moving".
     absorb_frames : int
-        Frames a pixel must stay still before a confirmed plate value is
-        replaced: how long a car or a person may stand before it counts as part
-        of the scene (default 1500, one minute at 25 fps).
+        Frames a candidate must stay in view without a break to win at once:
+        how long a car or a person may stand before it counts as part of the
+        scene (default 1500, one minute at 25 fps).
+    resample_frames : int
+        Frames a pixel may disagree with its candidate, while its block agrees,
+        before it is retaken from the frame.
+    block : int
+        Side of the square blocks decisions are made on, in pixels.
+    modes : int
+        Candidates kept per block (>= 2).
 
     Raises
     ------
@@ -111,22 +118,19 @@ class PlateModel:
     (90, 160, 3)
     """
 
-    def __init__(self, *, every: int = 4, threshold: float = 20.0, still: float = 12.0,
-                 ghost_frames: int = 25, absorb_frames: int = 1500) -> None:
-        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-            raise ParameterError(f"every must be an integer >= 1, got {every!r}")
-        for name, v in (("threshold", threshold), ("still", still)):
+    def __init__(self, *, every: int = 5, threshold: float = 20.0, match: float = 10.0, still: float = 6.0,
+                 absorb_frames: int = 1500, resample_frames: int = 150, light_frames: int = 250, block: int = 4,
+                 modes: int = 4) -> None:
+        self.every = _whole("every", every, 1)
+        for name, v in (("threshold", threshold), ("match", match), ("still", still)):
             if not 0 < v < 256:  # also rejects NaN
                 raise ParameterError(f"{name} must be in (0, 256) grey levels, got {v}")
-        for name, f in (("ghost_frames", ghost_frames), ("absorb_frames", absorb_frames)):
-            if isinstance(f, bool) or not isinstance(f, (int, np.integer)) or f < 1:
-                raise ParameterError(f"{name} must be an integer >= 1, got {f!r}")
-        if absorb_frames < ghost_frames:
-            raise ParameterError(f"absorb_frames ({absorb_frames}) must be >= ghost_frames ({ghost_frames})")
-        self.every, self.threshold, self.still = int(every), float(threshold), float(still)
-        self.ghost_frames, self.absorb_frames = int(ghost_frames), int(absorb_frames)
-        self.fast, self.seek_frames = FAST_STEP, SEEK_FRAMES
-        self._kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+        self.absorb_frames = _whole("absorb_frames", absorb_frames, 1)
+        self.resample_frames = _whole("resample_frames", resample_frames, 1)
+        self.light_frames = _whole("light_frames", light_frames, 1)
+        self.block = _whole("block", block, 1)
+        self.modes = _whole("modes", modes, 2)
+        self.threshold, self.match, self.still = float(threshold), float(match), float(still)
         self.reset()
 
     def reset(self) -> None:
@@ -136,22 +140,22 @@ class PlateModel:
         self._plate: np.ndarray | None = None
 
     @staticmethod
-    def memory_bytes(size: tuple[int, int]) -> int:
+    def memory_bytes(size: tuple[int, int], *, modes: int = 4) -> int:
         """Upper bound of the memory the model uses for frames of ``size`` (W, H), in bytes.
 
         State plus the scratch images of one update; constant for any video length.
-        ``memory_bytes((1920, 1080))`` is 77 MB.
         """
         w, h = size
-        return (STATE_BYTES_PER_PIXEL + SCRATCH_BYTES_PER_PIXEL) * w * h
+        return (12 * modes + STATE_BYTES_PER_PIXEL + SCRATCH_BYTES_PER_PIXEL) * w * h
 
     @property
     def nbytes(self) -> int:
         """Bytes of state held now (0 before the first frame)."""
         if self._plate is None:
             return 0
-        return sum(a.nbytes for a in (self._plate, self._prev, self._run, self._away, self._confirmed,
-                                      self._one16, self._zero16))
+        arrays = [*self._colour, self._plate, self._off, self._mean, self._count, self._first, self._last,
+                  self._start, self._prev]
+        return sum(a.nbytes for a in arrays)
 
     @property
     def plate(self) -> Frame:
@@ -162,16 +166,14 @@ class PlateModel:
         NotFittedError
             Before the first frame.
         """
-        if self._plate is None:
-            raise NotFittedError("no frame seen yet: call update() first")
-        return self._plate.copy()
+        return self.view().copy()
 
     @property
-    def confirmed(self) -> np.ndarray:
-        """``(H, W) bool``: where the plate value has been seen again after something passed over it."""
+    def gain(self) -> np.ndarray:
+        """``(3,) float``: the lighting now relative to the lighting the candidates are stored in, per channel."""
         if self._plate is None:
             raise NotFittedError("no frame seen yet: call update() first")
-        return self._confirmed > 0
+        return self._gain.copy()
 
     def view(self) -> Frame:
         """The plate without copying (read only by convention): for per-frame comparisons."""
@@ -191,14 +193,7 @@ class PlateModel:
         t = self.t
         self.t += 1
         if self._plate is None:
-            h, w = frame.shape[:2]
-            self._plate = frame.copy()
-            self._prev = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)  # motion is judged on luma
-            self._run = np.zeros((h, w), np.uint16)       # samples the pixel has been still in a row
-            self._away = np.zeros((h, w), np.uint16)      # samples it showed something else since it last agreed
-            self._confirmed = np.zeros((h, w), np.uint8)  # 255 once the plate value came back after a passer-by
-            self._one16, self._zero16 = np.ones((h, w), np.uint16), np.zeros((h, w), np.uint16)
-            self.samples = 1
+            self._start_with(frame)
             return
         if frame.shape != self._plate.shape:
             raise FrameError(f"frame size {frame.shape[1]}x{frame.shape[0]} differs from the plate's "
@@ -207,68 +202,204 @@ class PlateModel:
             return
         self._sample(frame)
 
-    def _sample(self, frame: Frame) -> None:
-        """One sampled frame: stillness, agreement, median step, take-over.
+    # -- internals ---------------------------------------------------------------------------
+    def _grid(self, frame: Frame) -> tuple[int, int]:
+        b = self.block
+        return -(-frame.shape[0] // b), -(-frame.shape[1] // b)
 
-        OpenCV calls only, a dozen passes over the colour image: about 10 ms at
-        1080p, so under 3 ms a frame with ``every=4``.
-        """
+    def _block_means(self, frame: Frame) -> np.ndarray:
+        """``(gh, gw, 3) float32`` mean colour of each block (edge blocks padded by repetition)."""
+        gh, gw = self._gh, self._gw
+        b = self.block
+        h, w = frame.shape[:2]
+        if (gh * b, gw * b) != (h, w):
+            frame = cv2.copyMakeBorder(frame, 0, gh * b - h, 0, gw * b - w, cv2.BORDER_REPLICATE)
+        if b == 1:
+            return frame.astype(np.float32)
+        return cv2.resize(frame, (gw, gh), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+    def _full(self, blocks: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        """Per-block values of the block box ``(x, y, w, h)`` spread over its pixels, cropped to the frame."""
+        x, y, w, h = box
+        b = self.block
+        out = cv2.resize(blocks[y:y + h, x:x + w], (w * b, h * b), interpolation=cv2.INTER_NEAREST)
+        H, W = self._shape
+        return out[:max(0, min(h * b, H - y * b)), :max(0, min(w * b, W - x * b))]
+
+    def _pixels(self, box: tuple[int, int, int, int]) -> tuple[slice, slice]:
+        x, y, w, h = box
+        b = self.block
+        return slice(y * b, (y + h) * b), slice(x * b, (x + w) * b)
+
+    def _start_with(self, frame: Frame) -> None:
+        h, w = frame.shape[:2]
+        self._shape = (h, w)
+        self._gh, self._gw = self._grid(frame)
+        k, gh, gw = self.modes, self._gh, self._gw
+        self._gain = np.ones(3, np.float32)
+        self._gains = np.ones((_count(self.light_frames, self.every), 3), np.float32)  # the last samples' gains
+        self._colour = [frame.astype(np.float32)] + [np.zeros((h, w, 3), np.float32) for _ in range(k - 1)]
+        self._mean = np.zeros((k, gh, gw, 3), np.float32)         # block means of the candidates
+        self._count = np.zeros((k, gh, gw), np.int32)             # samples matched (0: an empty slot)
+        self._first = np.zeros((k, gh, gw), np.int32)             # sample index first matched
+        self._last = np.zeros((k, gh, gw), np.int32)              # ... last matched
+        self._start = np.zeros((k, gh, gw), np.int32)             # ... when its stretch in view began
+        self._back = np.zeros((k, gh, gw), bool)                  # seen again after something covered it
+        self._held = np.zeros((k, gh, gw), np.int32)              # the last sample of a stretch of HELD_FRAMES
+        self._off = np.zeros((h, w), np.uint8)                    # samples a pixel disagreed while its block agreed
+        self._prev = self._block_means(frame)
+        self._calm = np.zeros((gh, gw), bool)                     # the block held since the previous sample
+        self._mean[0] = self._prev
+        self._count[0] = 1
+        self._held[0] = -1
+        self._chosen = np.zeros((gh, gw), np.int8)
+        self._plate = frame.copy()
+        self.samples = 1
+
+    def _relight(self, means: np.ndarray, still: np.ndarray | None) -> None:
+        """Update the gain from the blocks that agree with the plate, relit (after a jump: the still ones)."""
+        plate = np.take_along_axis(self._mean, self._chosen[None, :, :, None].astype(np.intp), 0)[0] * self._gain
+        lit = plate.min(axis=2) > 12                               # ratios of near-black blocks are noise
+        near = lit & (np.abs(means - plate).max(axis=2) < 3 * self.match)
+        use = near if np.count_nonzero(near) * 10 >= near.size else None
+        if use is None and still is not None and np.count_nonzero(still & lit) * 4 >= still.size:
+            use = still & lit                                      # a lighting jump: most of the picture is still
+        if use is None:
+            return
+        ratio = np.median(means[use] / plate[use], axis=0)
+        self._gain = np.clip(self._gain * ratio, 1 / 64, 64).astype(np.float32)
+
+    def _lighting(self) -> np.ndarray:
+        """The plate's gain: the sample's own once it has held for ``STEADY_FRAMES`` (dusk, a cloud that
+        stays, exposure that settled), else the median over ``light_frames`` (a white car's exposure dip)."""
+        n = len(self._gains)
+        self._gains[self.samples % n] = self._gain
+        recent = self._gains[(self.samples - np.arange(min(n, self.samples, _count(STEADY_FRAMES, self.every)))) % n]
+        if float((recent.max(axis=0) / recent.min(axis=0)).max()) < 1 + STEADY_CHANGE:
+            return self._gain
+        return np.median(self._gains[:self.samples], axis=0)
+
+    def _sample(self, frame: Frame) -> None:
+        """One sampled frame: lighting, stillness, matching, new candidates, decision, plate."""
+        s = self.samples
+        self.samples += 1
+        raw = self._block_means(frame)
+        # still: the block's mean held over the last two gaps between samples (the uniform roof of a
+        # passing car may hold over one)
+        calm = np.abs(raw - self._prev).max(axis=2) < self.still * self._gain.max()
+        still = calm & self._calm
+        self._prev, self._calm = raw, calm
+        self._relight(raw, still)
+        means = raw / self._gain
+        valid = self._count > 0
+        d = np.abs(means[None] - self._mean).max(axis=3)
+        d[~valid] = np.inf
+        best = d.argmin(axis=0)
+        matched = np.take_along_axis(d, best[None], 0)[0] < self.match
+        # new candidates: still blocks that match none, in the weakest slot that is not the plate's
+        new = still & ~matched
+        weakest = self._weakest(s - 1)
+        slot = np.where(matched, best, weakest).astype(np.int8)
+        slot[~(matched | new)] = -1
+        ks = np.arange(self.modes)[:, None, None]
+        hit = slot[None] == ks                                     # (k, gh, gw): the slot this sample feeds
+        born = hit & new[None]
+        fed = hit & matched[None]
+        self._count[born] = 0
+        self._first[born] = s
+        self._start[born] = s
+        self._mean[born] = 0
+        gap = fed & (s - self._last > GAP_SAMPLES)
+        self._start[gap] = s
+        self._back[gap] = True
+        self._back[born] = False
+        self._last[hit] = s
+        self._count[hit] += 1
+        held = hit & (s - self._start >= _count(HELD_FRAMES, self.every))
+        self._held[held] = s
+        self._held[born] = s - 1
+        rate = np.where(hit, 1.0 / np.clip(self._count, 1, MEAN_SAMPLES), 0).astype(np.float32)
+        self._mean += (means[None] - self._mean) * rate[..., None]
+        self._feed(frame, slot, born, rate)
+        self._chosen = self._score(s).argmax(axis=0).astype(np.int8)
+        self._compose()
+
+    def _weakest(self, s: int) -> np.ndarray:
+        """``(gh, gw)``: the slot a new candidate takes: an empty one, else the lowest score that is neither
+        the plate's nor the one seen earliest (the background seen before a long stay is kept for after it)."""
+        ks = np.arange(self.modes)[:, None, None]
+        score = self._score(s)
+        first = np.where(self._count > 0, self._first, np.iinfo(np.int32).max)
+        first[self._chosen[None] == ks] = np.iinfo(np.int32).max
+        score[first.argmin(axis=0)[None] == ks] = np.inf
+        score[self._chosen[None] == ks] = np.inf
+        return score.argmin(axis=0)
+
+    def _score(self, s: int) -> np.ndarray:
+        """``(k, gh, gw) float``: how strongly each candidate is the background at sample ``s``."""
+        span = (self._held - self._first + 1).astype(np.float64)
+        score = np.minimum(span, SPAN_PER_SAMPLE * self._count)
+        valid = self._count > 0
+        in_view = s - self._last <= GAP_SAMPLES
+        absorbed = in_view & (s - self._start >= _count(self.absorb_frames, self.every))
+        # a stay (in view without a break since it appeared) ranks below the earliest candidate that came
+        # back after something covered it: the road seen before a parked car and between passing cars
+        back = valid & self._back
+        first = np.where(back, self._first, np.iinfo(np.int32).max)
+        earliest = first.argmin(axis=0)[None]
+        has = np.any(back, axis=0)[None, :, :]
+        e = np.take_along_axis(score, earliest, 0)
+        stay = in_view & (self._start == self._first) & ~absorbed & has & (self._first > np.take_along_axis(
+            first, earliest, 0))
+        score = np.where(stay, np.minimum(score, e - 0.5), score)
+        score[absorbed] += 1e9
+        score[~valid] = -1
+        return score
+
+    def _feed(self, frame: Frame, slot: np.ndarray, born: np.ndarray, rate: np.ndarray) -> None:
+        """Pixel colours: new candidates copy the frame; fed ones move towards it where the pixel agrees."""
+        scale = (*(1.0 / self._gain).tolist(), 0.0)
+        resample = min(255, _count(self.resample_frames, self.every))
+        for k in range(self.modes):
+            hit = (slot == k).view(np.uint8)
+            x, y, w, h = cv2.boundingRect(hit)
+            if not w:
+                continue
+            box = (x, y, w, h)
+            sl = self._pixels(box)
+            col = self._colour[k][sl]
+            f = cv2.multiply(frame[sl], scale, dtype=cv2.CV_32F)  # type: ignore[call-overload, unused-ignore]
+            b = self._full(born[k].view(np.uint8), box)
+            if cv2.countNonZero(b):
+                cv2.copyTo(f, b, col)
+            r = self._full(rate[k], box)
+            # where a grown candidate is fed, pixels farther than `threshold` in any channel hold back
+            fed = self._full(((self._count[k] > YOUNG_SAMPLES) & (hit > 0) & ~born[k]).view(np.uint8), box)
+            a = cv2.absdiff(f, col)
+            cv2.threshold(a, self.threshold, 1, cv2.THRESH_BINARY, dst=a)
+            far = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY) > 0
+            disagree = far & fed.view(bool)
+            off = self._off[sl]
+            off[fed.view(bool) & ~far] = 0
+            cv2.add(off, 1, dst=off, mask=disagree.view(np.uint8))  # type: ignore[call-overload, unused-ignore]
+            r[disagree] = 0
+            diff = cv2.subtract(f, col)
+            cv2.multiply(diff, cv2.cvtColor(r, cv2.COLOR_GRAY2RGB), dst=diff)
+            cv2.add(col, diff, dst=col)
+            retake = (off >= resample).view(np.uint8)
+            if cv2.countNonZero(retake):
+                cv2.copyTo(f, retake, col)
+                off[retake > 0] = 0
+
+    def _compose(self) -> None:
+        """The plate: each block's chosen candidate, relit, as uint8."""
         plate = self._plate
         assert plate is not None
-        self.samples += 1
-        grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-        moving = cv2.absdiff(grey, self._prev)
-        cv2.threshold(moving, self.still, 255, cv2.THRESH_BINARY, dst=moving)
-        cv2.dilate(moving, self._kernel, dst=moving)          # edges of moving things move too
-        self._prev = grey
-        still = cv2.bitwise_not(moving)
-        run, away, confirmed = self._run, self._away, self._confirmed
-        # constant images, not scalars: OpenCV expands a scalar to a full image on every call
-        one, zero = self._one16, self._zero16
-        cv2.add(run, one, dst=run)                             # saturating: still for one more sample ...
-        cv2.copyTo(zero, moving, run)                          # ... or restart where it moved
-        up = cv2.subtract(frame, plate)                        # saturating: f - p where f > p, else 0
-        down = cv2.subtract(plate, frame)
-        d = cv2.bitwise_or(up, down)                           # |f - p|
-        cv2.threshold(d, self.threshold, 255, cv2.THRESH_BINARY, dst=d)
-        differs = cv2.cvtColor(d, cv2.COLOR_RGB2GRAY)          # non-zero iff a channel differs
-        cv2.threshold(differs, 0, 255, cv2.THRESH_BINARY, dst=differs)
-        learn = cv2.bitwise_and(still, differs, mask=None)
-        cv2.bitwise_xor(learn, still, dst=learn)               # still and agreeing
-        # a value is confirmed when the pixel comes back to it, still, after something covered it for at
-        # least two samples (a passing car; not the windscreen of a car that starts to move)
-        cv2.bitwise_or(confirmed, cv2.compare(away, 2, cv2.CMP_GE), dst=confirmed, mask=learn)  # type: ignore[call-overload, unused-ignore]
-        cv2.add(away, one, dst=away, mask=differs)             # saturating: one more sample away from it
-        cv2.copyTo(zero, learn, away)                          # back: still, and agreeing
-        still_px = cv2.countNonZero(still)
-        if still_px * 4 > still.size and cv2.countNonZero(learn) * 2 < still_px:
-            take = still                                       # a lighting jump or a camera move
-        else:
-            # long enough = still for that many samples in a row, and away from the plate as long (motion
-            # is judged on luma, which misses a car of the road's brightness: `away` does not)
-            held = cv2.min(run, away)
-            ghost = cv2.compare(held, _count(self.ghost_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload, unused-ignore]
-            cv2.bitwise_and(ghost, cv2.bitwise_not(confirmed), dst=ghost)
-            old = cv2.compare(held, _count(self.absorb_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload, unused-ignore]
-            take = cv2.bitwise_and(cv2.bitwise_or(ghost, old), cv2.bitwise_and(differs, still))
-        # approximate running median, per channel: one grey level towards each sample the pixel learns
-        # from; an unconfirmed pixel that has not shown its plate value for `seek_frames` moves up to
-        # `fast` levels towards every sample (the median of everything it sees: the road between the
-        # cars of a lane too busy to ever stand still for long).
-        _, limit = cv2.threshold(learn, 0, 1, cv2.THRESH_BINARY)
-        seek = cv2.compare(away, _count(self.seek_frames, self.every), cv2.CMP_GE)  # type: ignore[call-overload, unused-ignore]
-        cv2.bitwise_and(seek, cv2.bitwise_not(confirmed), dst=seek)
-        cv2.threshold(seek, 0, self.fast, cv2.THRESH_BINARY, dst=seek)
-        cv2.max(limit, seek, dst=limit)
-        limit3 = cv2.cvtColor(limit, cv2.COLOR_GRAY2RGB)
-        cv2.min(up, limit3, dst=up)
-        cv2.min(down, limit3, dst=down)
-        cv2.add(plate, up, dst=plate)
-        cv2.subtract(plate, down, dst=plate)
-        x, y, w, h = cv2.boundingRect(take)                    # usually a few small regions: work on their box
-        if w:
-            box = (slice(y, y + h), slice(x, x + w))
-            t = take[box]
-            cv2.copyTo(frame[box], t, plate[box])
-            cv2.bitwise_and(confirmed[box], cv2.bitwise_not(t), dst=confirmed[box])
-            cv2.copyTo(zero[box], t, away[box])
+        h, w = self._shape
+        whole = (0, 0, self._gw, self._gh)
+        out = np.empty((h, w, 3), np.float32)
+        for k in range(self.modes):
+            m = self._full((self._chosen == k).view(np.uint8), whole)
+            cv2.copyTo(self._colour[k], m, out)
+        cv2.multiply(out, (*self._lighting().tolist(), 0.0), dst=out)  # type: ignore[call-overload, unused-ignore]
+        np.copyto(plate, cv2.convertScaleAbs(out))
