@@ -83,6 +83,7 @@ def two_recordings(tmp_path):
     return parts
 
 
+@pytest.mark.slow
 def test_an_http_stream_that_ends_is_reopened_and_goes_on(two_recordings):
     """A live HTTP stream (no length) whose server closes it, then serves the restarted camera, then is gone."""
     import http.server
