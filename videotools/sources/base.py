@@ -17,8 +17,10 @@ class StreamInfo:
     ``frame_count`` is the container's exact count, or None when it does not
     say (Matroska, streams, cameras, a ``start``/``end`` cut); ``duration`` is
     in seconds, None when unknown. ``fps`` is the average rate: frames of a
-    variable-frame-rate file keep their own times (``source.time``). ``live``
-    sources (cameras, live network streams) are stamped with capture time.
+    variable-frame-rate file keep their own times (``source.time``). Cameras
+    are stamped with capture time; ``live`` network streams with their own
+    timestamps from the first frame (repaired, and as much later after an
+    outage as it lasted).
     """
 
     fps: float
