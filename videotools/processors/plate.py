@@ -55,13 +55,13 @@ SPAN_PER_SAMPLE = 10
 #: frames a stretch in view must last to extend a candidate's span (a passing car of the same colour does not)
 HELD_FRAMES = 30
 #: frames, and relative change, within which a lighting change counts as lasting
-STEADY_FRAMES, STEADY_CHANGE = 50, 0.05
+STEADY_FRAMES, STEADY_CHANGE = 50, 0.1
 #: samples without a match that end a candidate's stretch in view
 GAP_SAMPLES = 2
 #: bytes per pixel kept between frames, beyond 12 per candidate: the plate (3) and the pixel counter (1)
 STATE_BYTES_PER_PIXEL = 4
 #: bytes per pixel of scratch images alive at once during one update (measured peak, rounded up)
-SCRATCH_BYTES_PER_PIXEL = 40
+SCRATCH_BYTES_PER_PIXEL = 80
 
 
 def _count(frames: int, every: int) -> int:
