@@ -73,7 +73,8 @@ class CameraRunner:
         delay = BACKOFF_FIRST
         try:
             while not self.stop.is_set():
-                self.status.set_state("starting")
+                if self.status.state != "down":  # a camera being retried stays down until a frame comes
+                    self.status.set_state("starting")
                 self.status.retry_in = None
                 self._report(force=True)
                 seen = self.status.frames

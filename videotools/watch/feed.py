@@ -21,8 +21,6 @@ from ..errors import SourceError
 log = logging.getLogger(__name__)
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
-OPEN_TIMEOUT = 10.0
-"""Seconds a stream may take to answer when it is opened."""
 
 
 @dataclass
@@ -66,25 +64,29 @@ class PacketFeed:
     ----------
     spec : str
         A video file or a stream URL (``udp://``, ``rtsp://``...).
-    read_timeout : float
-        Streams: seconds of silence after which reading fails (the camera counts as down).
+    timeout : float
+        Streams: seconds to answer when opened, and of silence after which reading fails (the camera
+        counts as down).
 
     Raises
     ------
     SourceError
-        Nothing answers within ``OPEN_TIMEOUT``, or it holds no video.
+        Nothing answers within ``timeout``, or it holds no video.
     """
 
-    def __init__(self, spec: str, *, read_timeout: float = 10.0) -> None:
+    def __init__(self, spec: str, *, timeout: float = 10.0) -> None:
         import av
         import av.error
 
         self.spec = spec
         self.is_stream = spec.lower().startswith(STREAM_SCHEMES)
         options = {"rtsp_transport": "tcp"} if spec.lower().startswith(("rtsp://", "rtsps://")) else {}
+        self.timeout = timeout
         try:
             self.container = av.open(spec, options=options,
-                                     timeout=(OPEN_TIMEOUT, read_timeout) if self.is_stream else None)
+                                     timeout=(timeout, timeout) if self.is_stream else None)
+        except av.error.ExitError:  # the interrupt callback: nothing came in time
+            raise SourceError(f"cannot open {spec}: nothing arrived within {timeout:g} s") from None
         except (av.error.FFmpegError, OSError) as err:
             raise SourceError(f"cannot open {spec}: {_reason(err)}") from None
         if not self.container.streams.video:
@@ -119,6 +121,8 @@ class PacketFeed:
                     self.on_packet(packet)
                 for f in frames:
                     yield FeedFrame(self._time(f), av_frame=f)
+        except av.error.ExitError:
+            raise SourceError(f"{self.spec}: no data for {self.timeout:g} s") from None
         except (av.error.FFmpegError, OSError) as err:
             raise SourceError(f"{self.spec}: reading failed ({_reason(err)})") from None
 
@@ -203,5 +207,5 @@ def _reason(err: BaseException) -> str:
 def open_feed(spec: str, *, copy: bool, lost_after: float) -> PacketFeed | SourceFeed:
     """The feed for ``spec``: one that exposes packets when the recording copies them."""
     if copy:
-        return PacketFeed(spec, read_timeout=lost_after)
+        return PacketFeed(spec, timeout=lost_after)
     return SourceFeed(spec, lost_after=lost_after)

@@ -51,7 +51,11 @@ class CopySegment:
         self.writes = WholeWrites(self.pending.fd)  # type: ignore[arg-type]
         self.out = av.open(self.writes, "w", format="mp4", options=MUXER_OPTIONS["mp4"])
         self.video, self.ov = video, self.out.add_stream_from_template(video)
-        self.audio, self.oa = audio, None
+        self.audio, self.oa, self._adts = audio, None, None
+        if audio is not None and audio.codec_context.name == "aac" and not audio.codec_context.extradata:
+            from av.bitstream import BitStreamFilterContext
+
+            self._adts = BitStreamFilterContext("aac_adtstoasc", audio)  # AAC from MPEG-TS is ADTS-framed
         if audio is not None:
             try:
                 self.oa = self.out.add_stream_from_template(audio)
@@ -84,8 +88,13 @@ class CopySegment:
         packet.dts -= off
         if packet.pts is not None:
             packet.pts -= off
-        packet.stream = target
-        self.out.mux(packet)
+        if self._adts is not None and stream is self.audio:
+            packets = self._adts.filter(packet)
+        else:
+            packets = [packet]
+        for p in packets:
+            p.stream = target
+            self.out.mux(p)
         self._commit()
 
     @property
