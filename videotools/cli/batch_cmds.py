@@ -71,7 +71,8 @@ def batch(
     from ..chain import load_palette
 
     root = ctx.find_root().obj
-    verbose = bool(root.get("verbose")) if isinstance(root, dict) else False
+    root = root if isinstance(root, dict) else {}
+    verbose = bool(root.get("verbose"))
     with user_errors():
         pal = load_palette(str(palette_from), k=k, seed=seed, space=space) if palette_from else None
         with Progress(TextColumn(f"batch {do}"), BarColumn(), TextColumn("{task.fields[text]}"),
@@ -90,7 +91,9 @@ def batch(
                                chunk_seconds=chunk_seconds or None, scheduler=scheduler, workers=workers,
                                overwrite=overwrite, verbose=verbose, progress=show,
                                on_connect=(lambda d: typer.echo(d, err=True)) if verbose else None)
-        for line in summary(report, absolute(out_dir) / "batch.json"):
-            typer.echo(line, err=True)
-        if any(it.status != "done" and it.status != "skipped" for it in report):
+        failed = any(it.status not in ("done", "skipped") for it in report)
+        if failed or not (quiet or root.get("quiet")):  # -q: nothing on success
+            for line in summary(report, absolute(out_dir) / "batch.json"):
+                typer.echo(line, err=True)
+        if failed:
             raise typer.Exit(1)
