@@ -120,3 +120,25 @@ def test_real_clip_to_mp4(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> N
     fin = facts(CLIP)
     fin = dataclasses.replace(fin, times=tuple(t for t in fin.times if t < 4.0))
     check(out, fin, "copy", "h264", content=False)  # its sound is silence: nothing to line up
+
+
+@pytest.mark.parametrize("name", ["h264-ac3.ts", "hevc-eac3.ts", "mpeg2-mp2.ts"])
+def test_start_in_mpeg_ts(media, tmp_path: Path, name: str) -> None:
+    """``videotools run X.ts --start 1 --out s.mkv`` on MPEG-TS, whose seeks land anywhere (the H.264 and HEVC
+    inputs have a single keyframe, at 0): the frames a whole decode gives from 1 s on, with their sound."""
+    src, fin = media(name)
+    out = tmp_path / "s.mkv"
+    vt.process(str(src), out=str(out), seek=vt.Seek(start=1.0))
+    assert decode_errors(out) == []
+    fout = facts(out)
+    kept = tuple(t for t in fin.times if t - fin.times[0] >= 1.0 - 1e-6)
+    assert len(fout.times) == len(kept)
+    assert [round(t - fout.times[0], 3) for t in fout.times] == [round(t - kept[0], 3) for t in kept]
+    with vt.open_source(src, start=1.0) as cut:
+        next(iter(cut))
+        assert cut.time == pytest.approx(kept[0] - fin.times[0], abs=1e-6)
+    assert fout.audio_start is not None and fout.audio_end is not None
+    frame = max(fout.audio_frame or 0.0, fin.audio_frame or 0.0)
+    assert abs(fout.offset) <= frame and abs(fout.audio_end - fout.video_end) <= frame
+    cut_in = dataclasses.replace(fin, times=kept)  # the input's sound, lined up on its frame at 1 s
+    assert abs(lag(fout, cut_in, window=(0.5, 2.5))) <= MAX_LAG

@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,9 @@ OPEN_TIMEOUT = 10.0
 """Seconds a network stream may take to open, and may then stay silent, before it is reopened."""
 LOST_AFTER = 20.0
 """Seconds a live stream may stay away (a camera rebooting, a switch restarting) before the run ends."""
+SEEK_BACK = (2.0, 4.0)
+"""A seek that landed after ``start`` is tried again this many seconds before it, then this many times further
+back each time, and at last from the start of the file."""
 
 # FFmpeg's AVColorSpace values -> the matrix names of frames.I420ToRGB
 _MATRIX = {1: "bt709", 2: None, 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020", 4: "bt601"}
@@ -240,6 +243,7 @@ class FileSource(SourceBase):
         self._step = 1.0 / _rate(v)
         self._seek_start(duration)
         first = self._first = self._first_frame()
+        c, v = self._container, self._stream  # opened again when a seek landed too late (_seek_back)
         self.rotation = _rotation(first, self.path)
         w, h = (first.height, first.width) if self.rotation in (90, 270) else (first.width, first.height)
         self.i420 = self._planar_matrix(first)
@@ -293,8 +297,7 @@ class FileSource(SourceBase):
         Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
         """
         last: float | None = None
-        frames = self._every_live_frame() if self.live else ((f, None) for f in self._every_frame())
-        timed = self._timed(frames)
+        timed = self._from_start()
         for frame, t in self._deinterlaced(timed) if self.deinterlace else timed:
             if self._past_end(t):
                 return
@@ -304,7 +307,56 @@ class FileSource(SourceBase):
             yield frame, t
         self._check_ending(last)
 
-    def _timed(self, frames: Iterator[tuple[Any, float | None]]) -> Iterator[tuple[Any, float]]:
+    def _from_start(self) -> Iterator[tuple[Any, float]]:
+        """The timed frames from where the file was sought, sought again further back while the seek landed late.
+
+        A seek lands before ``start`` on a keyframe where the container has an
+        index (MP4, Matroska); in one without (MPEG-TS, a file with a single
+        keyframe) it may land past the keyframe before ``start``, and the
+        decoder then gives nothing until the next keyframe, or nothing at all.
+        Whenever the first frame decoded is later than ``start`` (or none came
+        by well after it), the file is sought again ``SEEK_BACK`` times further
+        back, and at last read from its beginning: the first frame given is the
+        one a whole decode gives first at or after ``start``.
+        """
+        back: float | None = SEEK_BACK[0]
+        while True:
+            start = self.start if not self.live else None
+            if self.live:
+                timed = self._timed(self._every_live_frame())
+            else:
+                give_up = start + max(0.5, 16 * self._step) if start and back is not None else None
+                timed = self._timed((f, None) for f in self._every_frame(give_up=give_up))
+            first = next(timed, None)
+            if back is None or not start or (first is not None and first[1] <= start + 1e-6):
+                if first is not None:
+                    yield first
+                    yield from timed
+                return
+            timed.close()
+            back = self._seek_back(back, "none" if first is None else f"{first[1]:.3f} s")
+
+    def _seek_back(self, back: float, first: str) -> float | None:
+        """Seek ``back`` s before ``start``, or open the file again to read it from its start.
+
+        Returns how far back the next try goes (None: this one read from the start).
+        """
+        start = self.start or 0.0
+        further = start - back > 0
+        log.info("%s: the seek to %g s landed after it (first frame: %s); reading %s", self.path, start, first,
+                 f"from {start - back:g} s" if further else "from the start")
+        if further:
+            self._container.seek(int((start - back + self._t0) / self._tb), stream=self._stream, backward=True)
+            return back * SEEK_BACK[1]
+        index = self._stream.index  # read before the close frees the stream
+        self._container.close()
+        self._container = self._open(OPEN_TIMEOUT)
+        v = self._stream = self._container.streams[index]
+        v.thread_type = "AUTO"
+        v.codec_context.thread_count = self._threads or 0
+        return None
+
+    def _timed(self, frames: Iterator[tuple[Any, float | None]]) -> Generator[tuple[Any, float], None, None]:
         """Each frame (with, live, when its data arrived) given a time later than the one before.
 
         See :class:`.timing.Timeline`. A file's times count from its video
@@ -396,8 +448,12 @@ class FileSource(SourceBase):
             return True
         return False
 
-    def _every_frame(self) -> Iterator[Any]:
-        """Every frame decoded from where the file was sought, and those the decoder lost at the end (:meth:`_tail`)."""
+    def _every_frame(self, give_up: float | None = None) -> Iterator[Any]:
+        """Every frame decoded from where the file was sought, and those the decoder lost at the end (:meth:`_tail`).
+
+        ``give_up``: seconds; stop when packets reach that time and the decoder has given no frame yet
+        (a seek that landed where nothing decodes: :meth:`_from_start`).
+        """
         skipped = sent = got = 0
         last_pts: int | None = None
         demux = self._container.demux(self._stream)
@@ -412,6 +468,9 @@ class FileSource(SourceBase):
                 self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
                                 f"read ({_reason(err)})")
                 self._unreadable = True  # that says why it ends: no cut-off warning on top
+                return
+            if give_up is not None and not got and packet.dts is not None \
+                    and float(packet.dts * self._tb) - self._t0 > give_up:
                 return
             try:
                 frames = packet.decode()
@@ -445,7 +504,7 @@ class FileSource(SourceBase):
         """
         try:
             with av.open(self.path) as container:
-                stream = container.streams.video[self._stream.index]
+                stream = container.streams[self._stream.index]
                 stream.codec_context.thread_count = 1
                 container.seek(after_pts, stream=stream, backward=True)
                 for packet in container.demux(stream):
