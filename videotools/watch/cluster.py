@@ -1,7 +1,7 @@
 """Cameras as long-running tasks on a Dask cluster, spread over its workers and moved when one dies.
 
 Each camera is one task (:func:`camera_task`) that leaves the worker's thread
-pool (``secede``) and runs a :class:`~videotools.watch.camera.CameraRunner`
+pool (``secede``) and runs a :class:`~videotools.watch.runner.CameraRunner`
 until told to stop. Tasks are spread round-robin over the workers present at
 the start (``workers=`` with ``allow_other_workers``). When a worker dies,
 the scheduler gives its tasks to the others by itself (Dask reschedules the
@@ -39,7 +39,7 @@ def camera_task(cam: CameraConfig, out_dir: str, lease: str) -> dict[str, Any]:
     """Run one camera on a worker until the lease says stop (or goes stale); returns its last status."""
     from distributed import Variable, get_client, secede
 
-    from .camera import CameraRunner
+    from .runner import CameraRunner
 
     client = get_client()
     secede()  # a camera runs for days: it must not hold one of the worker's task threads

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .camera import CameraRunner
 from .config import CameraConfig
+from .runner import CameraRunner
 
 JOIN_GRACE = 5.0
 """Seconds, beyond a camera's ``lost_after``, that stopping waits for it (a read blocked on a silent stream)."""

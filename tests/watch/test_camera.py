@@ -1,0 +1,131 @@
+"""Cameras run in this process: files at their own rate, synthetic scenes, MPEG-TS over UDP from ffmpeg."""
+
+import csv
+import json
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+import videotools as vt
+from tests.watch.conftest import ffmpeg_errors, free_port, send_udp, status, wait_for
+from videotools.watch import watch
+from videotools.watch.retention import segments
+
+
+def _frames(path):
+    import av
+
+    with av.open(str(path)) as c:
+        return sum(1 for p in c.demux(c.streams.video[0]) if p.dts is not None)
+
+
+def _run(sources, out, stop=None, **options):
+    """watch() on a thread; returns (thread, holder of the result)."""
+    box = {}
+    t = threading.Thread(target=lambda: box.update(result=watch(sources, out_dir=out, stop=stop, **options)))
+    t.start()
+    return t, box
+
+
+def test_a_file_at_four_times_its_rate_gives_the_plate_stats_and_copied_segments(scene_clip, tmp_path):
+    result = watch([str(scene_clip)], out_dir=tmp_path, speed=4, segment_seconds=1, detect_width=160,
+                   detect_fps=0, plate_seconds=0.5)
+    (cam,) = result.cameras
+    assert (cam["name"], cam["state"], cam["frames"], cam["processed"], cam["dropped"]) == ("scene", "ended", 150,
+                                                                                            150, 0)
+    folder = tmp_path / "scene"
+    segs = segments(folder / "rec")
+    assert len(segs) >= 4 and cam["segments"] == len(segs)
+    assert [ffmpeg_errors(p) for p in segs] == [[]] * len(segs)
+    assert sum(_frames(p) for p in segs) == 150  # copied: every frame, none twice
+    # the plate, at the detection size, is the scene's empty road
+    plate = cv2.cvtColor(cv2.imread(str(folder / "plate.png")), cv2.COLOR_BGR2RGB)
+    truth = cv2.resize(vt.SyntheticTraffic(size=(320, 180), seed=3).background(149), (160, 90),
+                       interpolation=cv2.INTER_AREA)
+    assert plate.shape == (90, 160, 3)
+    err = np.abs(plate.astype(int) - truth).mean()
+    assert err < 6, err
+    with open(next(folder.glob("stats-*.csv"))) as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 150 and list(rows[0]) == ["wall_time", "time", "foreground_share", "blobs", "boxes"]
+    assert float(rows[-1]["time"]) == pytest.approx(149 / 25, abs=1e-3)
+    busy = [r for r in rows[50:] if int(r["blobs"])]
+    assert len(busy) > 50  # cars are found once the plate holds the road
+    assert all(len(json.loads(r["boxes"])) == int(r["blobs"]) for r in rows)
+    assert status(tmp_path, "scene")["state"] == "ended"
+
+
+def test_a_synthetic_scene_is_re_encoded_until_stopped(tmp_path):
+    stop = threading.Event()
+    t, box = _run(["synthetic:traffic?size=160x90&seconds=0"], tmp_path, stop, speed=4, segment_seconds=1,
+                  plate_seconds=0.5)
+    rec = tmp_path / "synthetic-traffic" / "rec"
+    wait_for(lambda: len(segments(rec)) >= 3, "three segments")
+    stop.set()
+    t.join(60)
+    (cam,) = box["result"].cameras
+    assert cam["state"] == "stopped" and box["result"].stopped_by == "stop"
+    segs = segments(rec)
+    assert [ffmpeg_errors(p) for p in segs] == [[]] * len(segs)
+    assert [_frames(p) for p in segs[:-1]] == [25] * (len(segs) - 1)  # 1 s each at 25 fps, cut on any frame
+    assert sum(_frames(p) for p in segs) == cam["frames"]
+    assert (tmp_path / "synthetic-traffic" / "plate.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_a_udp_camera_that_stops_is_down_then_back_and_the_other_never_stalls(cars_clip, tmp_path):
+    port = free_port()
+    sender = send_udp(cars_clip, port)
+    stop = threading.Event()
+    udp = "127.0.0.1"
+    t, box = _run([f"udp://127.0.0.1:{port}", "synthetic:traffic?size=160x90&seconds=0"], tmp_path, stop,
+                  segment_seconds=1, lost_after=1.5, plate_seconds=0.5)
+    try:
+        rec = tmp_path / udp / "rec"
+        wait_for(lambda: status(tmp_path, udp).get("state") == "up" and len(segments(rec)) >= 2, "the UDP camera")
+        sender.kill()
+        sender.wait()
+        down = wait_for(lambda: (s := status(tmp_path, udp)).get("state") == "down" and s, "the camera down")
+        assert "no data for 1.5 s" in down["error"] or "nothing arrived" in down["error"]
+        before = status(tmp_path, "synthetic-traffic")["frames"]
+        wait_for(lambda: status(tmp_path, "synthetic-traffic")["frames"] >= before + 25, "the other camera going on")
+        assert status(tmp_path, udp)["state"] == "down"
+        old = set(segments(rec))
+        sender = send_udp(cars_clip, port)
+        back = wait_for(lambda: (s := status(tmp_path, udp)).get("state") == "up" and s, "the camera back")
+        assert back["restarts"] >= 1
+        wait_for(lambda: len(set(segments(rec)) - old) >= 2, "new segments after the restart")
+    finally:
+        stop.set()
+        t.join(60)
+        sender.kill()
+        sender.wait()
+    cams = {c["name"]: c for c in box["result"].cameras}
+    assert cams[udp]["state"] == cams["synthetic-traffic"]["state"] == "stopped"
+    segs = segments(rec)
+    assert [ffmpeg_errors(p) for p in segs] == [[]] * len(segs)
+    import av
+
+    with av.open(str(segs[-2])) as c:  # the sound is copied too
+        assert [s.type for s in c.streams] == ["video", "audio"]
+
+
+@pytest.mark.slow
+def test_a_camera_that_never_answers_is_retried_with_backoff(tmp_path):
+    stop = threading.Event()
+    silent = f"udp://127.0.0.1:{free_port(2)}"  # 2: SOCK_DGRAM, a port nobody sends to
+    t, box = _run([silent, str(tmp_path / "missing.mp4"), "synthetic:traffic?size=160x90&seconds=0"],
+                  tmp_path / "out", stop, lost_after=0.5, record="auto")
+    try:
+        s = wait_for(lambda: (s := status(tmp_path / "out", "127.0.0.1")).get("restarts", 0) >= 2 and s,
+                     "two retries")
+        assert s["state"] == "down" and s["retry_in"] == 2.0 and "nothing arrived within 0.5 s" in s["error"]
+        m = wait_for(lambda: (s := status(tmp_path / "out", "missing")).get("restarts", 0) >= 2 and s, "retries")
+        assert m["state"] == "down" and "missing.mp4" in m["error"]
+        assert status(tmp_path / "out", "synthetic-traffic")["state"] == "up"
+    finally:
+        stop.set()
+        t.join(60)
+    assert [c["state"] for c in box["result"].cameras] == ["stopped"] * 3
