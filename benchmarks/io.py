@@ -14,9 +14,10 @@ included, as a user times them, against the ``ffmpeg`` process doing the same re
 - run flip: ``videotools run clip --chain flip:axis=h --out o.mp4`` (a planar processor);
 - run posterize: ``videotools posterize clip -k 8 --out o.mp4`` (fit on 5 keyframes included);
 - run posterize numpy: the same with ``VIDEOTOOLS_KERNELS=numpy``: what runs where numba is missing.
-Then posterize's fixed cost, in a fresh process as the command pays it (sampling, k-means, the RGB
-and Y, U, V tables, waiting for numba's kernels, the first frame), with numba's cache warm and cold
-(a new, empty ``NUMBA_CACHE_DIR``: the first run on a machine compiles the kernels).
+Then posterize's fixed cost, in a fresh process as the command pays it, step by step (sampling 5
+keyframes, k-means, waiting for numba's kernels, the RGB table, the Y, U, V table), in wall time and
+in CPU time of all threads, with numba's cache warm and cold (a new, empty ``NUMBA_CACHE_DIR``: the
+first run on a machine compiles the kernels), and with ``VIDEOTOOLS_KERNELS=numpy``.
 
 **synthetic**: the traffic scene with sensor noise of ``--noise`` grey levels, in process:
 - decode: iterate RGB frames (``open_source``) vs ``ffmpeg -pix_fmt rgb24 -f rawvideo``;
@@ -102,26 +103,37 @@ import json, sys, time
 t0 = time.perf_counter()
 import cv2
 from videotools.frames import YuvFrame
-from videotools.kmeans import kernels
-from videotools.posterizing import fitted_posterize
-t1 = time.perf_counter()
-proc = fitted_posterize(sys.argv[1], k=8)  # makes the Posterize (numba starts loading), samples, fits, RGB table
-t2 = time.perf_counter()
-kernels.i420_kernel()
-t3 = time.perf_counter()
-rgb = proc.palette.colors[None].repeat(2, 0).repeat(2, 1)  # any frame: the tables are built on the first
-proc.process_yuv(YuvFrame(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)))
-t4 = time.perf_counter()
-print(json.dumps({"imports_s": t1 - t0, "sample_fit_rgb_table_s": t2 - t1, "kernel_wait_s": t3 - t2,
-                  "yuv_table_s": t4 - t3, "fixed_s": t4 - t1, "numba": kernels.i420_kernel() is not None}))
+from videotools.kmeans import Palette, kernels
+from videotools.processors import Posterize
+from videotools.sources import sample_frames
+t = [time.perf_counter()]
+c0 = time.process_time()
+proc = Posterize(8)  # as videotools posterize does (videotools.posterizing.fitted_posterize): numba starts loading
+frames = sample_frames(sys.argv[1], 5)
+t.append(time.perf_counter())
+palette = Palette.fit(frames, 8)
+t.append(time.perf_counter())
+kernels.i420_kernel()  # numba loaded (no wait if it was done by now)
+t.append(time.perf_counter())
+palette.build_lookup()  # the RGB table
+t.append(time.perf_counter())
+rgb = palette.colors[None].repeat(2, 0).repeat(2, 1)  # any frame: the Y, U, V table is built on the first
+palette.apply_yuv(YuvFrame(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)))
+t.append(time.perf_counter())
+d = [b - a for a, b in zip(t, t[1:])]
+print(json.dumps({"imports_s": t[0] - t0, "sample_s": d[0], "kmeans_s": d[1], "numba_wait_s": d[2],
+                  "rgb_table_s": d[3], "yuv_table_s": d[4], "fixed_s": t[-1] - t[0],
+                  "fixed_cpu_s": time.process_time() - c0, "numba": kernels.i420_kernel() is not None}))
 """
 
 
-def fixed_cost(clip: Path, cache: str | None, runs: int) -> dict:
+def fixed_cost(clip: Path, cache: str | None, runs: int, numpy: bool = False) -> dict:
     """Posterize's fixed cost in fresh processes (medians); ``cache``: a NUMBA_CACHE_DIR (a new one: cold)."""
     env = dict(os.environ)
     if cache is not None:
         env["NUMBA_CACHE_DIR"] = cache
+    if numpy:
+        env["VIDEOTOOLS_KERNELS"] = "numpy"
     got = []
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", _FIXED, str(clip)], env=env, check=True, capture_output=True,
@@ -176,6 +188,9 @@ def bench_real(name: str, args: argparse.Namespace, tmp: Path) -> list[dict]:
         rows.append(result(f"{name} real posterize fixed cost, cold cache (first run: kernels compiled)", "seconds",
                            cold["fixed_s"], runs=1,
                            **{k: round(v, 3) if isinstance(v, float) else v for k, v in cold.items()}))
+        plain = fixed_cost(clip, None, args.runs, numpy=True)
+        rows.append(result(f"{name} real posterize fixed cost, numpy path", "seconds", plain["fixed_s"],
+                           runs=args.runs, **{k: round(v, 3) if isinstance(v, float) else v for k, v in plain.items()}))
     return rows
 
 
