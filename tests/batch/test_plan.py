@@ -56,8 +56,9 @@ def test_relative_inputs_and_outputs_become_absolute(tmp_path, monkeypatch):
     assert find_videos("../in/*.mp4") == [tmp_path / "in/a.mp4"]
     plan = make_plan("../in", "../out", do="background", alphas=(0.1,))
     assert plan.out_dir == tmp_path / "out" and plan.root == tmp_path / "in"
-    assert [j.outputs for j in plan.jobs] == [(tmp_path / "out/a/background-alpha0.1.png",),
-                                              (tmp_path / "out/sub/b/background-alpha0.1.png",)]
+    assert [j.outputs for j in plan.jobs] == [  # the background command's names, the folder in place of "a-"
+        (tmp_path / "out/a/background-plate.png", tmp_path / "out/a/background-alpha0.1.png"),
+        (tmp_path / "out/sub/b/background-plate.png", tmp_path / "out/sub/b/background-alpha0.1.png")]
     with pytest.raises(BatchError, match="no such file or folder: ../nothing"):
         find_videos("../nothing")
     with pytest.raises(BatchError, match="parent does not exist: .*/missing"):

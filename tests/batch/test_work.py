@@ -9,7 +9,7 @@ import pytest
 
 import videotools as vt
 from tests.batch.conftest import frames_of
-from videotools.batch.plan import ChunkFold, plan_chunks, warmup_frames, warmup_seconds
+from videotools.batch.plan import Chunk, ChunkFold, plan_chunks, warmup_frames, warmup_seconds
 from videotools.batch.work import background_chunk, join, posterize_part, probe
 
 
@@ -103,3 +103,17 @@ def test_posterized_parts_join_into_the_whole_video_with_its_sound(clips, tmp_pa
         assert sound.codec_context.name == "aac"  # copied from the source
         end = max(float((p.pts + p.duration) * sound.time_base) for p in c.demux(sound) if p.pts is not None)
     assert abs(end - ts[-1]) < 0.1
+
+
+def test_a_whole_video_gives_the_background_commands_plate_and_a_chunk_none(clips):
+    path = str(clips["short"])
+    options = {"alphas": (0.1, 0.01), "warmup": True, "selective": False, "threshold": 25.0}
+    model = vt.BackgroundModel((0.1, 0.01), plate=True)
+    for f in frames_of(clips["short"])[0]:
+        model.update(f)
+    whole = background_chunk(path, Chunk(0, None, None), **options)
+    assert whole["frames"] == 50 and whole["plate"].dtype == np.uint8
+    assert np.array_equal(whole["plate"], model.plate)
+    assert all(np.array_equal(a, b) for a, b in zip(whole["states"], model.accumulators))
+    part = background_chunk(path, Chunk(0, None, 1.0), **options)  # a chunk: running averages only
+    assert part["frames"] == 25 and part["plate"] is None

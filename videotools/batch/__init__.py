@@ -1,4 +1,4 @@
-"""Many or long videos on Dask distributed: one task per video, or per chunk of a long one.
+"""Many or long videos on Dask distributed: one task per video, or per chunk of a long one to posterize.
 
 The batch is split in three: :mod:`~videotools.batch.plan` decides (inputs,
 outputs, resume, chunks: pure, no Dask), :mod:`~videotools.batch.execute`
@@ -46,13 +46,15 @@ def run_batch(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str 
         Relative names are taken from this process's working directory.
     out_dir : folder
         Created if missing (its parent must exist). Outputs mirror the input
-        names: ``<name>.mp4`` (posterize) or ``<name>/background-alpha<A>.png``.
+        names: ``<name>.mp4`` (posterize), or ``<name>/background-plate.png`` and
+        ``<name>/background-alpha<A>.png`` (background: the ``background``
+        command's files and bytes, without its ``<name>-``).
     do : {"background", "posterize"}
     chunk_seconds : float, optional
-        Videos longer than this are split into chunks of at most this length
-        (cut by frame timestamps), processed in parallel and combined: a
-        background by the exact EMA recurrence, a posterized video by joining
-        the encoded parts. None: never. ``selective`` backgrounds are never chunked.
+        Videos to posterize longer than this are split into chunks of at most
+        this length (cut by frame timestamps), encoded in parallel and joined.
+        None: never. Backgrounds are never chunked: the plate learns in one
+        sequential pass, so each video is one task.
     palette : Palette, optional
         For posterize: apply this palette (``--palette-from``). Otherwise the
         batch's ``out_dir/palette.json`` when it exists (a resumed batch), else

@@ -33,22 +33,10 @@ import cv2
 import numpy as np
 
 from ..errors import SourceError, VideotoolsError
-from ..files import write_bytes
-from ..frames import rgb_to_bgr
 from ..kmeans import Palette
+from ..sinks.images import write_image
 from . import work
-from .plan import (
-    BatchError,
-    Chunk,
-    ChunkFold,
-    Job,
-    Plan,
-    Settings,
-    part_name,
-    plan_chunks,
-    warmup_frames,
-    warmup_seconds,
-)
+from .plan import BatchError, Chunk, Job, Plan, Settings, part_name, plan_chunks
 from .report import BatchItem, FrameCounter, Progress, write_report
 
 log = logging.getLogger(__name__)
@@ -84,7 +72,6 @@ class _Video:
     item: BatchItem
     info: dict[str, Any] = field(default_factory=dict)
     chunks: list[Chunk] = field(default_factory=list)
-    fold: ChunkFold | None = None
     parts: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -297,43 +284,21 @@ class Runner:
 
     # -- background ----------------------------------------------------------------------
     def _plan_background(self, video: _Video) -> None:
-        s, info = self.s, video.info
-        warm = warmup_frames(s.alphas, s.warmup)
-        first = warmup_seconds(warm, fps=info["fps"], frame_count=info["frame_count"], duration=info["duration"])
-        video.chunks = plan_chunks(info["duration"], None if s.selective else s.chunk_seconds, min_first=first)
-        video.item.chunks = len(video.chunks)
-        video.fold = ChunkFold(s.alphas, len(video.chunks), min_first=warm)
-        for c in video.chunks:
-            self._add_background(video, c)
-
-    def _add_background(self, video: _Video, chunk: Chunk, state: Any = None) -> None:
+        """One task per video, whatever its length: the plate learns in one sequential pass."""
         s = self.s
-        task = _Task(work.background_chunk, (str(video.job.input), chunk),
-                     {"alphas": s.alphas, "warmup": s.warmup, "selective": s.selective, "threshold": s.threshold,
-                      "state": state}, video, self._background_done, f"{video.job.input}#{chunk.index}")
-        if state is None:
-            self.queue.append(task)
-        else:  # the rest of the video waits for it: first in line
-            self.queue.appendleft(task)
+        video.chunks = [Chunk(0, None, None)]
+        video.item.chunks = 1
+        self._add(work.background_chunk, (str(video.job.input), video.chunks[0]),
+                  {"alphas": s.alphas, "warmup": s.warmup, "selective": s.selective, "threshold": s.threshold},
+                  video, self._background_done, f"{video.job.input}#0")
 
     def _background_done(self, video: _Video, res: dict[str, Any]) -> None:
-        # a chunk may be run twice (zero-started, then on from the model): the report takes the fold's count
-        self._account(video, f"{video.job.input}#{res['index']}", res, frames=False)
-        assert video.fold is not None
-        again = video.fold.add(res["index"], res["frames"], res["states"], model=res["model"])
-        if again is not None:  # the warm-up goes on past the chunks so far: run the next on from the model
-            # scattered, not sent in the task: a frame-sized state per alpha would make Dask warn about its size
-            state = self.client.scatter(video.fold.model_state(), hash=False)
-            self._add_background(video, video.chunks[again], state)
-        if not video.fold.done:
-            return
-        video.item.frames = video.fold.frames
-        for o, state in zip(video.job.outputs, video.fold.result()):
-            ok, png = cv2.imencode(".png", rgb_to_bgr(cv2.convertScaleAbs(state)))
-            if not ok:
-                raise SourceError(f"cannot encode {o}")
-            write_bytes(o, png.tobytes(), overwrite=True)
-        video.fold = None
+        self._account(video, f"{video.job.input}#0", res)
+        if res["frames"] == 0 or res["plate"] is None:
+            raise SourceError(f"no frames decoded from {video.job.input}")
+        images = [res["plate"], *(cv2.convertScaleAbs(s) for s in res["states"])]  # as background_names orders them
+        for o, image in zip(video.job.outputs, images, strict=True):
+            write_image(o, image, overwrite=True)  # atomic, and the bytes the background command writes
         self._finish(video)
 
     # -- posterize -----------------------------------------------------------------------

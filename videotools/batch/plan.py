@@ -12,18 +12,22 @@ therefore partition the frames of a sequential read exactly, whatever the
 frame rate (variable rates included), as long as the reader seeks by
 timestamp (:class:`videotools.sources.file.FileSource` with ``start``/``end``).
 
-Backgrounds combine across chunks by the exact EMA recurrence. A chunk of
-``n`` frames run from a zero state with rate ``a`` leaves
-``E = sum_i a (1-a)^(n-1-i) x_i``; the state after the previous chunks, ``S``,
-becomes ``(1-a)^n S + E``. That holds only at a constant rate, so only after
-the warm-up (whose rate is ``1/t``). The first chunk runs the real
-:class:`~videotools.processors.background.BackgroundModel`, warm-up included:
-:func:`plan_chunks` merges the first chunks until the first should hold the
-warm-up (from the frame rate the header gives), and when a first chunk
-still holds fewer frames (a rate that varies, a header that is wrong),
+A background video is one task, never chunked: its plate
+(:class:`~videotools.processors.plate.PlateModel`, what the ``background``
+command writes first) learns in one sequential pass and cannot be combined
+from parts, and the task that builds it reads every frame anyway, so the
+running averages come from the same pass (the ``background`` command's model,
+byte for byte its PNGs).
+
+:class:`ChunkFold` still combines running averages computed in chunks, by the
+exact EMA recurrence. A chunk of ``n`` frames run from a zero state with rate
+``a`` leaves ``E = sum_i a (1-a)^(n-1-i) x_i``; the state after the previous
+chunks, ``S``, becomes ``(1-a)^n S + E``. That holds only at a constant rate,
+so only after the warm-up (whose rate is ``1/t``): :func:`plan_chunks` merges
+the first chunks until the first should hold the warm-up, and
 :class:`ChunkFold` asks for the next chunk to be run on from the model's own
-state, and so on until the warm-up is over; the zero-started results of
-those chunks are dropped.
+state while a first chunk still holds fewer frames. The batch no longer uses
+it (``benchmarks/batch.py`` does).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, SourceError, VideotoolsError
-from ..processors.background import BackgroundState
+from ..processors.background import BackgroundState, background_names
 from ..processors.posterize import FIT_FRAMES
 
 VIDEO_EXTENSIONS = frozenset(".mp4 .m4v .mov .mkv .avi .webm .mpg .mpeg .ts .mts .m2ts .wmv .flv .3gp .ogv".split())
@@ -87,12 +91,18 @@ def input_root(spec: str | os.PathLike, videos: Sequence[Path]) -> Path:
 
 
 def outputs_for(do: str, video: Path, root: Path, out_dir: Path, alphas: Sequence[float]) -> list[Path]:
-    """Where ``video``'s outputs go: ``<name>.mp4`` (posterize) or ``<name>/background-alpha<A>.png``."""
+    """Where ``video``'s outputs go: ``<name>.mp4`` (posterize), or a folder ``<name>/`` (background).
+
+    A background folder holds ``background-plate.png`` and one
+    ``background-alpha<A>.png`` per alpha: the names the ``background`` command
+    writes (:func:`~videotools.processors.background.background_names`), in
+    its order, without the ``<name>-`` it starts them with (the folder says it).
+    """
     rel = video.relative_to(root) if root in video.parents else Path(video.name)
     if do == "posterize":
         return [out_dir / rel.with_suffix(".mp4")]
     folder = out_dir / rel.parent / rel.stem
-    return [folder / f"background-alpha{a:g}.png" for a in alphas]
+    return [folder / n.removeprefix(f"{rel.stem}-") for n in background_names(rel.stem, alphas)]
 
 
 def part_name(out: Path, index: int) -> Path:

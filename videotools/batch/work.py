@@ -64,20 +64,27 @@ def _open(path: str, chunk: Chunk) -> FileSource:
 def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup: bool, selective: bool,
                      threshold: float, state: BackgroundState | None = None,
                      on_frames: OnFrames | None = None) -> dict[str, Any]:
-    """Background states of one chunk of a video: the real model for the first, zero-started EMAs after.
+    """The background of a video, or running averages of one chunk of it.
 
-    ``state``: run the real model on from this state instead (the chunks
-    before held less than the warm-up). Returns ``{"index", "frames",
-    "states", "model", "seconds", "warning"}``: ``states`` holds one float32
-    ``(H, W, 3)`` array per alpha, the model's own when ``model`` (see
-    :class:`~videotools.batch.plan.ChunkFold` for how they combine).
+    A whole video (``Chunk(0, None, None)``, no ``state``) runs the model the
+    ``background`` command runs, plate included. A chunk runs the running
+    averages only: the real model for the first, zero-started EMAs after, or
+    the real model on from ``state`` (the chunks before held less than the
+    warm-up; see :class:`~videotools.batch.plan.ChunkFold` for how they combine).
+
+    Returns ``{"index", "frames", "states", "plate", "model", "seconds",
+    "warning"}``: ``states`` holds one float32 ``(H, W, 3)`` array per alpha,
+    the model's own when ``model``; ``plate`` is the ``(H, W, 3) uint8`` RGB
+    plate of a whole video, else None.
     """
     t0 = time.perf_counter()
     n = 0
+    options: dict[str, Any] = {"warmup": warmup, "selective": selective, "threshold": threshold}
+    whole = state is None and chunk.start is None and chunk.end is None
     if state is None:
-        model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold)
+        model = BackgroundModel(alphas, plate=whole, **options)
     else:
-        model = BackgroundModel.from_state(state, alphas, warmup=warmup, selective=selective, threshold=threshold)
+        model = BackgroundModel.from_state(state, alphas, **options)
     zero_started = state is None and chunk.index > 0
     with _open(path, chunk) as src:
         for f in src:
@@ -89,7 +96,8 @@ def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup
             if on_frames is not None and n % 50 == 0:
                 on_frames(n)
         warning = src.warning
-    return {"index": chunk.index, "frames": n, "states": model.accumulators, "model": not zero_started,
+    return {"index": chunk.index, "frames": n, "states": model.accumulators,
+            "plate": model.plate if whole and n else None, "model": not zero_started,
             "seconds": time.perf_counter() - t0, "warning": warning}
 
 
