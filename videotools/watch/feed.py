@@ -205,7 +205,8 @@ def _reason(err: BaseException) -> str:
 
 
 def open_feed(spec: str, *, copy: bool, lost_after: float) -> PacketFeed | SourceFeed:
-    """The feed for ``spec``: one that exposes packets when the recording copies them."""
+    """The feed for ``spec``: demuxed here when ``copy`` (files and streams: packets to copy, and frames
+    converted only when and at the size asked), else through :func:`videotools.open_source`."""
     if copy:
         return PacketFeed(spec, timeout=lost_after)
     return SourceFeed(spec, lost_after=lost_after)
