@@ -27,10 +27,9 @@ def batch(
                                                    "(default: one per core).")] = None,
     alpha: Annotated[list[float] | None, typer.Option("--alpha", "-a", help="background: learning rate, "
                                                          "repeatable (default 0.1 and 0.01).")] = None,
-    selective: Annotated[bool, typer.Option("--selective", help="background: selective update "
-                                            "(one task per video: it cannot be chunked).")] = False,
+    selective: Annotated[bool, typer.Option("--selective", help="background: selective update.")] = False,
     no_warmup: Annotated[bool, typer.Option("--no-warmup", help="background: textbook update.")] = False,
-    chunk_seconds: Annotated[float, typer.Option("--chunk-seconds", min=0, help="Split videos "
+    chunk_seconds: Annotated[float, typer.Option("--chunk-seconds", min=0, help="posterize: split videos "
                                                  "longer than this into parallel chunks, each at most this long "
                                                  "(0: never).")] = 60.0,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="posterize: colours.")] = 8,
@@ -44,9 +43,9 @@ def batch(
 ) -> None:
     """Process many videos (or very long ones) in parallel on Dask.
 
-    One task per video; videos longer than --chunk-seconds are split into
-    chunks that run in parallel: backgrounds combine exactly, posterized parts
-    are joined without re-encoding. Posterize fits one palette on frames from
+    One task per video; videos to posterize longer than --chunk-seconds are
+    split into chunks that run in parallel and are joined without re-encoding
+    (a background is one task per video: its plate learns in one pass). Posterize fits one palette on frames from
     all inputs, saves it as OUT_DIR/palette.json before writing any video, and
     a re-run reuses it. Re-running skips inputs whose outputs are complete
     (use --overwrite to redo them); a corrupt input is reported in batch.json,
