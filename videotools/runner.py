@@ -17,7 +17,7 @@ from .pipeline import Pipeline, RunStats, Step
 from .protocols import KeyMap, Processor, Sink
 from .settings import Camera, Encoding, Playback, Seek
 from .sinks import MjpegSink, WindowSink, open_sink
-from .sinks.video import VideoSink
+from .sinks.video import VIDEO_EXTENSIONS, VideoSink
 from .sources import FileSource, LoopSource, open_source
 from .sources.base import SourceBase
 
@@ -142,15 +142,23 @@ def _exists(pattern: str) -> bool:
 
 def _file_sinks(src: SourceBase, outs: list[str], *, seek: Seek, encoding: Encoding, overwrite: bool,
                 loop: bool) -> list[Sink]:
+    """The file outputs; video files keep the sound: a file's read from the file, a live stream's from the source."""
     keeps_sound = (encoding.audio and isinstance(src, FileSource) and not src.is_stream and not loop
                    and bool(src.info.audio_codec))
+    live_sound = encoding.audio and isinstance(src, FileSource) and src.live and bool(src.info.audio_codec)
+    queue_size = 4 if src.info.live or src.info.kind == "camera" else 0
     sinks: list[Sink] = []
     try:
         for o in outs:
+            if live_sound and Path(o).suffix.lower() in VIDEO_EXTENSIONS:
+                sinks.append(VideoSink(o, fps=src.fps, crf=encoding.crf, preset=encoding.preset,
+                                       overwrite=overwrite, pixel_aspect=src.info.pixel_aspect,
+                                       queue_size=queue_size, audio_feed=src.audio_feed()))  # type: ignore[attr-defined]
+                continue
             sinks.append(open_sink(o, fps=src.fps, crf=encoding.crf, preset=encoding.preset, overwrite=overwrite,
                                    audio_from=src.path if keeps_sound else None,  # type: ignore[attr-defined]
                                    audio_start=seek.start or 0.0, pixel_aspect=src.info.pixel_aspect,
-                                   queue_size=4 if src.info.live or src.info.kind == "camera" else 0))
+                                   queue_size=queue_size))
     except BaseException:
         for s in sinks:
             s.close()

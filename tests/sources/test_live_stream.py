@@ -13,6 +13,7 @@ import videotools as vt
 from tests.conftest import ROOT, ffmpeg_times
 
 CARS = ROOT.parent / "shared" / "media" / "car-detection.mp4"
+TONE = "aeval=0.3*sin(2*PI*440*t):c=same"  # the clip's own sound is digital silence
 
 
 def _free_udp_port() -> int:
@@ -38,7 +39,8 @@ def test_a_udp_stream_that_stops_and_comes_back_is_one_recording(tmp_path, caplo
     def send(start: float) -> None:  # a camera: 2 s of footage, in real time, then it goes away
         subprocess.run([ff, "-v", "error", "-re", "-ss", str(start), "-t", "2", "-i", str(CARS),
                         "-vf", "scale=320:180", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                        "-g", "6", "-c:a", "aac", "-f", "mpegts", f"{url}?pkt_size=1316"], check=True, timeout=60)
+                        "-g", "6", "-af", TONE, "-c:a", "aac", "-f", "mpegts", f"{url}?pkt_size=1316"],
+                       check=True, timeout=60)
 
     out, times, done = tmp_path / "live.mp4", [], {}
 
@@ -65,6 +67,27 @@ def test_a_udp_stream_that_stops_and_comes_back_is_one_recording(tmp_path, caplo
     written = np.diff(ffmpeg_times(out))
     assert len(written) == len(times) - 1 and written.min() > 0
     assert np.allclose(np.delete(written, gaps[0]), 0.08, atol=1e-3)
+    _check_sound(out, gap=(times[gaps[0]], times[gaps[0] + 1]))
+
+
+def _check_sound(out, *, gap: tuple[float, float]) -> None:
+    """The stream's sound is in the recording: AAC, as long as the video (within 0.2 s), its times increasing,
+    the tone there on both sides of the outage."""
+    import av
+
+    with av.open(str(out)) as c:
+        (video,), (audio,) = c.streams.video, c.streams.audio
+        assert audio.codec_context.name == "aac"
+        first = float(video.start_time * video.time_base)
+        frames = [(float(f.pts * f.time_base) - first, f.to_ndarray()) for f in c.decode(audio)]
+        c.seek(0)
+        video_end = max(float(f.pts * f.time_base) for f in c.decode(video)) - first + 0.08
+    starts = np.array([t for t, _ in frames])
+    assert np.diff(starts).min() > 0
+    end = starts[-1] + frames[-1][1].shape[-1] / audio.rate
+    assert abs(end - video_end) < 0.2 and starts[0] < 0.2, (starts[0], end, video_end)
+    loud = [t for t, samples in frames if np.sqrt(np.mean(samples.astype(np.float64) ** 2)) > 0.1]
+    assert any(t < gap[0] - 0.5 for t in loud) and any(t > gap[1] + 0.5 for t in loud), (gap, loud[:3], loud[-3:])
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ import queue
 import threading
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 import av.error
@@ -49,8 +49,11 @@ from ..errors import ParameterError, SinkError, SourceError
 from ..files import PendingFile, WholeWrites, describe
 from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into, letterbox_i420
 from ..settings import PRESETS
-from .audio import AudioTrack
+from .audio import AudioTrack, LiveAudioTrack
 from .base import SinkBase, check_output
+
+if TYPE_CHECKING:
+    from ..sources.feed import AudioFeed
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,11 @@ class VideoSink(SinkBase):
         container takes it, else re-encoded), from ``audio_start`` seconds on and
         cut to the frames written.
     audio_start : float
+    audio_feed : AudioFeed, optional
+        A live stream's sound, pushed by its source
+        (:meth:`videotools.sources.FileSource.audio_feed`): copied when the
+        container takes it (else re-encoded), placed by the times the source
+        gave it, cut to the frames written. Instead of ``audio_from``.
     pixel_aspect : (int, int)
         Width:height of one pixel, so anamorphic video (DV, DVD, HDV) plays at its true shape.
     threads : int, optional
@@ -145,7 +153,7 @@ class VideoSink(SinkBase):
     def __init__(self, path: str | os.PathLike, *, fps: float = 25.0, crf: int = 20, preset: str = "veryfast",
                  overwrite: bool = False, queue_size: int = 0, audio_from: str | None = None,
                  audio_start: float = 0.0, pixel_aspect: tuple[int, int] = (1, 1),
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, audio_feed: AudioFeed | None = None) -> None:
         ext = Path(path).suffix.lower()
         if ext not in CONTAINERS:
             raise SinkError(f"unknown video extension {ext or '(none)'!r} in {path}; "
@@ -160,7 +168,7 @@ class VideoSink(SinkBase):
         self.overwrite = overwrite
         self.fps, self.crf, self.preset = float(fps), crf, preset
         self.format, self.codec = CONTAINERS[ext]
-        self.audio_from, self.audio_start = audio_from, audio_start
+        self.audio_from, self.audio_start, self.audio_feed = audio_from, audio_start, audio_feed
         self.pixel_aspect = tuple(pixel_aspect)
         self.threads = threads
         self.size: tuple[int, int] | None = None
@@ -219,7 +227,13 @@ class VideoSink(SinkBase):
         if self.pixel_aspect != (1, 1):
             cc.sample_aspect_ratio = Fraction(*self.pixel_aspect)
         self._audio: AudioTrack | None = None
-        if self.audio_from:
+        if self.audio_feed is not None:
+            try:
+                self._audio = LiveAudioTrack(self.audio_feed, self._out, container_format=self.format)
+            except (ValueError, av.error.FFmpegError) as err:
+                log.warning("no sound in %s: the stream's %s cannot be recorded (%s)", self.path.name,
+                            self.audio_feed.codec, describe(err))
+        elif self.audio_from:
             try:
                 self._audio = AudioTrack(self.audio_from, self._out, container_format=self.format,
                                          start=self.audio_start)
@@ -328,7 +342,8 @@ class VideoSink(SinkBase):
         reason = describe(err)
         if self._refusal:
             muxer_said = self._refusal
-            streams = f"{self.codec} video" + (f" and {self._audio.describe()} sound from {self.audio_from}"
+            origin = self.audio_from or "the stream"
+            streams = f"{self.codec} video" + (f" and {self._audio.describe()} sound from {origin}"
                                                 if self._audio is not None else "")
             fixes = "another container (.mkv takes any codec)" + (", or --no-audio" if self._audio is not None
                                                                    else "")

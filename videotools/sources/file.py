@@ -32,6 +32,7 @@ from ..errors import ParameterError, SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
 from .base import SourceBase, StreamInfo
 from .deinterlace import Deinterlacer
+from .feed import AudioFeed, LiveSound
 from .timing import Timeline
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,8 @@ class FileSource(SourceBase):
         self._deint = Deinterlacer()
         self.time = 0.0
         self.timeline: Timeline | None = None
+        self._feeds: list[AudioFeed] = []  # live streams: each recording's share of the sound
+        self._sound = LiveSound(self._feeds)
         self._stop = threading.Event()
         self._container = self._open(timeout)
         try:
@@ -387,9 +390,17 @@ class FileSource(SourceBase):
         """
         arrived: dict[int, float] = {}  # packet pts -> when it came, for the frames still in the decoder
         last = time.monotonic()
+        line = self.timeline
+        assert line is not None  # set by _timed before it reads a frame
+        sound = self._sound
         while not self._stop.is_set():
+            audio = _first_audio(self._container)
+            streams = (self._stream, audio) if audio is not None else (self._stream,)  # feeds may come later
             try:
-                for packet in self._container.demux(self._stream):
+                for packet in self._container.demux(*streams):
+                    if packet.stream_index != self._stream.index:
+                        sound.take(packet, line)
+                        continue
                     now = time.monotonic()
                     if packet.pts is not None:
                         arrived[packet.pts] = now
@@ -402,6 +413,7 @@ class FileSource(SourceBase):
                     for frame in frames:
                         last = now
                         yield frame, arrived.pop(frame.pts, now)
+                        sound.pictures_at(line)  # the timeline has placed the frame: sound may follow
                 why = "it ended"
             except av.error.ExitError:  # silent for the read timeout (the demuxer then hands out what it held)
                 why, last = "silent", min(last, time.monotonic() - self._silence)
@@ -417,6 +429,23 @@ class FileSource(SourceBase):
                 self.warning = (f"{self.path}: no frame for {self.lost_after:g} s (the stream stopped: {why}); "
                                 "the frames before are all there")
                 return
+            sound.reopened(_first_audio(self._container))
+
+    def audio_feed(self) -> AudioFeed | None:
+        """A live stream's sound for one recording: packets with their times, from the next frame read on.
+
+        Call before reading the frames; each recording takes a feed of its own.
+        None for a file (a recording reads its sound from the file itself) or a
+        stream without sound. See :mod:`.feed`.
+        """
+        if not self.live:
+            return None
+        audio = _first_audio(self._container)
+        if audio is None:
+            return None
+        feed = AudioFeed(audio)
+        self._feeds.append(feed)
+        return feed
 
     def _flush_decoder(self) -> list[Any]:
         """The frames a decoder still holds when its stream stops."""
@@ -727,6 +756,11 @@ def _timestamp(frame: Any, time_base: Fraction) -> float | None:
     """A decoded frame's timestamp in seconds: its pts, else its packet's dts, else None."""
     ts = frame.pts if frame.pts is not None else frame.dts
     return None if ts is None else float(ts * (frame.time_base or time_base))
+
+
+def _first_audio(container: Any) -> Any:
+    """The container's first audio stream, or None."""
+    return container.streams.audio[0] if container.streams.audio else None
 
 
 def _audio_codec(container: Any) -> str | None:

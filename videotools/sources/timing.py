@@ -92,6 +92,20 @@ class Timeline(Generic[T]):
             yield from self.push(item, ts)
         yield from self.flush()
 
+    def place(self, ts: float) -> float | None:
+        """Where a timestamp of the same clock (another stream's: the sound's) falls on this timeline now.
+
+        With the offset the frames pushed so far were given (shifted at each
+        reset); None before the first frame. It does not hold, sort or
+        repair: the caller checks the time is near :attr:`latest`.
+        """
+        return None if self._offset is None else ts + self._offset
+
+    @property
+    def latest(self) -> float | None:
+        """The latest time a frame pushed so far has on this timeline (None before the first)."""
+        return self._top
+
     def _unwrap(self, ts: float | None, wall: float | None) -> float | None:
         """The timestamp on this timeline: moved to just after the stretch before it when it jumped.
 
