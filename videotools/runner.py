@@ -15,7 +15,7 @@ from .errors import ParameterError
 from .outputs import check_outputs
 from .pipeline import Pipeline, RunStats, Step
 from .protocols import KeyMap, Processor, Sink
-from .settings import Camera, Encoding, Playback, Seek
+from .settings import Camera, Encoding, Input, Playback, Seek
 from .sinks import MjpegSink, WindowSink, open_sink
 from .sinks.video import VIDEO_EXTENSIONS, VideoSink
 from .sources import FileSource, LoopSource, open_source
@@ -24,13 +24,13 @@ from .sources.base import SourceBase
 log = logging.getLogger(__name__)
 
 
-def _open(source: str | os.PathLike, seek: Seek, camera: Camera, *, recording_only: bool,
+def _open(source: str | os.PathLike, seek: Seek, camera: Camera, reading: Input, *, recording_only: bool,
           loop: bool) -> SourceBase:
     mode = camera.mode or ("every" if recording_only else "latest")
 
     def opener() -> SourceBase:
         return open_source(source, start=seek.start, end=seek.end, camera_mode=mode, camera_size=camera.size,
-                           camera_fps=camera.fps)
+                           camera_fps=camera.fps, lost_after=reading.lost_after, deinterlace=reading.deinterlace)
 
     src = opener()
     if loop:
@@ -45,7 +45,8 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
             out: Sequence[str] | str | None = None, display: bool = False, serve: str | None = None,
             max_frames: int | None = None, overwrite: bool = False, progress: bool = False,
             seek: Seek = Seek(), encoding: Encoding = Encoding(), camera: Camera = Camera(),
-            playback: Playback = Playback(), title: str = "videotools", keys: KeyMap | None = None,
+            playback: Playback = Playback(), reading: Input | None = None, title: str = "videotools",
+            keys: KeyMap | None = None,
             record_dir: str | os.PathLike = ".", on_frame: Callable[[Step], None] | None = None,
             extra_sinks: Sequence[Sink] = ()) -> RunStats:
     """Open ``source``, run ``processors`` and write to every requested sink: what ``videotools run`` does.
@@ -63,8 +64,10 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
         processors' keys); snapshots and recordings go to ``record_dir``.
     serve : str, optional
         ``[HOST:]PORT`` for an MJPEG preview in a browser.
-    seek, encoding, camera, playback
-        Settings (see :mod:`videotools.settings`). Files and synthetic scenes
+    seek, encoding, camera, playback, reading
+        Settings (see :mod:`videotools.settings`); ``reading`` (an ``Input``,
+        None: its defaults) says how long a camera or live stream may stay silent before the run
+        ends, and whether interlaced video is deinterlaced. Files and synthetic scenes
         shown in a window or a browser play at their own pace unless
         ``playback.fast``; at their end the window keeps the last frame until a
         key and the preview keeps serving it until Ctrl-C.
@@ -79,13 +82,15 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
     VideotoolsError
         Bad source, bad output, no display; all sinks are checked before any frame is read.
     """
+    reading = reading or Input()
     outs = [os.fspath(o) for o in ([out] if isinstance(out, (str, os.PathLike)) else list(out or []))]
     if isinstance(source, SourceBase):
         check_outputs(outs, overwrite=overwrite)
         src = source
     else:
         check_outputs(outs, overwrite=overwrite, source=source)
-        src = _open(source, seek, camera, recording_only=bool(outs) and not (display or serve), loop=playback.loop)
+        src = _open(source, seek, camera, reading, recording_only=bool(outs) and not (display or serve),
+                    loop=playback.loop)
     sinks: list[Sink] = []
     try:
         sinks += _file_sinks(src, outs, seek=seek, encoding=encoding, overwrite=overwrite, loop=playback.loop)

@@ -71,6 +71,23 @@ class Camera:
 
 
 @dataclass(frozen=True)
+class Input:
+    """How sources are read: ``lost_after`` seconds a camera or a live stream may stay silent before the run
+    ends (None: 2 s for a camera, 20 s for a stream), ``deinterlace`` frames flagged interlaced (files, streams)."""
+
+    lost_after: float | None = None
+    deinterlace: bool = False
+
+    def __post_init__(self) -> None:
+        v = self.lost_after
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+                              or v <= 0):
+            raise ParameterError(f"lost_after must be a number of seconds > 0, got {v!r}")
+        if not isinstance(self.deinterlace, bool):
+            raise ParameterError(f"deinterlace must be True or False, got {self.deinterlace!r}")
+
+
+@dataclass(frozen=True)
 class Playback:
     """How viewers (window, browser) play files: at their own pace unless ``fast``; ``loop`` repeats a file."""
 

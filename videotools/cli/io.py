@@ -21,7 +21,8 @@ def run(source: opt.SourceArg, chain: opt.ChainOpt = "", out: opt.OutOpt = None,
         quiet: opt.QuietOpt = False, start: opt.StartOpt = None, end: opt.EndOpt = None, crf: opt.CrfOpt = 20,
         preset: opt.PresetOpt = "veryfast", camera_size: opt.CamSizeOpt = None, camera_fps: opt.CamFpsOpt = None,
         camera_mode: opt.CamModeOpt = None, no_audio: opt.NoAudioOpt = False, fast: opt.FastOpt = False,
-        loop: opt.LoopOpt = False) -> None:
+        loop: opt.LoopOpt = False, lost_after: opt.LostAfterOpt = None,
+        deinterlace: opt.DeinterlaceOpt = False) -> None:
     """Copy a source to sinks through an optional processor chain (a video's soundtrack comes along).
 
     Files shown with --display or --serve play at their own frame rate (--fast: as fast as they decode);
@@ -36,15 +37,23 @@ def run(source: opt.SourceArg, chain: opt.ChainOpt = "", out: opt.OutOpt = None,
       videotools run clip.mp4 --chain 'background:alpha=0.01 | posterize:k=6' --out bg.mp4
 
       videotools run 'shots/*.jpg' --chain 'resize:width=800' --out small/%04d.jpg
+
+      videotools run rtsp://camera/stream --lost-after 60 --out night.mp4
     """
+    import functools
+
+    import videotools
+
     from ..chain import parse_chain
-    from ..settings import Playback
+    from ..settings import Input, Playback
 
     with user_errors():
+        reading = Input(lost_after=lost_after, deinterlace=deinterlace)
         run_command(source, parse_chain(chain), out=out, display=display, serve=serve,
                     max_frames=max_frames, overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf,
                     preset=preset, camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                    audio=not no_audio, playback=Playback(fast=fast, loop=loop))
+                    audio=not no_audio, playback=Playback(fast=fast, loop=loop),
+                    run=functools.partial(videotools.process, reading=reading))
 
 
 @app.command()

@@ -113,6 +113,12 @@ CamModeOpt = Annotated[str | None, typer.Option(
     "--camera-mode", callback=choice(CAMERA_MODES, "a camera mode"),
     help="latest (newest frame only, for live) or every (each frame, for recording). "
          "Default: every when only recording, else latest.")]
+LostAfterOpt = Annotated[float | None, typer.Option(
+    "--lost-after", callback=_callback(lambda v: math.isfinite(v) and v > 0, "a number of seconds > 0"),
+    help="Seconds a camera or live stream may stay silent (it is reopened meanwhile) before the run ends, "
+         "its outputs finalized. Default: 2 for cameras, 20 for streams.", show_default=False)]
+DeinterlaceOpt = Annotated[bool, typer.Option("--deinterlace", help="Rebuild interlaced frames from their two "
+                                                                    "fields (FFmpeg's bwdif; files and streams).")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="With --display/--serve: show a file as fast as it "
                                                      "is processed, not at its own frame rate.")]
 LoopOpt = Annotated[bool, typer.Option("--loop", help="Play a file (or synthetic scene) again and again, until "
