@@ -11,12 +11,16 @@ i.e. cores per camera at 25 fps:
 - encode: detect + recording by re-encoding full-size frames (x264 veryfast crf 23).
 Cameras a 2-core machine holds in real time = 2 / cores per camera (no headroom kept).
 
+**Memory** (``--memory``): four cameras of one size watched at once at their own rate (copy recording,
+default chain); the peak growth of RSS over the process's before, divided by four.
+
 **Soak** (``--soak SECONDS``): four synthetic cameras (320x180, re-encoded, 5 s segments, retention
 0.002 GB so old segments are deleted all along) played ``--speed`` times faster than real time;
 the process's RSS (``/proc/self/status``, VmRSS) every 10 s; the slope of a least-squares line
 through the second half of the samples, in MB per hour of wall time and per hour of camera time.
 
     python benchmarks/watch.py --cost [--sizes 480p,720p,1080p] [--seconds 10] [--runs 3]
+    python benchmarks/watch.py --memory [--sizes ...]
     python benchmarks/watch.py --soak 300 [--speed 6]
 """
 from __future__ import annotations
@@ -146,18 +150,52 @@ def soak(seconds: float, speed: float) -> list[dict]:
                    camera_hours_each=round(camera_hours, 3), segments_closed=segs, segments_kept=kept)]
 
 
+def _sample(done: threading.Event, peak: list[float]) -> None:
+    while not done.wait(0.05):
+        peak[0] = max(peak[0], rss_mb())
+
+
+def memory(sizes: list[str], seconds: float, cameras: int = 4) -> list[dict]:
+    """Peak RSS growth per camera: ``cameras`` copies of one clip watched at once (copy recording, default chain)."""
+    runner.LATE = float("inf")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sizes:
+            clip = make_clip(Path(tmp) / f"{name}.mp4", SIZES[name], seconds)
+            base, peak = rss_mb(), [0.0]
+            stop, done = threading.Event(), threading.Event()
+
+            sampler = threading.Thread(target=_sample, args=(done, peak))
+            sampler.start()
+            runners = [CameraRunner(camera(str(clip), name=f"{name}-{i}", speed=1, segment_seconds=60,
+                                           keep_hours=None), Path(tmp), stop) for i in range(cameras)]
+            threads = [threading.Thread(target=r.run) for r in runners]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            done.set()
+            sampler.join()
+            rows.append(result(f"{name} memory", "rss_mb_per_camera", (peak[0] - base) / cameras,
+                               cameras=cameras))
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cost", action="store_true")
     ap.add_argument("--sizes", default="480p,720p,1080p")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--memory", action="store_true", help="peak RSS per camera, 4 cameras at once")
     ap.add_argument("--soak", type=float, default=0.0, help="seconds of soak (0: none)")
     ap.add_argument("--speed", type=float, default=6.0)
     args = ap.parse_args()
     rows = []
     if args.cost:
         rows += cost(args.sizes.split(","), args.seconds, args.runs)
+    if args.memory:
+        rows += memory(args.sizes.split(","), min(args.seconds, 6.0))
     if args.soak:
         rows += soak(args.soak, args.speed)
     emit("watch", rows)

@@ -140,7 +140,7 @@ class CameraRunner:
         step = 1.0 / cam.detect_fps if cam.detect_fps else 0.0
         origin: float | None = None
         due = 0.0
-        errors0 = status.errors
+        errors0, dropped0, late_drops = status.errors, status.dropped, 0
         for ff in feed:
             if self.stop.is_set():
                 break
@@ -162,9 +162,10 @@ class CameraRunner:
             if ff.t >= due:
                 due = due + step if due + step > ff.t else ff.t + step
                 if late > LATE:
-                    status.dropped += 1
+                    late_drops += 1
                 else:
                     self._process(ff)
+            status.dropped = dropped0 + late_drops + int(getattr(feed, "dropped", 0))  # a camera drops frames too
             status.segment = (str(self._recorder.current.name) if self._recorder is not None
                               and self._recorder.current is not None else None)
             self._report()
