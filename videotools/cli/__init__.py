@@ -7,8 +7,8 @@ from .. import startup
 startup.prepare_command()  # already done by videotools.errors; again in case the import order changes
 
 from . import batch_cmds, io, live_cmds, process_cmds, stills_cmds  # noqa: E402, F401  (each registers its commands)
-from . import watch_cmds  # noqa: E402, F401  (the watch command)
 from .app import app  # noqa: E402
+from .watch_cmds import watch as _watch  # noqa: E402, F401  (registers the watch command)
 
 
 def main() -> None:
