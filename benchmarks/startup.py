@@ -10,7 +10,7 @@ pays (``python -c pass``, and importing typer, which draws the command line):
   first frame); the same for ``videotools posterize -k 8`` (its fixed cost included);
 - which heavy modules (numpy, OpenCV, PyAV, numba, rich) ``import videotools.cli`` loads.
 
-    python benchmarks/startup.py [--runs 7]
+    python benchmarks/startup.py [--runs 7] [--module]
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def loaded_by(module: str) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--module", action="store_true", help="run `python -m videotools` (the package on PYTHONPATH)")
     args = ap.parse_args()
-    exe = shutil.which("videotools")
+    exe = None if args.module else shutil.which("videotools")
     cli = [exe] if exe else [sys.executable, "-m", "videotools"]
     load = {"before": os.getloadavg()}
     rows = []
