@@ -53,12 +53,15 @@ def fitted_posterize(source: PathLike | SourceBase, *, k: int = 8, space: str = 
         A source that cannot be opened.
     """
     from .chain import load_palette
+    from .kmeans import kernels
     from .sources import sample_frames
 
     given = load_palette(os.fspath(palette), k=k, seed=seed, space=space) \
         if isinstance(palette, (str, os.PathLike)) else palette
     proc = Posterize(k, space=space, seed=seed, refit=refit, fit_frames=fit_frames, palette=given)
     if given is None and isinstance(source, (str, os.PathLike)) and not _is_live(os.fspath(source)):
+        if space == "rgb" and os.path.exists(source):  # work will be done: numba loads while frames are sampled
+            kernels.preload()
         frames = sample_frames(source, fit_frames, start=seek.start, end=seek.end)
         if frames:
             proc.fit(frames)

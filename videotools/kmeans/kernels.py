@@ -19,8 +19,9 @@ Numba is optional: :func:`i420_kernel`, :func:`rgb_kernel` and :func:`table_kern
 where it is not installed or does not load (callers then take the numpy
 path), or when ``VIDEOTOOLS_KERNELS=numpy`` is set. Importing numba and
 loading the loops from its on-disk cache takes a few tenths of a second,
-so :func:`preload` starts that on a thread as soon as a posterize is made,
-to overlap the sampling and k-means that come first anyway. The loops are
+so :func:`preload` starts that on a thread as soon as a posterize starts
+work (a file about to be sampled, or a first fit), to overlap the sampling
+and k-means that come first anyway. The loops are
 compiled for one signature each (at the first use on a machine) and cached
 by numba: next to the package's files, or in the user's cache folder
 where those are read-only, or in ``NUMBA_CACHE_DIR``.

@@ -115,15 +115,13 @@ class Posterize:
         self._refit_now = False
         self._scene = SceneCutDetector()
         self.on_refit: Callable[[Palette], None] | None = None
-        if self.space == "rgb":
-            from ..kmeans import kernels
-
-            kernels.preload()  # numba loads while frames are sampled and fitted (an RGB palette's planar lookup)
 
     def fit(self, frames: Sequence[Frame] | Frame) -> Palette:
         """Fit (or refit, keeping label order) the palette on ``frames`` now."""
-        from ..kmeans import Palette
+        from ..kmeans import Palette, kernels
 
+        if self.space == "rgb":
+            kernels.preload()  # numba loads while k-means runs: the table and the lookups use it
         with warnings.catch_warnings():
             if self.palette is not None:  # a k reduction was already reported at the first fit
                 warnings.simplefilter("ignore")
