@@ -248,7 +248,7 @@ class Palette:
         table, rgba = self._prepared(frame), self._rgba
         kernel = kernels.rgb_kernel() if self.space == "rgb" else None
         if kernel is not None:
-            out = np.empty_like(frame)
+            out = np.empty(frame.shape, np.uint8)  # C order, whatever the frame's strides
             self._halves(frame.shape[0], frame.size // 3, lambda rows: kernels.apply_rgb(
                 table, frame, self._colors, out, rows=rows, kernel=kernel))
             return out
