@@ -69,12 +69,12 @@ def test_compiled_planar_lookup_is_the_numpy_one(matrix, full_range, monkeypatch
 
 @needs_numba
 def test_compiled_rgb_lookup_is_the_numpy_one(monkeypatch):
-    """Real footage (two thread halves at 720p, a read-only frame) and random colours, bit for bit."""
+    """Real footage (two thread halves at 720p, a read-only frame), random colours and a transposed view."""
     real = _real_rgb((1280, 720))
     real.setflags(write=False)
     noise = np.random.default_rng(8).integers(0, 256, (180, 320, 3), dtype=np.uint8)
     pal = vt.Palette.fit(_real_rgb((320, 180)), 8, seed=2)
-    for frame in (real, noise):
+    for frame in (real, noise, noise.transpose(1, 0, 2)):
         fast = pal.apply(frame)
         with monkeypatch.context() as m:
             m.setattr(kernels, "rgb_kernel", lambda: None)
