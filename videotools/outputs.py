@@ -219,7 +219,7 @@ def _check_plain(path: str, *, is_frames: bool, overwrite: bool, src_key: str | 
 def _check_file(p: Path, *, overwrite: bool, src_key: str | None) -> None:
     if p.is_dir():
         raise SinkError(f"output is a folder, expected a file name: {p}")
-    if src_key is not None and _key(p) == src_key:
+    if src_key is not None and (_key(p) == src_key or (p.exists() and os.path.samefile(p, src_key))):
         raise SinkError(f"output is the input: {p} (write to another file)")
     if (p.exists() or p.is_symlink()) and not overwrite:
         raise OutputExistsError(f"output exists: {p} (use --overwrite to replace it)")

@@ -42,7 +42,7 @@ CASES = [
     case(f"run {S} --max-frames 0", 2, "'0'"),
     case(f"run {S} --max-frames -3", 2, "'-3'"),
     case(f"run {S} --max-frames 1.5", 2, "'1.5'"),
-    case(f"run {S} -n x", 2, "'x'"),
+    case(f"run {S} --max-frames x", 2, "'x'"),
     case(f"run {S} --start -1", 2, "'-1'"),
     case(f"run {S} --start abc", 2, "'abc'"),
     case(f"run {S} --start nan", 2, "'nan'"),
@@ -70,7 +70,7 @@ CASES = [
     case(f"posterize {S} -k 0", 2, "'0'"),
     case(f"posterize {S} -k abc", 2, "'abc'"),
     case(f"posterize {S} -k 257", 2, "'257'"),
-    case(f"posterize {S} --k 1.5", 2, "'1.5'"),
+    case(f"posterize {S} -k 1.5", 2, "'1.5'"),
     case(f"posterize {S} --fit-frames 0", 2, "'0'"),
     case(f"posterize {S} --crf 52", 2, "'52'"),
     case(f"posterize {S} --start nan", 2, "'nan'"),
@@ -215,7 +215,7 @@ CASES = [
     case("group {imgs} --out {full}", 1, "{full}"),
     case("group {imgs} --out nodir/g", 1, "nodir"),
     case("batch nope --do background --out-dir y", 1, "nope"),
-    case("batch {clip} --do sharpen --out-dir y", 1, "sharpen"),
+    case("batch {clip} --do sharpen --out-dir y", 2, "background or posterize"),
 ]
 
 

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from ..errors import ParameterError
 from ..startup import EXIT_INTERRUPTED, wants_verbose
 from .failures import EXIT_ERROR, error_line, exit_code_for, one_line
+from .helptext import format_commands, ordered, plain_metavars
 from .logs import StderrHandler, configure_output, logging_restored
 from .options import check_params, parse_size
 
@@ -68,6 +69,17 @@ class _CommandContext(typer.Context):
 
 class VideotoolsGroup(TyperGroup):
     """The command group: every failure ends in one stderr line and a documented exit code."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        plain_metavars(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return ordered(list(self.commands))
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        cmds = [(n, c) for n in self.list_commands(ctx) if (c := self.commands.get(n)) and not c.hidden]
+        format_commands(cmds, formatter)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, cmd, rest = super().resolve_command(ctx, args)
@@ -136,7 +148,7 @@ app = typer.Typer(
          "an image, a folder or glob of images, or synthetic:traffic?size=640x360&seconds=10.\n\n"
          "-v/--verbose anywhere on the line shows FFmpeg, OpenCV, Qt and Dask logs and full tracebacks. "
          "Exit codes: 0 done, 1 error (one line on stderr), 2 malformed command line, 130 Ctrl-C.",
-    no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -11,7 +11,9 @@ import typer
 from ..processors.posterize import FIT_FRAMES
 from .app import app
 from .failures import user_errors
-from .options import CrfOpt, OverwriteOpt, PresetOpt, QuietOpt
+from .options import CrfOpt, OverwriteOpt, PresetOpt, QuietOpt, choice
+
+JOBS = ("background", "posterize")
 
 
 @app.command()
@@ -19,7 +21,8 @@ def batch(
     ctx: typer.Context,
     inputs: Annotated[str, typer.Argument(help="A folder (searched recursively), a glob in quotes, or one video.",
                                           show_default=False)],
-    do: Annotated[str, typer.Option("--do", help="background or posterize.")],
+    do: Annotated[str, typer.Option("--do", callback=choice(JOBS, "a batch job"),
+                                    help="background or posterize.")],
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Outputs mirror the input names; batch.json reports.")],
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler "
                                                      "(tcp://host:8786). Default: a LocalCluster.")] = None,
@@ -32,7 +35,7 @@ def batch(
     chunk_seconds: Annotated[float, typer.Option("--chunk-seconds", min=0, help="posterize: split videos "
                                                  "longer than this into parallel chunks, each at most this long "
                                                  "(0: never).")] = 60.0,
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="posterize: colours.")] = 8,
+    k: Annotated[int, typer.Option("-k", min=1, max=256, help="posterize: colours.")] = 8,
     palette_from: Annotated[Path | None, typer.Option("--palette-from", help="posterize: a saved palette "
                                                          "or an image to fit one on.")] = None,
     space: Annotated[str, typer.Option("--space", help="posterize: rgb or lab.")] = "rgb",

@@ -33,11 +33,14 @@ class StderrHandler(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__()
-        self.said: set[str] = set()  # messages already shown, so a run's summary does not repeat them
+        self.said: set[str] = set()  # messages already shown: a warning is shown once per command
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.said.add(one_line(record.getMessage()))
+            line = one_line(record.getMessage())
+            if record.levelno == logging.WARNING and line in self.said:
+                return  # the same warning of the same command (a file read by the fit, then the run) once
+            self.said.add(line)
             sys.stderr.write(self.format(record) + "\n")
         except Exception:  # noqa: BLE001 - a log line must never end a run
             pass

@@ -98,7 +98,7 @@ DisplayOpt = Annotated[bool, typer.Option("--display", "-d",
                                           help="Show a window (q/Esc quits, space pauses, ? lists keys).")]
 ServeOpt = Annotated[str | None, typer.Option("--serve", callback=_serve, help="MJPEG preview for a browser at "
                                               "[HOST:]PORT (host defaults to 127.0.0.1).")]
-MaxOpt = Annotated[int | None, typer.Option("--max-frames", "-n", min=1, help="Stop after N frames.")]
+MaxOpt = Annotated[int | None, typer.Option("--max-frames", min=1, help="Stop after N frames.")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, nothing but errors.")]
 StartOpt = Annotated[float | None, typer.Option("--start", min=0, help="Start at this second (files, streams).")]

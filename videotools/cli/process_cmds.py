@@ -19,7 +19,7 @@ from .failures import user_errors
 @app.command()
 def posterize(
     source: opt.SourceArg,
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of colours.")] = 8,
+    k: Annotated[int, typer.Option("-k", min=1, max=256, help="Number of colours.")] = 8,
     out: opt.OutOpt = None, display: opt.DisplayOpt = False, serve: opt.ServeOpt = None,
     palette_out: Annotated[Path | None, typer.Option("--palette-out", help="Save the palette (JSON) here.")] = None,
     palette_from: Annotated[Path | None, typer.Option(
@@ -187,7 +187,8 @@ def chains() -> None:
     """Explain the --chain syntax and list the processors with their options."""
     from .. import chain
 
-    typer.echo(chain.__doc__.strip().replace("``", ""))
+    body = chain.__doc__.strip().replace("``", "").split("\n", 1)[1]  # the module's first line speaks of parsing
+    typer.echo('--chain runs processors on every frame, e.g. "resize:width=640 | posterize:k=6".\n' + body)
 
 
 @app.command()

@@ -39,7 +39,7 @@ def _group_k(ctx, param, value: str) -> str:
 def palette(
     source: Annotated[str, typer.Argument(help="An image, a video (frames sampled over its length), or a folder.",
                                           show_default=False)],
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of colours.")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, max=256, help="Number of colours.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     bar: Annotated[Path | None, typer.Option("--bar", help="Write a palette bar PNG (widths = shares).")] = None,
     bar_labels: Annotated[bool, typer.Option("--bar-labels", help="Print hex and % on the bar.")] = False,
@@ -99,7 +99,7 @@ def palette(
 @app.command()
 def segment(
     image: Annotated[str, typer.Argument(help="An image file.", show_default=False)],
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=256, help="Number of clusters.")] = 4,
+    k: Annotated[int, typer.Option("-k", min=1, max=256, help="Number of clusters.")] = 4,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the view here (PNG/JPEG).")] = None,
     view: Annotated[str, typer.Option("--view", callback=choice(("colors", "labels", "overlay"), "a view"),
                                       help="colors (cluster mean colours), labels (distinct "
@@ -163,7 +163,7 @@ def segment(
 def group(
     folder: Annotated[str, typer.Argument(help="A folder (or glob) of images.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: group-01/, group-02/..., groups.csv.")],
-    k: Annotated[str, typer.Option("-k", "--k", callback=_group_k,
+    k: Annotated[str, typer.Option("-k", callback=_group_k,
                                    help="Number of groups, or 'auto' (best silhouette).")] = "auto",
     max_k: Annotated[int, typer.Option("--max-k", min=2, max=256, help="Largest k tried by auto.")] = 10,
     link: Annotated[bool, typer.Option("--link", help="Symlink instead of copying.")] = False,

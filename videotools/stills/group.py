@@ -298,6 +298,8 @@ def folder_images(folder: str | os.PathLike) -> list[str]:
     """Image files in a folder (or glob), natural order, including photo formats OpenCV may not read."""
     f = str(folder)
     if not any(ch in f for ch in "*?[") and not Path(f).is_dir():
+        if Path(f).exists():
+            raise SourceError(f"{f} is a file: group expects a folder of images or a glob in quotes")
         raise SourceError(f"no such folder: {f}")
     paths = list_images(f)
     if Path(f).is_dir():
