@@ -76,3 +76,12 @@ def test_an_output_hard_linked_to_the_input_is_the_input(tmp_path):
     r = invoke("run", str(src), "--out", str(link), "--overwrite")
     assert r.returncode == 1 and "output is the input" in r.stderr
     assert cv2.imread(str(src)) is not None
+
+
+def test_the_command_line_loads_no_numpy_opencv_or_pyav():
+    import subprocess
+    import sys
+
+    code = "import sys, videotools.cli; print(sorted(m for m in ('numpy', 'cv2', 'av') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

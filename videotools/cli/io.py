@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from ..errors import ParameterError
-from ..sinks import free_name
 from . import options as opt
 from .app import app, run_command
 from .failures import user_errors
@@ -111,6 +110,8 @@ def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Where to write t
     with user_errors():
         src = scene.sample_path()
         spec = str(src) if src else scene.SAMPLE_SPEC
+        from ..sinks import free_name
+
         out = free_name(out)
         view = scene.DemoView()
         check_outputs([str(out)])
