@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .sources import FileSource, open_source
+from .sources import open_source
 from .sources.file import count_frames
 
 
@@ -37,10 +37,12 @@ def describe(spec: str | os.PathLike, *, count: bool = False) -> dict[str, Any]:
             "fps": round(inf.fps, 3), "frames": inf.frame_count, "frames_exact": False,
             "duration": round(inf.duration, 3) if inf.duration else None, "codec": inf.codec,
             "audio": inf.audio_codec, "pixel_aspect": "{}:{}".format(*inf.pixel_aspect), "live": inf.live}
-        if isinstance(src, FileSource):
-            doc["rotation"] = src.rotation
-            doc["matrix"] = None if src.i420 is None else f"{src.i420[0]} {'full' if src.i420[1] else 'limited'} range"
+        decoded = inf.kind in ("video", "stream")  # read by FFmpeg: rotation, colour matrix, time base
+        if decoded:
+            i420 = getattr(src, "i420", None)
+            doc["rotation"] = getattr(src, "rotation", 0)
+            doc["matrix"] = None if i420 is None else f"{i420[0]} {'full' if i420[1] else 'limited'} range"
             doc["time_base"] = str(inf.time_base) if inf.time_base else None
-    if count and isinstance(src, FileSource) and not inf.live:
+    if count and decoded and not inf.live:
         doc["frames"], doc["frames_exact"] = count_frames(spec), True
     return doc

@@ -22,7 +22,18 @@ from typing import Any
 
 from .errors import StopRequested
 from .frames import Frame, YuvFrame, check_frame
-from .protocols import Closeable, Holdable, Lossy, PlanarProcessor, PlanarSink, PlanarSource, Processor, Sink, Source
+from .protocols import (
+    Closeable,
+    HasWarning,
+    Holdable,
+    Lossy,
+    PlanarProcessor,
+    PlanarSink,
+    PlanarSource,
+    Processor,
+    Sink,
+    Source,
+)
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +249,7 @@ class Pipeline:
             except StopRequested as req:
                 stats.stopped_by = str(req) or "quit"
         stats.seconds = time.perf_counter() - t0
-        stats.warning = self.source.warning
+        stats.warning = self.source.warning if isinstance(self.source, HasWarning) else None
         stats.dropped = self.source.dropped if isinstance(self.source, Lossy) else 0
         return stats
 

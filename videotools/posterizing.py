@@ -15,9 +15,8 @@ from .kmeans import Palette
 from .outputs import check_outputs
 from .pipeline import RunStats
 from .processors.posterize import FIT_FRAMES, Posterize
-from .protocols import Processor
+from .protocols import Processor, Source
 from .settings import Seek
-from .sources.base import SourceBase
 
 PathLike = str | os.PathLike
 
@@ -32,7 +31,7 @@ def _is_live(spec: str) -> bool:
     return camera_device(spec) is not None and not os.path.exists(spec)
 
 
-def fitted_posterize(source: PathLike | SourceBase, *, k: int = 8, space: str = "rgb", seed: int = 0,
+def fitted_posterize(source: PathLike | Source, *, k: int = 8, space: str = "rgb", seed: int = 0,
                      refit: str = "never", fit_frames: int = FIT_FRAMES, palette: Palette | PathLike | None = None,
                      seek: Seek = Seek()) -> Posterize:
     """A :class:`~videotools.processors.Posterize` whose first palette is fitted on ``fit_frames`` frames of ``source``.
@@ -68,7 +67,7 @@ def fitted_posterize(source: PathLike | SourceBase, *, k: int = 8, space: str = 
     return proc
 
 
-def posterize(source: PathLike | SourceBase, processors: Sequence[Processor] = (), *, k: int = 8,
+def posterize(source: PathLike | Source, processors: Sequence[Processor] = (), *, k: int = 8,
               space: str = "rgb", seed: int = 0, refit: str = "never", fit_frames: int = FIT_FRAMES,
               palette: Palette | PathLike | None = None, palette_out: PathLike | None = None,
               out: Sequence[str] | str | None = None, overwrite: bool = False, seek: Seek = Seek(),
@@ -78,8 +77,9 @@ def posterize(source: PathLike | SourceBase, processors: Sequence[Processor] = (
     Parameters
     ----------
     source : str, path or Source
-        A spec for :func:`videotools.open_source`, or an open source (then no
-        frames are sampled ahead: the first ``fit_frames`` are used).
+        A spec for :func:`videotools.open_source`, or any object with the
+        :class:`~videotools.protocols.Source` members (then no frames are
+        sampled ahead: the first ``fit_frames`` are used).
     processors : sequence of Processor
         Run before posterizing (the palette is fitted on unprocessed frames).
     k, space, seed, refit, fit_frames, palette

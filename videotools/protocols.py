@@ -14,7 +14,7 @@ sink's ``write(frame, time)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .frames import Frame, YuvFrame
 
@@ -27,18 +27,48 @@ KeyMap = dict[str, tuple[Callable[[], object], str]]
 
 @runtime_checkable
 class Source(Protocol):
-    """A single-pass iterator of RGB frames and a context manager.
+    """A single-pass iterator of RGB frames that can be closed (and used in ``with``).
 
     ``time`` is the presentation time in seconds of the frame last yielded.
+    Nothing else is required: a plain class with these four members is a source.
     """
 
     info: StreamInfo
     time: float
-    warning: str | None  # why it ended early (a damaged file, a lost camera), else None
 
     def __iter__(self) -> Iterator[Frame]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class HasWarning(Protocol):
+    """A source that says why it ended early (a damaged file, a lost camera), else None."""
+
+    warning: str | None
+
+
+@runtime_checkable
+class HasSound(Protocol):
+    """A source whose soundtrack can follow its frames into video outputs (a file, a live stream).
+
+    ``path`` is read again for a file's sound; a live stream hands its packets
+    out through ``audio_feed()`` (None when it has no sound).
+    """
+
+    path: str
+    is_stream: bool
+    live: bool
+
+    def audio_feed(self) -> Any: ...
+
+
+@runtime_checkable
+class Finishes(Protocol):
+    """A sink that writes one file and knows whether it was finalized complete."""
+
+    path: Any
+    finished: bool
 
 
 @runtime_checkable
@@ -86,6 +116,15 @@ class PlanarSink(Protocol):
     """A sink that can take decoded I420 frames as they are."""
 
     def write_yuv(self, frame: YuvFrame, time: float | None = None) -> None: ...
+
+
+@runtime_checkable
+class Separates(Protocol):
+    """A processor that learns a background and tells the foreground from it (``background`` in a chain)."""
+
+    def mask_of(self, frame: Frame) -> Any: ...
+
+    def background(self) -> Frame: ...
 
 
 @runtime_checkable

@@ -14,21 +14,20 @@ from pathlib import Path
 from .errors import ParameterError
 from .outputs import check_outputs
 from .pipeline import Pipeline, RunStats, Step
-from .protocols import KeyMap, Processor, Sink
+from .protocols import Finishes, HasSound, KeyMap, Processor, Sink, Source
 from .settings import Camera, Encoding, Input, Playback, Seek
 from .sinks import MjpegSink, WindowSink, open_sink
 from .sinks.video import VIDEO_EXTENSIONS, VideoSink
-from .sources import FileSource, LoopSource, open_source
-from .sources.base import SourceBase
+from .sources import LoopSource, open_source
 
 log = logging.getLogger(__name__)
 
 
 def _open(source: str | os.PathLike, seek: Seek, camera: Camera, reading: Input, *, recording_only: bool,
-          loop: bool) -> SourceBase:
+          loop: bool) -> Source:
     mode = camera.mode or ("every" if recording_only else "latest")
 
-    def opener() -> SourceBase:
+    def opener() -> Source:
         return open_source(source, start=seek.start, end=seek.end, camera_mode=mode, camera_size=camera.size,
                            camera_fps=camera.fps, lost_after=reading.lost_after, deinterlace=reading.deinterlace)
 
@@ -41,7 +40,7 @@ def _open(source: str | os.PathLike, seek: Seek, camera: Camera, reading: Input,
     return src
 
 
-def process(source: str | os.PathLike | SourceBase, processors: Sequence[Processor] = (), *,
+def process(source: str | os.PathLike | Source, processors: Sequence[Processor] = (), *,
             out: Sequence[str] | str | None = None, display: bool = False, serve: str | None = None,
             max_frames: int | None = None, overwrite: bool = False, progress: bool = False,
             seek: Seek = Seek(), encoding: Encoding = Encoding(), camera: Camera = Camera(),
@@ -53,8 +52,10 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
 
     Parameters
     ----------
-    source : str or Source
-        A spec for :func:`videotools.open_source`, or an open source.
+    source : str, path or Source
+        A spec for :func:`videotools.open_source`, or any object with the
+        :class:`~videotools.protocols.Source` members (``info``, ``time``,
+        ``__iter__``, ``close``): it is read as it is, and closed at the end.
     out : str or list of str
         Output files: videos (``.mp4`` ...), image sequences (``frames/%05d.png``)
         or one image (``out.png``, the last frame).
@@ -84,13 +85,13 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
     """
     reading = reading or Input()
     outs = [os.fspath(o) for o in ([out] if isinstance(out, (str, os.PathLike)) else list(out or []))]
-    if isinstance(source, SourceBase):
-        check_outputs(outs, overwrite=overwrite)
-        src = source
-    else:
+    if isinstance(source, (str, os.PathLike)):
         check_outputs(outs, overwrite=overwrite, source=source)
         src = _open(source, seek, camera, reading, recording_only=bool(outs) and not (display or serve),
                     loop=playback.loop)
+    else:
+        check_outputs(outs, overwrite=overwrite)
+        src = source
     sinks: list[Sink] = []
     try:
         sinks += _file_sinks(src, outs, seek=seek, encoding=encoding, overwrite=overwrite, loop=playback.loop)
@@ -111,7 +112,7 @@ def process(source: str | os.PathLike | SourceBase, processors: Sequence[Process
     return stats
 
 
-def _viewers(src: SourceBase, processors: list[Processor], *, display: bool, serve: str | None, title: str,
+def _viewers(src: Source, processors: list[Processor], *, display: bool, serve: str | None, title: str,
              keys: KeyMap | None, record_dir: Path, encoding: Encoding) -> tuple[list[Processor], list[Sink]]:
     """The browser preview and the window (with its live controls wrapped around the processors)."""
     sinks: list[Sink] = []
@@ -122,7 +123,7 @@ def _viewers(src: SourceBase, processors: list[Processor], *, display: bool, ser
     if display:
         from .live import LiveChain, Recorder
 
-        recorder = Recorder(record_dir, fps=src.fps, crf=encoding.crf, preset=encoding.preset,
+        recorder = Recorder(record_dir, fps=src.info.fps, crf=encoding.crf, preset=encoding.preset,
                             pixel_aspect=src.info.pixel_aspect)
         live = LiveChain(processors, recorder=recorder, snapshot_dir=record_dir, source=src)
         try:
@@ -137,31 +138,31 @@ def _viewers(src: SourceBase, processors: list[Processor], *, display: bool, ser
 
 def _written(sinks: list[Sink], outs: list[str]) -> list[str]:
     """The outputs that exist and are complete."""
-    done = [str(s.path) for s in sinks if isinstance(s, VideoSink) and s.finished]
-    return done + [o for s, o in zip(sinks, outs) if not isinstance(s, VideoSink) and _exists(o)]
+    done = [str(s.path) for s in sinks if isinstance(s, Finishes) and s.finished]
+    return done + [o for s, o in zip(sinks, outs) if not isinstance(s, Finishes) and _exists(o)]
 
 
 def _exists(pattern: str) -> bool:
     return Path(pattern % 0).exists() if "%" in pattern else Path(pattern).exists()
 
 
-def _file_sinks(src: SourceBase, outs: list[str], *, seek: Seek, encoding: Encoding, overwrite: bool,
+def _file_sinks(src: Source, outs: list[str], *, seek: Seek, encoding: Encoding, overwrite: bool,
                 loop: bool) -> list[Sink]:
     """The file outputs; video files keep the sound: a file's read from the file, a live stream's from the source."""
-    keeps_sound = (encoding.audio and isinstance(src, FileSource) and not src.is_stream and not loop
-                   and bool(src.info.audio_codec))
-    live_sound = encoding.audio and isinstance(src, FileSource) and src.live and bool(src.info.audio_codec)
+    sound = src if encoding.audio and isinstance(src, HasSound) and src.info.audio_codec else None
+    keeps_sound = sound is not None and not sound.is_stream and not loop
+    live_sound = sound is not None and sound.live
     queue_size = 4 if src.info.live or src.info.kind == "camera" else 0
     sinks: list[Sink] = []
     try:
         for o in outs:
-            if live_sound and Path(o).suffix.lower() in VIDEO_EXTENSIONS:
-                sinks.append(VideoSink(o, fps=src.fps, crf=encoding.crf, preset=encoding.preset,
+            if sound is not None and live_sound and Path(o).suffix.lower() in VIDEO_EXTENSIONS:
+                sinks.append(VideoSink(o, fps=src.info.fps, crf=encoding.crf, preset=encoding.preset,
                                        overwrite=overwrite, pixel_aspect=src.info.pixel_aspect,
-                                       queue_size=queue_size, audio_feed=src.audio_feed()))  # type: ignore[attr-defined]
+                                       queue_size=queue_size, audio_feed=sound.audio_feed()))
                 continue
-            sinks.append(open_sink(o, fps=src.fps, crf=encoding.crf, preset=encoding.preset, overwrite=overwrite,
-                                   audio_from=src.path if keeps_sound else None,  # type: ignore[attr-defined]
+            sinks.append(open_sink(o, fps=src.info.fps, crf=encoding.crf, preset=encoding.preset,
+                                   overwrite=overwrite, audio_from=sound.path if sound and keeps_sound else None,
                                    audio_start=seek.start or 0.0, pixel_aspect=src.info.pixel_aspect,
                                    queue_size=queue_size))
     except BaseException:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..frames import Frame
-from ..protocols import Source
+from ..protocols import HasWarning, Source
 from .base import SourceBase
 
 
@@ -37,7 +37,7 @@ class LoopSource(SourceBase):
                 self.frames_read += 1
                 yield frame
             if base is None:
-                self.warning = self._src.warning
+                self.warning = self._src.warning if isinstance(self._src, HasWarning) else None
                 return
             offset = self.time + 1.0 / self.info.fps
             self._src.close()

@@ -35,13 +35,13 @@ class Detector:
 
     def __init__(self, chain: str, *, name: str = "", min_area: int = 20) -> None:
         from ..chain import parse_chain
-        from ..processors import Background
+        from ..protocols import Separates
 
         try:
             self.steps = parse_chain(chain)
         except ParameterError as err:
             raise ParameterError(f"camera {name!r}: chain: {err}") from None
-        found = [i for i, s in enumerate(self.steps) if isinstance(s, Background)]
+        found = [i for i, s in enumerate(self.steps) if isinstance(s, Separates)]
         self.at = found[0] if found else None
         self.background: Any = self.steps[self.at] if self.at is not None else None
         self.min_area = min_area
