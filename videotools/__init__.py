@@ -36,6 +36,7 @@ from .errors import (
 del kmeans  # noqa: F821  # see the import of _kmeans_package
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from .backgrounds import background
     from .chain import parse_chain
     from .frames import Frame, check_frame, to_rgb
     from .kmeans import KMeansResult, Palette, kmeans
@@ -60,6 +61,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
 __version__ = "0.1.0"
 
 _WHERE = {  # public name -> the module that defines it
+    **dict.fromkeys(["background"], ".backgrounds"),
     **dict.fromkeys(["parse_chain"], ".chain"),
     **dict.fromkeys(["Frame", "check_frame", "to_rgb"], ".frames"),
     **dict.fromkeys(["KMeansResult", "Palette", "kmeans"], ".kmeans"),
@@ -93,7 +95,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "run", "parse_chain",
     "Seek", "Encoding", "Camera", "Playback",
-    "Palette", "kmeans", "KMeansResult", "Posterize", "posterize", "BackgroundModel", "Background",
+    "Palette", "kmeans", "KMeansResult", "Posterize", "posterize", "background", "BackgroundModel", "Background",
     "Resize", "Grey", "Blur", "Flip",
     "FileSource", "CameraSource", "ImageSource", "SyntheticTraffic", "StreamInfo", "list_cameras",
     "read_image", "sample_frames", "VideoSink", "ImageSink", "WindowSink", "MjpegSink", "write_image",

@@ -241,7 +241,7 @@ def run_command(source, processors, *, out, display, serve, max_frames, overwrit
     report(stats, out if written is None else list(written), quiet)
     if stats.stopped_by == "SIGINT":  # outputs finalized; the command finishes its work, then exits 130
         exit_later(EXIT_INTERRUPTED)
-    if not (out or display or serve or on_frame or quiet or also):
+    if not (out or display or serve or on_frame or quiet or also or stats.extra.get("images")):
         typer.echo("videotools: note: no --out, --display or --serve was given, so nothing was written", err=True)
     return stats
 

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ParameterError, SinkError
 from ..kmeans import SPACES
 from ..processors.posterize import FIT_FRAMES
 from . import options as opt
@@ -122,64 +121,19 @@ def background(
 
       videotools background 0 --display --alpha 0.05 --alpha 0.005
     """
-    from collections.abc import Callable
-    from functools import partial
-
-    from ..frames import Frame
-    from ..processors import Background
-    from ..processors.background import background_names, free_names
-    from ..processors.foreground import ForegroundWriter
-    from ..sinks import check_output, write_image
-    from ..sources import source_name
+    import videotools
 
     with user_errors():
-        alphas = tuple(alpha) if alpha else (0.1, 0.01)
-        proc = Background(alphas, view=view, warmup=not no_warmup, selective=selective, threshold=threshold,
-                          model="plate", shadows=shadows)
-        if not (out or display or serve):
-            proc.view = "background"  # nothing shows the view: make the cheapest one
-        if save_dir is not None and not save_dir.is_dir():
-            raise SinkError(f"output folder does not exist: {save_dir}")
-        names = background_names(source_name(source), alphas)
-        folder = Path(".") if save_dir is None else save_dir
-        if save_dir is None and not overwrite:  # one free suffix for the whole set, like `demo`
-            names = free_names(folder, names)
-        images: list[Callable[[], Frame]] = [lambda: proc.model.plate]
-        images += [partial(proc.model.background, i) for i in range(len(alphas))]
-        finals = [(folder / n, image) for n, image in zip(names, images)]
-        for p, _ in finals:
-            check_output(p, overwrite=overwrite)
-        for extra in (mask_out, stats_out):
-            if extra is not None and "%" not in str(extra):
-                check_output(extra, overwrite=overwrite)
-        outputs = ForegroundWriter(proc, mask_out=mask_out, stats_out=stats_out, min_area=min_area,
-                                   overwrite=overwrite, crf=crf, preset=preset) \
-            if mask_out is not None or stats_out is not None else None
-
-        def on_frame(step) -> None:
-            if outputs is not None:
-                outputs(step)
-            i = step.index
-            if every and (i + 1) % every == 0:
-                for p, image in finals:
-                    write_image(p.with_name(f"{p.stem}-f{i + 1:06d}.png"), image(), overwrite=overwrite)
-
-        try:
-            stats = run_command(source, [proc], out=out, display=display, serve=serve, max_frames=max_frames,
-                                overwrite=overwrite, quiet=quiet, start=start, end=end, crf=crf, preset=preset,
-                                camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
-                                title="videotools background", on_frame=on_frame)  # (PNGs are always written)
-        finally:
-            if outputs is not None:
-                outputs.close()
-        if stats.frames == 0:
-            raise ParameterError(f"no frames read from {source}: nothing to save")
-        for p, image in finals:
-            write_image(p, image(), overwrite=overwrite)
-            typer.echo(f"wrote {p}", err=True)
-        for extra in (mask_out, stats_out):
-            if extra is not None:
-                typer.echo(f"wrote {extra}", err=True)
+        stats = run_command(
+            source, (), out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
+            quiet=quiet, start=start, end=end, crf=crf, preset=preset, camera_size=camera_size,
+            camera_fps=camera_fps, camera_mode=camera_mode, title="videotools background",
+            run=partial(videotools.background, alphas=tuple(alpha) if alpha else (0.1, 0.01), save_dir=save_dir,
+                        view=view, mask_out=mask_out, stats_out=stats_out, min_area=min_area, shadows=shadows,
+                        every=every, selective=selective, warmup=not no_warmup, threshold=threshold))
+        for written in [*stats.extra["images"], mask_out, stats_out]:
+            if written is not None:
+                typer.echo(f"wrote {written}", err=True)
 
 
 @app.command()

@@ -1,0 +1,134 @@
+"""Recover a source's empty background and save it: ``videotools background`` as one Python call.
+
+:func:`background` builds the :class:`~videotools.processors.Background`
+processor, names the PNGs after the source, checks every output before the
+first frame is read, runs the source through :func:`videotools.process`
+(masks and statistics written frame by frame) and saves the PNGs at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError, SinkError
+from .frames import Frame
+from .outputs import check_outputs
+from .pipeline import RunStats, Step
+from .protocols import Processor, Source
+from .settings import Encoding
+
+PathLike = str | os.PathLike
+
+
+def background(source: PathLike | Source, processors: Sequence[Processor] = (), *,
+               alphas: Sequence[float] = (0.1, 0.01), save_dir: PathLike | None = None,
+               view: str = "side-by-side", mask_out: PathLike | None = None, stats_out: PathLike | None = None,
+               min_area: int = 50, shadows: bool = False, every: int | None = None, selective: bool = False,
+               warmup: bool = True, threshold: float = 25.0, out: Sequence[str] | str | None = None,
+               overwrite: bool = False, encoding: Encoding = Encoding(),
+               on_frame: Callable[[Step], None] | None = None, **options: Any) -> RunStats:
+    """Learn the clean plate and running averages of ``source``; save one PNG each, named after the source.
+
+    Parameters
+    ----------
+    source : str, path or Source
+        A spec for :func:`videotools.open_source`, or any object with the
+        :class:`~videotools.protocols.Source` members.
+    processors : sequence of Processor
+        Run before the background step.
+    alphas : sequence of float
+        Learning rates of the running averages, each in (0, 1].
+    save_dir : str or path, optional
+        Folder of ``NAME-background-plate.png`` and ``NAME-background-alpha<A>.png``.
+        None: the current folder, with ``-2``, ``-3``... added to the whole set
+        when a name is taken (never overwritten).
+    view : str
+        What ``out``, a window or a preview show: ``side-by-side``,
+        ``background`` (the plate), ``mask`` or ``foreground``.
+    mask_out, stats_out, min_area
+        Foreground masks (a video or an image sequence) and a CSV of
+        per-frame statistics (see :class:`~videotools.processors.foreground.ForegroundWriter`).
+    shadows, selective, warmup, threshold
+        As for :class:`~videotools.processors.Background`.
+    every : int, optional
+        Also save a snapshot of each PNG every ``every`` frames (``...-f000100.png``).
+    out, overwrite, encoding, on_frame, **options
+        As for :func:`videotools.process` (``display``, ``serve``, ``seek``, ``max_frames`` ...).
+
+    Returns
+    -------
+    RunStats
+        ``stats.extra["images"]`` lists the PNGs written, plate first.
+
+    Raises
+    ------
+    VideotoolsError
+        A bad option; a missing or read-only folder, or an existing output
+        without ``overwrite`` (all before the first frame is read); a source
+        that gives no frame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> stats = background("synthetic:traffic?size=160x90&seconds=1", save_dir=tempfile.mkdtemp())
+    >>> [Path(p).name for p in stats.extra["images"]][:2]
+    ['synthetic-traffic-background-plate.png', 'synthetic-traffic-background-alpha0.1.png']
+    """
+    from .processors import Background
+    from .processors.background import background_names, free_names
+    from .processors.foreground import ForegroundWriter
+    from .runner import process
+    from .sinks import write_image
+    from .sources import source_name
+
+    alphas = tuple(alphas)
+    outs = [os.fspath(o) for o in ([out] if isinstance(out, (str, os.PathLike)) else list(out or []))]
+    proc = Background(alphas, view=view, warmup=warmup, selective=selective, threshold=threshold, model="plate",
+                      shadows=shadows)
+    if not (outs or options.get("display") or options.get("serve")):
+        proc.view = "background"  # nothing shows the view: make the cheapest one
+    folder = Path(".") if save_dir is None else Path(save_dir)
+    if not folder.is_dir():
+        raise SinkError(f"output folder does not exist: {folder}")
+    spec = source if isinstance(source, (str, os.PathLike)) else None
+    names = background_names(source_name(spec) if spec is not None else "source", alphas)
+    if save_dir is None and not overwrite:  # one free suffix for the whole set, like `demo`
+        names = free_names(folder, names)
+    images: list[Callable[[], Frame]] = [lambda: proc.model.plate]
+    images += [partial(proc.model.background, i) for i in range(len(alphas))]
+    finals = [(folder / n, image) for n, image in zip(names, images)]
+    frames_out = [*outs, *([mask_out] if mask_out is not None else [])]
+    check_outputs(frames_out, overwrite=overwrite, source=spec,
+                  also=[p for p, _ in finals] + ([stats_out] if stats_out is not None else []))
+    writer = ForegroundWriter(proc, mask_out=mask_out, stats_out=stats_out, min_area=min_area, overwrite=overwrite,
+                              crf=encoding.crf, preset=encoding.preset) \
+        if mask_out is not None or stats_out is not None else None
+
+    def each(step: Step) -> None:
+        if writer is not None:
+            writer(step)
+        if every and (step.index + 1) % every == 0:
+            for p, image in finals:
+                write_image(p.with_name(f"{p.stem}-f{step.index + 1:06d}.png"), image(), overwrite=overwrite)
+        if on_frame is not None:
+            on_frame(step)
+
+    try:
+        stats = process(source, [*processors, proc], out=outs, overwrite=overwrite, encoding=encoding,
+                        on_frame=each, **options)
+    finally:
+        if writer is not None:
+            writer.close()
+    if stats.frames == 0:
+        raise ParameterError(f"no frames read from {source}: nothing to save")
+    for p, image in finals:
+        write_image(p, image(), overwrite=overwrite)
+    stats.extra["images"] = [str(p) for p, _ in finals]
+    return stats
+
+
+__all__ = ["background"]
