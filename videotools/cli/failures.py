@@ -49,6 +49,7 @@ _FLAGS = [(re.compile(p), flag) for p, flag in (
     (r"^preset\b", "--preset"), (r"^camera mode\b", "--camera-mode"), (r"^camera size\b", "--camera-size"),
     (r"^camera fps\b", "--camera-fps"), (r"^max_frames\b", "--max-frames"), (r"^fit_frames\b", "--fit-frames"),
     (r"^refit\b", "--refit"), (r"^space\b", "--space"), (r"^seed\b", "--seed"), (r"^palette_out\b", "--palette-out"),
+    (r"^bar\b", "--bar"), (r"^out\b", "--out"), (r"^labels_out\b", "--labels-out"),
 )]
 
 

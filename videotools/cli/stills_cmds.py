@@ -15,19 +15,6 @@ from .app import app
 from .failures import user_errors
 from .options import OverwriteOpt, QuietOpt, SeedOpt, choice, number, usage_error
 
-IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-
-
-def _check_outputs(overwrite: bool, images: dict[str, Path | None], others: dict[str, Path | None]) -> None:
-    """Fail before any work if an output is bad: wrong image type, named twice, existing, missing folder."""
-    from ..outputs import check_outputs
-
-    for flag, path in images.items():
-        if path is not None and path.suffix.lower() not in IMAGE_TYPES:
-            raise ParameterError(f"{flag} {path}: expected an image name (.png, .jpg, .bmp, .tif, .webp)")
-    named = [p for p in [*images.values(), *others.values()] if p is not None]
-    check_outputs([], also=named, overwrite=overwrite)
-
 
 def _group_k(ctx, param, value: str) -> str:
     if value != "auto" and not (value.isdigit() and int(value) >= 1):
@@ -68,13 +55,12 @@ def palette(
     from rich.console import Console
     from rich.table import Table
 
-    from ..sinks import write_image
-    from ..stills import palette_bar, write_gpl
-    from ..stills.palette import percentages, source_colors
+    from ..stills import extract_palette
+    from ..stills.palette import percentages
 
     with user_errors():
-        _check_outputs(overwrite, {"--bar": bar}, {"--gpl": gpl, "--save": save})
-        pal, shares = source_colors(source, k, frames=frames, seed=seed, space=space)
+        _, shares = extract_palette(source, k, frames=frames, seed=seed, space=space, bar=bar,
+                                    bar_labels=bar_labels, gpl=gpl, save=save, overwrite=overwrite)
         if as_json:
             typer.echo(json.dumps([s.as_dict() for s in shares]))
         else:
@@ -85,15 +71,9 @@ def palette(
                 rgb = f"{s.rgb[0]:3d} {s.rgb[1]:3d} {s.rgb[2]:3d}"
                 table.add_row(f"[on {s.hex}]    [/]", s.hex, rgb, f"{pct:.1f}%")
             Console().print(table)
-        if bar:
-            write_image(bar, palette_bar(shares, labels=bar_labels), overwrite=overwrite)
-            typer.echo(f"wrote {bar}", err=True)
-        if gpl:
-            write_gpl(gpl, shares, name=Path(source).stem, overwrite=overwrite)
-            typer.echo(f"wrote {gpl}", err=True)
-        if save:
-            pal.save(save, overwrite=overwrite)
-            typer.echo(f"wrote {save}", err=True)
+        for written in (bar, gpl, save):
+            if written is not None:
+                typer.echo(f"wrote {written}", err=True)
 
 
 @app.command()
@@ -130,34 +110,23 @@ def segment(
       videotools segment photo.jpg -k 5 --features rgbxy --view overlay --hide 0 --out fg.png
     """
     from ..kmeans import to_hex
-    from ..sinks import write_image
-    from ..sources import read_image
-    from ..stills import segment as run_segment
+    from ..stills import segment_file
     from ..stills.palette import ColorShare, percentages
-    from ..stills.segment import write_labels
 
     with user_errors():
         if not out and not labels_out:
             raise ParameterError("nothing to write: give --out and/or --labels-out")
-        if labels_out and labels_out.suffix.lower() != ".png":
-            raise ParameterError(f"--labels-out {labels_out}: expected a .png name (the map is 16-bit)")
-        _check_outputs(overwrite, {"--out": out}, {"--labels-out": labels_out})
-        img = read_image(image)
-        seg = run_segment(img, k, features=features, seed=seed, spatial_weight=spatial_weight)
-        rendered = seg.view(img, view, hide=tuple(hide or ()))
+        seg = segment_file(image, k, out=out, view=view, hide=tuple(hide or ()), features=features, seed=seed,
+                           spatial_weight=spatial_weight, labels_out=labels_out, overwrite=overwrite)
         pct = percentages([ColorShare("", (0, 0, 0), float(s)) for s in seg.shares])
         if not quiet:
             for i, (c, p) in enumerate(zip(seg.colors, pct)):
                 typer.echo(f"label {i}: {to_hex(c)}  {p:5.1f}%{'  (hidden)' if hide and i in hide else ''}")
             typer.echo(f"{seg.k} colours: compression ratio {seg.compression_ratio():.1f}:1 "
                        f"against 24-bit RGB", err=True)
-        if out:
-            write_image(out, rendered, overwrite=overwrite)
-            typer.echo(f"wrote {out}", err=True)
-        if labels_out:
-            write_labels(labels_out, seg.labels, overwrite=overwrite)
-            typer.echo(f"wrote {labels_out}", err=True)
-
+        for written in (out, labels_out):
+            if written is not None:
+                typer.echo(f"wrote {written}", err=True)
 
 @app.command()
 def group(

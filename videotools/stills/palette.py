@@ -146,3 +146,49 @@ def write_gpl(path: str | os.PathLike, shares: Sequence[ColorShare], *, name: st
     pct = percentages(shares)
     lines += [f"{r:3d} {g:3d} {b:3d}\t{s.hex} {p:g}%" for s, p in zip(shares, pct) for r, g, b in [s.rgb]]
     return write_text(path, "\n".join(lines) + "\n", overwrite=overwrite)
+
+
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def check_image_name(name: str, path: str | os.PathLike | None) -> None:
+    """Raise ParameterError naming the parameter ``name`` unless ``path`` is None or an image file name."""
+    if path is not None and Path(path).suffix.lower() not in IMAGE_TYPES:
+        raise ParameterError(f"{name} {path}: expected an image name (.png, .jpg, .bmp, .tif, .webp)")
+
+
+def extract_palette(source: str | os.PathLike, k: int = 5, *, frames: int = FIT_FRAMES, seed: int = 0,
+                    space: str = "rgb", bar: str | os.PathLike | None = None, bar_labels: bool = False,
+                    gpl: str | os.PathLike | None = None, save: str | os.PathLike | None = None,
+                    overwrite: bool = False) -> tuple[Palette, list[ColorShare]]:
+    """The dominant colours of ``source`` and the files asked for: ``videotools palette`` as one call.
+
+    Every output (``bar`` PNG, ``gpl`` GIMP palette, ``save`` palette JSON for
+    ``posterize --palette-from``) is checked before the source is read.
+
+    Raises
+    ------
+    ParameterError
+        ``bar`` that is not an image name (naming ``bar``), a bad option.
+    OutputExistsError, SinkError
+        An existing output without ``overwrite``; a missing or read-only folder (before any work).
+
+    Examples
+    --------
+    >>> pal, shares = extract_palette("samples/coffee.png", k=3)
+    >>> len(shares), round(sum(s.share for s in shares), 6)
+    (3, 1.0)
+    """
+    from ..outputs import check_outputs
+    from ..sinks import write_image
+
+    check_image_name("bar", bar)
+    check_outputs([], also=[p for p in (bar, gpl, save) if p is not None], overwrite=overwrite)
+    pal, shares = source_colors(source, k, frames=frames, seed=seed, space=space)
+    if bar is not None:
+        write_image(bar, palette_bar(shares, labels=bar_labels), overwrite=overwrite)
+    if gpl is not None:
+        write_gpl(gpl, shares, name=Path(source).stem, overwrite=overwrite)
+    if save is not None:
+        pal.save(save, overwrite=overwrite)
+    return pal, shares

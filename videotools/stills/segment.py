@@ -168,3 +168,38 @@ def _rgbxy(image: Frame, idx: np.ndarray, weight: float) -> np.ndarray:
     out[:, 3] = x / max(1, w - 1) * weight
     out[:, 4] = y / max(1, h - 1) * weight
     return out
+
+
+def segment_file(image: str | os.PathLike, k: int = 4, *, out: str | os.PathLike | None = None,
+                 view: str = "colors", hide: tuple[int, ...] = (), features: str = "rgb", seed: int = 0,
+                 spatial_weight: float = 1.0, labels_out: str | os.PathLike | None = None,
+                 overwrite: bool = False) -> Segmentation:
+    """Segment an image file and write its view and label map: ``videotools segment`` as one call.
+
+    ``out`` gets the ``view`` (see :meth:`Segmentation.view`) with the ``hide``
+    clusters blacked out; ``labels_out`` the label map as a 16-bit PNG. Both
+    are checked before the image is read.
+
+    Raises
+    ------
+    ParameterError
+        ``out`` that is not an image name, ``labels_out`` that is not a ``.png`` (each naming its parameter).
+    OutputExistsError, SinkError
+        An existing output without ``overwrite``; a missing or read-only folder (before any work).
+    """
+    from ..outputs import check_outputs
+    from ..sinks import write_image
+    from ..sources import read_image
+    from .palette import check_image_name
+
+    check_image_name("out", out)
+    if labels_out is not None and Path(labels_out).suffix.lower() != ".png":
+        raise ParameterError(f"labels_out {labels_out}: expected a .png name (the map is 16-bit)")
+    check_outputs([], also=[p for p in (out, labels_out) if p is not None], overwrite=overwrite)
+    img = read_image(image)
+    seg = segment(img, k, features=features, seed=seed, spatial_weight=spatial_weight)
+    if out is not None:
+        write_image(out, seg.view(img, view, hide=tuple(hide)), overwrite=overwrite)
+    if labels_out is not None:
+        write_labels(labels_out, seg.labels, overwrite=overwrite)
+    return seg
