@@ -5,8 +5,9 @@ video comes out frame for frame with its own timing, never padded with repeats, 
 times only go forward (:mod:`.timing` repairs those that do not). A live stream that
 stops is opened again until it has been away for ``lost_after`` seconds.
 
-One module past 300 lines on purpose: opening, seeking, decoding, reopening, sampling and
-closing all work on one container and its decoder state; split, they would pass that state around.
+Opening, seeking, decoding, reopening, sampling and closing all work on one container and its
+decoder state, so they stay in one class; what FFmpeg says of a stream (rate, rotation, colour
+tags, why it does not open) is read by the functions of :mod:`.probe`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ from ..frames import Frame, I420ToRGB, YuvFrame
 from .base import SourceBase, StreamInfo
 from .deinterlace import Deinterlacer
 from .feed import AudioFeed, LiveSound
+from .probe import (
+    HDR,
+    MATRIX,
+    ROTATE,
+    audio_codec,
+    check_range,
+    cut_length,
+    ffmpeg_says,
+    first_audio,
+    frame_rate,
+    pixel_aspect,
+    reason,
+    rotation_of,
+    timestamp,
+)
 from .timing import Timeline
 
 log = logging.getLogger(__name__)
@@ -47,13 +63,6 @@ SEEK_BACK = (2.0, 4.0)
 """A seek that landed after ``start`` is tried again this many seconds before it, then this many times further
 back each time, and at last from the start of the file."""
 
-# FFmpeg's AVColorSpace values -> the matrix names of frames.I420ToRGB
-_MATRIX = {1: "bt709", 2: None, 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020", 4: "bt601"}
-_HDR = {16: "pq", 18: "hlg"}  # FFmpeg's AVColorTransferCharacteristic values of HDR video
-_ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, -90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_CLOCKWISE,
-           -270: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, -180: cv2.ROTATE_180}
-
-
 def _i420(frame: Any) -> np.ndarray:
     """A decoded frame as even-sized I420 planes; FFmpeg converts the odd one out of a stream that changes
     pixel format or size mid-way (the writer letterboxes a new size)."""
@@ -61,49 +70,6 @@ def _i420(frame: Any) -> np.ndarray:
     if frame.format.name in ("yuv420p", "yuvj420p") and not (w % 2 or h % 2):
         return frame.to_ndarray(format=frame.format.name)
     return frame.reformat(width=w + w % 2, height=h + h % 2, format="yuv420p").to_ndarray()
-
-
-def _reason(err: BaseException) -> str:
-    """FFmpeg's own words for an error ("Invalid data found when processing input"), without the path."""
-    if isinstance(err, av.error.FFmpegError):
-        return (err.strerror or type(err).__name__).strip()
-    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-
-
-_ISO_BOXES = (b"ftyp", b"mdat", b"free", b"skip", b"wide", b"pnot")  # what an MP4/MOV file begins with
-
-
-def _ffmpeg_says(path: str) -> str:
-    """FFmpeg's own log line on why a local file does not open (" (moov atom not found: ...)"), or "".
-
-    The error code alone says "Invalid data found"; the demuxer's log names the
-    cause. Logs are off in PyAV (they cost time), so the open is tried once more
-    with them captured, only after it failed.
-    """
-    level = av.logging.get_level()
-    av.logging.set_level(av.logging.ERROR)
-    try:
-        before, _ = av.logging.get_last_error()
-        with av.logging.Capture():  # kept off stderr: it goes into the one-line message
-            try:
-                av.open(path).close()
-            except (av.error.FFmpegError, OSError, UnicodeDecodeError):
-                pass
-        count, last = av.logging.get_last_error()  # counted even when a message repeats (and is not logged)
-    finally:
-        av.logging.set_level(level)
-    if count == before or not last:
-        return ""
-    said = str(last[2]).strip()
-    if "moov atom not found" in said:  # FFmpeg says so of any unknown file named .mp4, too
-        try:
-            with open(path, "rb") as fh:
-                if fh.read(8)[4:] not in _ISO_BOXES:
-                    return ""
-        except OSError:
-            return ""
-        said += ": an MP4/MOV recording cut off before it was finished has no index, so it cannot be read"
-    return f" ({said})"
 
 
 class FileSource(SourceBase):
@@ -184,7 +150,7 @@ class FileSource(SourceBase):
                 raise SourceError(f"no such file: {self.path}")
             if p.is_dir():
                 raise SourceError(f"is a folder, not a video: {self.path}")
-        _check_range(start, end)
+        check_range(start, end)
         if threads is not None and threads < 1:
             raise ParameterError(f"decoder threads must be >= 1, got {threads}")
         if prefetch is None:
@@ -225,8 +191,8 @@ class FileSource(SourceBase):
             raise SourceError(f"cannot read a video from {self.path}: nothing arrived within {timeout:g} s "
                               "(a stalled stream?)") from err
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as err:
-            why = "" if self.is_stream else _ffmpeg_says(self.path)
-            raise SourceError(f"cannot read a video from {self.path}: {_reason(err)}{why}") from err
+            why = "" if self.is_stream else ffmpeg_says(self.path)
+            raise SourceError(f"cannot read a video from {self.path}: {reason(err)}{why}") from err
 
     def _setup(self, threads: int | None) -> None:
         c = self._container
@@ -243,20 +209,21 @@ class FileSource(SourceBase):
         self._unreadable = False  # the container could not be read to its end
         duration = self._declared or (c.duration / 1e6 if c.duration else None)
         self.live = self.path.lower().startswith(LIVE_SCHEMES) or (self.is_stream and not duration)
-        self._step = 1.0 / _rate(v)
+        self._step = 1.0 / frame_rate(v)
         self._seek_start(duration)
         first = self._first = self._first_frame()
         c, v = self._container, self._stream  # opened again when a seek landed too late (_seek_back)
-        self.rotation = _rotation(first, self.path)
+        self.rotation = rotation_of(first, self.path)
         w, h = (first.height, first.width) if self.rotation in (90, 270) else (first.width, first.height)
         self.i420 = self._planar_matrix(first)
         cut = bool(self.start) or self.end is not None
-        self.info = StreamInfo(fps=_rate(v), size=(int(w), int(h)), frame_count=None if cut else (v.frames or None),
-                               duration=_cut(duration, self.start, self.end), codec=v.codec_context.name,
-                               kind="stream" if self.is_stream else "video", audio_codec=_audio_codec(c),
-                               pixel_aspect=_aspect(v, self.rotation), time_base=self._tb, live=self.live,
+        self.info = StreamInfo(fps=frame_rate(v), size=(int(w), int(h)),
+                               frame_count=None if cut else (v.frames or None),
+                               duration=cut_length(duration, self.start, self.end), codec=v.codec_context.name,
+                               kind="stream" if self.is_stream else "video", audio_codec=audio_codec(c),
+                               pixel_aspect=pixel_aspect(v, self.rotation), time_base=self._tb, live=self.live,
                                interlaced=bool(first.interlaced_frame) or self._deint.interlaced,
-                               transfer=_HDR.get(int(first.color_trc or 0)))
+                               transfer=HDR.get(int(first.color_trc or 0)))
         if self.info.transfer:
             log.warning("%s: HDR video (%s) is converted to 8-bit RGB as it is, without tone mapping: "
                         "colours look flat and dim", self.path, self.info.transfer.upper())
@@ -287,7 +254,7 @@ class FileSource(SourceBase):
         fmt = frame.format.name
         if fmt not in ("yuv420p", "yuvj420p") or frame.width % 2 or frame.height % 2 or self.rotation:
             return None
-        matrix = _MATRIX.get(int(frame.colorspace), "unknown") if frame.colorspace is not None else None
+        matrix = MATRIX.get(int(frame.colorspace), "unknown") if frame.colorspace is not None else None
         if matrix == "unknown":
             return None
         full = fmt == "yuvj420p" or int(frame.color_range or 0) == 2
@@ -367,7 +334,7 @@ class FileSource(SourceBase):
         """
         line = self.timeline = Timeline(self._step, origin=None if self.live else self._t0, live=self.live)
         for frame, wall in frames:
-            yield from line.push(frame, _timestamp(frame, self._tb), wall=wall)
+            yield from line.push(frame, timestamp(frame, self._tb), wall=wall)
         yield from line.flush()
         if line.repaired and not self.live:
             log.info("%s: %d frames were re-timed (timestamps out of order or repeated)", self.path, line.repaired)
@@ -394,7 +361,7 @@ class FileSource(SourceBase):
         assert line is not None  # set by _timed before it reads a frame
         sound = self._sound
         while not self._stop.is_set():
-            audio = _first_audio(self._container)
+            audio = first_audio(self._container)
             streams = (self._stream, audio) if audio is not None else (self._stream,)  # feeds may come later
             try:
                 for packet in self._container.demux(*streams):
@@ -418,7 +385,7 @@ class FileSource(SourceBase):
             except av.error.ExitError:  # silent for the read timeout (the demuxer then hands out what it held)
                 why, last = "silent", min(last, time.monotonic() - self._silence)
             except (av.error.FFmpegError, OSError) as err:  # the link broke
-                why = _reason(err)
+                why = reason(err)
             yield from ((f, arrived.pop(f.pts, last)) for f in self._flush_decoder())
             arrived.clear()
             if self._stop.is_set():
@@ -429,7 +396,7 @@ class FileSource(SourceBase):
                 self.warning = (f"{self.path}: no frame for {self.lost_after:g} s (the stream stopped: {why}); "
                                 "the frames before are all there")
                 return
-            sound.reopened(_first_audio(self._container))
+            sound.reopened(first_audio(self._container))
 
     def audio_feed(self) -> AudioFeed | None:
         """A live stream's sound for one recording: packets with their times, from the next frame read on.
@@ -440,7 +407,7 @@ class FileSource(SourceBase):
         """
         if not self.live:
             return None
-        audio = _first_audio(self._container)
+        audio = first_audio(self._container)
         if audio is None:
             return None
         feed = AudioFeed(audio)
@@ -495,7 +462,7 @@ class FileSource(SourceBase):
                 break
             except (av.error.FFmpegError, OSError) as err:
                 self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
-                                f"read ({_reason(err)})")
+                                f"read ({reason(err)})")
                 self._unreadable = True  # that says why it ends: no cut-off warning on top
                 return
             if give_up is not None and not got and packet.dts is not None \
@@ -506,7 +473,7 @@ class FileSource(SourceBase):
             except (av.error.InvalidDataError, av.error.FFmpegError) as err:
                 skipped += 1
                 if skipped == 1:
-                    log.info("%s: skipping undecodable data (%s)", self.path, _reason(err))
+                    log.info("%s: skipping undecodable data (%s)", self.path, reason(err))
                 continue
             sent += packet.size > 0
             got += len(frames)
@@ -543,7 +510,7 @@ class FileSource(SourceBase):
                         continue
                     yield from (f for f in frames if f.pts is not None and f.pts > after_pts)
         except (av.error.FFmpegError, OSError) as err:
-            log.info("%s: the frames after the last decoded could not be recovered (%s)", self.path, _reason(err))
+            log.info("%s: the frames after the last decoded could not be recovered (%s)", self.path, reason(err))
 
     def _check_ending(self, last: float | None) -> None:
         """Warn when a file's frames end well before the duration its container declares (a cut-off file).
@@ -572,7 +539,7 @@ class FileSource(SourceBase):
             return lambda f: (to_rgb(f.to_ndarray(format=f.format.name))
                               if f.format.name in ("yuv420p", "yuvj420p") and f.width == to_rgb.width
                               else f.to_ndarray(format="rgb24"))
-        turn = _ROTATE.get(self.rotation)
+        turn = ROTATE.get(self.rotation)
 
         def convert(f: Any) -> Frame:
             rgb = f.to_ndarray(format="rgb24")
@@ -596,7 +563,7 @@ class FileSource(SourceBase):
                         continue
         except (av.error.FFmpegError, OSError) as err:  # a stream that failed mid-way
             self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
-                            f"read ({_reason(err)})")
+                            f"read ({reason(err)})")
         finally:
             while True:
                 try:
@@ -657,7 +624,7 @@ class FileSource(SourceBase):
                     if frames:
                         out.append(convert(frames[0]))  # type: ignore[arg-type]  # RGB: planar=False
         except (av.error.FFmpegError, OSError) as err:
-            log.warning("%s: sampling stopped (%s)", self.path, _reason(err))
+            log.warning("%s: sampling stopped (%s)", self.path, reason(err))
         finally:
             self.start = start
         return out or [convert(self._first)]  # type: ignore[list-item]  # RGB; no keyframe in range: the first frame
@@ -693,7 +660,7 @@ class FileSource(SourceBase):
                 frame, self.time = next(self._frames_iter, (None, self.time))
             except (av.error.FFmpegError, OSError) as err:
                 self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
-                                f"read ({_reason(err)})")
+                                f"read ({reason(err)})")
                 break
         if self.warning:
             log.warning(self.warning)
@@ -728,61 +695,6 @@ class FileSource(SourceBase):
     def _close_after(self, thread: threading.Thread) -> None:
         thread.join()
         self._container.close()
-
-
-def _rate(stream: Any) -> float:
-    """The stream's average frame rate (25 when it states none that makes sense)."""
-    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-    fps = float(rate) if rate else 25.0
-    return fps if math.isfinite(fps) and 0 < fps <= 1000 else 25.0
-
-
-def _aspect(stream: Any, rotation: int) -> tuple[int, int]:
-    """Width:height of one pixel as shown (swapped for a video turned a quarter)."""
-    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
-    aspect = (sar.numerator, sar.denominator) if sar and sar.numerator and sar.denominator else (1, 1)
-    return (aspect[1], aspect[0]) if rotation in (90, 270) else aspect
-
-
-def _cut(duration: float | None, start: float | None, end: float | None) -> float | None:
-    """Seconds between ``start`` and ``end`` within a video ``duration`` long."""
-    if duration is None:
-        return None
-    stop = min(duration, end) if end is not None else duration
-    return max(0.0, stop - (start or 0.0))
-
-
-def _timestamp(frame: Any, time_base: Fraction) -> float | None:
-    """A decoded frame's timestamp in seconds: its pts, else its packet's dts, else None."""
-    ts = frame.pts if frame.pts is not None else frame.dts
-    return None if ts is None else float(ts * (frame.time_base or time_base))
-
-
-def _first_audio(container: Any) -> Any:
-    """The container's first audio stream, or None."""
-    return container.streams.audio[0] if container.streams.audio else None
-
-
-def _audio_codec(container: Any) -> str | None:
-    return container.streams.audio[0].codec_context.name if container.streams.audio else None
-
-
-def _rotation(frame: Any, path: str) -> int:
-    """Degrees a decoded frame must be turned (0, 90, 180 or 270), from its display matrix."""
-    rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
-    if rotation not in (0, 90, 180, 270):
-        log.warning("%s: rotation %d degrees is not a multiple of 90; ignored", path, rotation)
-        return 0
-    return rotation
-
-
-def _check_range(start: float | None, end: float | None) -> None:
-    """Validate ``start``/``end`` seconds (finite, ``0 <= start < end``)."""
-    for name, v in (("start", start), ("end", end)):
-        if v is not None and (not math.isfinite(v) or v < 0):
-            raise ParameterError(f"{name} must be a finite number of seconds >= 0, got {v}")
-    if end is not None and end <= (start or 0):
-        raise ParameterError(f"end ({end:g}) must be after start ({start or 0:g})")
 
 
 def count_frames(path: str | os.PathLike) -> int:

@@ -1,0 +1,122 @@
+"""What FFmpeg says of a file or stream: its rate, pixel shape, rotation, colour tags, timestamps, and why it
+does not open (in FFmpeg's own words), for :mod:`.file`."""
+
+from __future__ import annotations
+
+import logging
+import math
+from fractions import Fraction
+from typing import Any
+
+import av
+import av.error
+import av.logging
+import cv2
+
+from ..errors import ParameterError
+
+log = logging.getLogger(__name__)
+
+# FFmpeg's AVColorSpace values -> the matrix names of frames.I420ToRGB
+MATRIX = {1: "bt709", 2: None, 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020", 4: "bt601"}
+HDR = {16: "pq", 18: "hlg"}  # FFmpeg's AVColorTransferCharacteristic values of HDR video
+ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, -90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_CLOCKWISE,
+           -270: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, -180: cv2.ROTATE_180}
+
+
+def reason(err: BaseException) -> str:
+    """FFmpeg's own words for an error ("Invalid data found when processing input"), without the path."""
+    if isinstance(err, av.error.FFmpegError):
+        return (err.strerror or type(err).__name__).strip()
+    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+
+
+_ISO_BOXES = (b"ftyp", b"mdat", b"free", b"skip", b"wide", b"pnot")  # what an MP4/MOV file begins with
+
+
+def ffmpeg_says(path: str) -> str:
+    """FFmpeg's own log line on why a local file does not open (" (moov atom not found: ...)"), or "".
+
+    The error code alone says "Invalid data found"; the demuxer's log names the
+    cause. Logs are off in PyAV (they cost time), so the open is tried once more
+    with them captured, only after it failed.
+    """
+    level = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        before, _ = av.logging.get_last_error()
+        with av.logging.Capture():  # kept off stderr: it goes into the one-line message
+            try:
+                av.open(path).close()
+            except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+                pass
+        count, last = av.logging.get_last_error()  # counted even when a message repeats (and is not logged)
+    finally:
+        av.logging.set_level(level)
+    if count == before or not last:
+        return ""
+    said = str(last[2]).strip()
+    if "moov atom not found" in said:  # FFmpeg says so of any unknown file named .mp4, too
+        try:
+            with open(path, "rb") as fh:
+                if fh.read(8)[4:] not in _ISO_BOXES:
+                    return ""
+        except OSError:
+            return ""
+        said += ": an MP4/MOV recording cut off before it was finished has no index, so it cannot be read"
+    return f" ({said})"
+
+
+def frame_rate(stream: Any) -> float:
+    """The stream's average frame rate (25 when it states none that makes sense)."""
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate else 25.0
+    return fps if math.isfinite(fps) and 0 < fps <= 1000 else 25.0
+
+
+def pixel_aspect(stream: Any, rotation: int) -> tuple[int, int]:
+    """Width:height of one pixel as shown (swapped for a video turned a quarter)."""
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    aspect = (sar.numerator, sar.denominator) if sar and sar.numerator and sar.denominator else (1, 1)
+    return (aspect[1], aspect[0]) if rotation in (90, 270) else aspect
+
+
+def cut_length(duration: float | None, start: float | None, end: float | None) -> float | None:
+    """Seconds between ``start`` and ``end`` within a video ``duration`` long."""
+    if duration is None:
+        return None
+    stop = min(duration, end) if end is not None else duration
+    return max(0.0, stop - (start or 0.0))
+
+
+def timestamp(frame: Any, time_base: Fraction) -> float | None:
+    """A decoded frame's timestamp in seconds: its pts, else its packet's dts, else None."""
+    ts = frame.pts if frame.pts is not None else frame.dts
+    return None if ts is None else float(ts * (frame.time_base or time_base))
+
+
+def first_audio(container: Any) -> Any:
+    """The container's first audio stream, or None."""
+    return container.streams.audio[0] if container.streams.audio else None
+
+
+def audio_codec(container: Any) -> str | None:
+    return container.streams.audio[0].codec_context.name if container.streams.audio else None
+
+
+def rotation_of(frame: Any, path: str) -> int:
+    """Degrees a decoded frame must be turned (0, 90, 180 or 270), from its display matrix."""
+    rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    if rotation not in (0, 90, 180, 270):
+        log.warning("%s: rotation %d degrees is not a multiple of 90; ignored", path, rotation)
+        return 0
+    return rotation
+
+
+def check_range(start: float | None, end: float | None) -> None:
+    """Validate ``start``/``end`` seconds (finite, ``0 <= start < end``)."""
+    for name, v in (("start", start), ("end", end)):
+        if v is not None and (not math.isfinite(v) or v < 0):
+            raise ParameterError(f"{name} must be a finite number of seconds >= 0, got {v}")
+    if end is not None and end <= (start or 0):
+        raise ParameterError(f"end ({end:g}) must be after start ({start or 0:g})")
