@@ -17,7 +17,6 @@ import math
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +33,7 @@ from ..frames import Frame, I420ToRGB, YuvFrame
 from .base import SourceBase, StreamInfo
 from .deinterlace import Deinterlacer
 from .feed import AudioFeed, LiveSound
+from .live_reading import LiveReading
 from .probe import (
     HDR,
     MATRIX,
@@ -42,7 +42,6 @@ from .probe import (
     check_range,
     cut_length,
     ffmpeg_says,
-    first_audio,
     frame_rate,
     pixel_aspect,
     reason,
@@ -72,7 +71,7 @@ def _i420(frame: Any) -> np.ndarray:
     return frame.reformat(width=w + w % 2, height=h + h % 2, format="yuv420p").to_ndarray()
 
 
-class FileSource(SourceBase):
+class FileSource(LiveReading, SourceBase):
     """Frames of a video file or network stream, in RGB, with their presentation times.
 
     A source is a single-pass iterator: iterate it once (``for frame in src``);
@@ -345,104 +344,6 @@ class FileSource(SourceBase):
         for frame, t in frames:
             yield from deint.push(frame, t)
         yield from deint.flush()
-
-    def _every_live_frame(self) -> Iterator[tuple[Any, float]]:
-        """Every frame of a live stream with the time its packet arrived (monotonic clock).
-
-        The stream is opened again whenever it stops (it ended, broke, or was
-        silent for the read timeout), until no frame came for ``lost_after``
-        seconds. A packet's arrival, not the frame's decoding, dates the
-        frame: a decoder holds frames back until more packets come, which
-        after an outage is when the stream is back.
-        """
-        arrived: dict[int, float] = {}  # packet pts -> when it came, for the frames still in the decoder
-        last = time.monotonic()
-        line = self.timeline
-        assert line is not None  # set by _timed before it reads a frame
-        sound = self._sound
-        while not self._stop.is_set():
-            audio = first_audio(self._container)
-            streams = (self._stream, audio) if audio is not None else (self._stream,)  # feeds may come later
-            try:
-                for packet in self._container.demux(*streams):
-                    if packet.stream_index != self._stream.index:
-                        sound.take(packet, line)
-                        continue
-                    now = time.monotonic()
-                    if packet.pts is not None:
-                        arrived[packet.pts] = now
-                        if len(arrived) > 64:
-                            del arrived[next(iter(arrived))]
-                    try:
-                        frames = packet.decode()
-                    except (av.error.InvalidDataError, av.error.FFmpegError):
-                        continue
-                    for frame in frames:
-                        last = now
-                        yield frame, arrived.pop(frame.pts, now)
-                        sound.pictures_at(line)  # the timeline has placed the frame: sound may follow
-                why = "it ended"
-            except av.error.ExitError:  # silent for the read timeout (the demuxer then hands out what it held)
-                why, last = "silent", min(last, time.monotonic() - self._silence)
-            except (av.error.FFmpegError, OSError) as err:  # the link broke
-                why = reason(err)
-            yield from ((f, arrived.pop(f.pts, last)) for f in self._flush_decoder())
-            arrived.clear()
-            if self._stop.is_set():
-                return
-            log.warning("%s: the stream stopped (%s); reopening it for up to %.0f s", self.path, why,
-                        self.lost_after - (time.monotonic() - last))
-            if not self._reopen(last):
-                self.warning = (f"{self.path}: no frame for {self.lost_after:g} s (the stream stopped: {why}); "
-                                "the frames before are all there")
-                return
-            sound.reopened(first_audio(self._container))
-
-    def audio_feed(self) -> AudioFeed | None:
-        """A live stream's sound for one recording: packets with their times, from the next frame read on.
-
-        Call before reading the frames; each recording takes a feed of its own.
-        None for a file (a recording reads its sound from the file itself) or a
-        stream without sound. See :mod:`.feed`.
-        """
-        if not self.live:
-            return None
-        audio = first_audio(self._container)
-        if audio is None:
-            return None
-        feed = AudioFeed(audio)
-        self._feeds.append(feed)
-        return feed
-
-    def _flush_decoder(self) -> list[Any]:
-        """The frames a decoder still holds when its stream stops."""
-        try:
-            return list(self._stream.codec_context.decode(None))
-        except (av.error.FFmpegError, OSError):
-            return []
-
-    def _reopen(self, last: float) -> bool:
-        """Open the stream again, trying until ``lost_after`` s after the frame at ``last`` (monotonic clock)."""
-        while not self._stop.is_set():
-            left = self.lost_after - (time.monotonic() - last)
-            if left <= 0:
-                return False
-            self._container.close()
-            try:
-                container = self._open(max(0.5, left))
-            except SourceError:
-                self._stop.wait(min(0.5, max(0.0, left)))
-                continue
-            if not container.streams.video:
-                container.close()
-                self._stop.wait(min(0.5, max(0.0, left)))
-                continue
-            self._container, v = container, container.streams.video[0]
-            v.thread_type = "AUTO"
-            v.codec_context.thread_count = self._threads or 0
-            self._stream = v
-            return True
-        return False
 
     def _every_frame(self, give_up: float | None = None) -> Iterator[Any]:
         """Every frame decoded from where the file was sought, and those the decoder lost at the end (:meth:`_tail`).
