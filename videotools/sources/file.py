@@ -48,19 +48,15 @@ from .probe import (
     rotation_of,
     timestamp,
 )
+from .seeking import OPEN_TIMEOUT, Seeking
 from .timing import Timeline
 
 log = logging.getLogger(__name__)
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
 LIVE_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "udp://", "tcp://", "srt://")
-OPEN_TIMEOUT = 10.0
-"""Seconds a network stream may take to open, and may then stay silent, before it is reopened."""
 LOST_AFTER = 20.0
 """Seconds a live stream may stay away (a camera rebooting, a switch restarting) before the run ends."""
-SEEK_BACK = (2.0, 4.0)
-"""A seek that landed after ``start`` is tried again this many seconds before it, then this many times further
-back each time, and at last from the start of the file."""
 
 def _i420(frame: Any) -> np.ndarray:
     """A decoded frame as even-sized I420 planes; FFmpeg converts the odd one out of a stream that changes
@@ -71,7 +67,7 @@ def _i420(frame: Any) -> np.ndarray:
     return frame.reformat(width=w + w % 2, height=h + h % 2, format="yuv420p").to_ndarray()
 
 
-class FileSource(LiveReading, SourceBase):
+class FileSource(Seeking, LiveReading, SourceBase):
     """Frames of a video file or network stream, in RGB, with their presentation times.
 
     A source is a single-pass iterator: iterate it once (``for frame in src``);
@@ -227,16 +223,6 @@ class FileSource(LiveReading, SourceBase):
             log.warning("%s: HDR video (%s) is converted to 8-bit RGB as it is, without tone mapping: "
                         "colours look flat and dim", self.path, self.info.transfer.upper())
 
-    def _seek_start(self, duration: float | None) -> None:
-        """Seek to the keyframe before ``start`` (a start past the end, or on a live stream, is an error)."""
-        if not self.start:
-            return
-        if self.live:
-            raise ParameterError(f"start: a live stream cannot seek (got start={self.start})")
-        if duration is not None and self.start >= duration:
-            raise ParameterError(f"start={self.start:g} s is past the end of {self.path} ({duration:.3f} s long)")
-        self._container.seek(int((self.start + self._t0) / self._tb), stream=self._stream, backward=True)
-
     def _first_frame(self) -> Any:
         """Decode the first frame now: it fixes size (after rotation), colour matrix and start time,
         and a file that opens but does not decode fails here, not mid-run."""
@@ -275,55 +261,6 @@ class FileSource(LiveReading, SourceBase):
             last = t
             yield frame, t
         self._check_ending(last)
-
-    def _from_start(self) -> Iterator[tuple[Any, float]]:
-        """The timed frames from where the file was sought, sought again further back while the seek landed late.
-
-        A seek lands before ``start`` on a keyframe where the container has an
-        index (MP4, Matroska); in one without (MPEG-TS, a file with a single
-        keyframe) it may land past the keyframe before ``start``, and the
-        decoder then gives nothing until the next keyframe, or nothing at all.
-        Whenever the first frame decoded is later than ``start`` (or none came
-        by well after it), the file is sought again ``SEEK_BACK`` times further
-        back, and at last read from its beginning: the first frame given is the
-        one a whole decode gives first at or after ``start``.
-        """
-        back: float | None = SEEK_BACK[0]
-        while True:
-            start = self.start if not self.live else None
-            if self.live:
-                timed = self._timed(self._every_live_frame())
-            else:
-                give_up = start + max(0.5, 16 * self._step) if start and back is not None else None
-                timed = self._timed((f, None) for f in self._every_frame(give_up=give_up))
-            first = next(timed, None)
-            if back is None or not start or (first is not None and first[1] <= start + 1e-6):
-                if first is not None:
-                    yield first
-                    yield from timed
-                return
-            timed.close()
-            back = self._seek_back(back, "none" if first is None else f"{first[1]:.3f} s")
-
-    def _seek_back(self, back: float, first: str) -> float | None:
-        """Seek ``back`` s before ``start``, or open the file again to read it from its start.
-
-        Returns how far back the next try goes (None: this one read from the start).
-        """
-        start = self.start or 0.0
-        further = start - back > 0
-        log.info("%s: the seek to %g s landed after it (first frame: %s); reading %s", self.path, start, first,
-                 f"from {start - back:g} s" if further else "from the start")
-        if further:
-            self._container.seek(int((start - back + self._t0) / self._tb), stream=self._stream, backward=True)
-            return back * SEEK_BACK[1]
-        index = self._stream.index  # read before the close frees the stream
-        self._container.close()
-        self._container = self._open(OPEN_TIMEOUT)
-        v = self._stream = self._container.streams[index]
-        v.thread_type = "AUTO"
-        v.codec_context.thread_count = self._threads or 0
-        return None
 
     def _timed(self, frames: Iterator[tuple[Any, float | None]]) -> Generator[tuple[Any, float], None, None]:
         """Each frame (with, live, when its data arrived) given a time later than the one before.
@@ -487,55 +424,6 @@ class FileSource(LiveReading, SourceBase):
         if self.i420 is None:
             raise SourceError(f"{self.path} cannot be read as I420 (8-bit 4:2:0, even size, upright)")
         return self._frames(self._converter(planar=True))
-
-    def frames_near(self, times: list[float]) -> list[Frame]:
-        """The keyframe at or before each time (s), for sampling a file (fitting a palette): cheap, not exact.
-
-        A keyframe decodes alone, so each sample costs one seek and one decoded
-        frame whatever the file: 5 samples of a 1080p clip take 0.2 s, opening
-        included, where decoding forward to the exact times costs up to a decode
-        of the clip (0.7 s for 4 s of a noisy one). Camera and phone
-        footage has keyframes every 1-2 s, and encoders put one at each scene
-        cut, so the samples still spread over the video and its scenes; a time
-        whose keyframe was already taken, or lies outside ``start``..``end``,
-        adds nothing (a clip with a single keyframe gives one frame; with none
-        in range, the first frame at ``start`` stands in). Uses the source up
-        (it is single-pass).
-        """
-        if self._thread is not None or self._started:
-            raise SourceError(f"{self.path} is a single-pass source and is already being read")
-        self._started = True
-        convert = self._converter(planar=False)
-        out: list[Frame] = []
-        start, self.start = self.start, None
-        taken: set[int] = set()
-        try:  # a handle of its own: no frame threads, whose pipeline would decode keyframes past the one asked
-            with av.open(self.path) as probe:
-                stream = probe.streams[self._stream.index]
-                for t in sorted(times):
-                    probe.seek(int((t + self._t0) / self._tb), stream=stream, backward=True)
-                    # a seek lands on a keyframe where the container has an index; elsewhere (MPEG-TS) read on to one
-                    packet = next((p for p in probe.demux(stream) if p.pts is not None and p.is_keyframe), None)
-                    t = float(packet.pts * self._tb) - self._t0 if packet is not None else math.inf
-                    if packet is None or packet.pts in taken or self._before(t, start) or self._past_end(t):
-                        continue
-                    taken.add(packet.pts)
-                    # the keyframe alone, then a flush: no waiting for the frames a decoder reorders
-                    frames = packet.decode() or stream.codec_context.decode(None)
-                    if frames:
-                        out.append(convert(frames[0]))  # type: ignore[arg-type]  # RGB: planar=False
-        except (av.error.FFmpegError, OSError) as err:
-            log.warning("%s: sampling stopped (%s)", self.path, reason(err))
-        finally:
-            self.start = start
-        return out or [convert(self._first)]  # type: ignore[list-item]  # RGB; no keyframe in range: the first frame
-
-    @staticmethod
-    def _before(t: float, start: float | None) -> bool:
-        return start is not None and t < start - 1e-6
-
-    def _past_end(self, t: float) -> bool:
-        return self.end is not None and t >= self.end - 1e-6
 
     def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
         if self._thread is not None or self._started:
