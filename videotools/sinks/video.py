@@ -28,7 +28,6 @@ reach into the others.
 
 from __future__ import annotations
 
-import io
 import itertools
 import logging
 import os
@@ -51,6 +50,7 @@ from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into, letterbo
 from ..settings import PRESETS
 from .audio import AudioTrack, LiveAudioTrack
 from .base import SinkBase, check_output
+from .finishing import Finishing
 
 if TYPE_CHECKING:
     from ..sources.feed import AudioFeed
@@ -90,7 +90,7 @@ would make the same run give other bytes on a machine with another number of cor
 a fixed count makes the same input and options give the same bytes everywhere."""
 
 
-class VideoSink(SinkBase):
+class VideoSink(Finishing, SinkBase):
     """Write RGB frames, with their presentation times, to a video file.
 
     H.264 (libx264, yuv420p, BT.601 tags) in MP4/MOV/MKV; ``.avi`` gets
@@ -301,56 +301,6 @@ class VideoSink(SinkBase):
         self._t_last = rel
         return rel
 
-    def _check(self) -> None:
-        if self._error is not None:
-            raise SinkError(self._failure())
-
-    def _fail(self, err: BaseException) -> None:
-        """Keep the first error; when nothing reached the disk yet, ask the muxer whether it refuses the streams."""
-        if self._error is None:
-            self._error = err
-            if isinstance(err, av.error.FFmpegError) and not self._header:
-                self._refusal = self._muxer_refusal()
-
-    def _muxer_refusal(self) -> str:
-        """FFmpeg's reason the muxer refuses these streams, or "".
-
-        Logs are off in PyAV (they cost time), so the header is written once more, into memory, with the
-        log captured: only after a failure, as ``videotools.sources.file`` does for a file that does not open.
-        """
-        level = av.logging.get_level()
-        av.logging.set_level(av.logging.ERROR)
-        try:
-            with av.logging.Capture() as logs:  # this thread's only, kept off stderr
-                try:
-                    with av.open(io.BytesIO(), "w", format=self.format,
-                                 container_options=MUXER_OPTIONS[self.format]) as dry:
-                        for stream in self._out.streams:
-                            dry.add_stream_from_template(stream)
-                        dry.start_encoding()
-                except (av.error.FFmpegError, OSError, ValueError):
-                    pass
-        finally:
-            av.logging.set_level(level)
-        said = [str(entry[2]).strip() for entry in logs if entry[1] == self.format.split(",")[0]]
-        return said[-1].split(". ")[0].rstrip(".") if said else ""  # its first sentence: the why, not the how
-
-    def _failure(self) -> str:
-        """One line: the user's file, FFmpeg's reason, and what to do when the container refuses a stream."""
-        err = self._error
-        assert err is not None
-        reason = describe(err)
-        if self._refusal:
-            muxer_said = self._refusal
-            origin = self.audio_from or "the stream"
-            streams = f"{self.codec} video" + (f" and {self._audio.describe()} sound from {origin}"
-                                                if self._audio is not None else "")
-            fixes = "another container (.mkv takes any codec)" + (", or --no-audio" if self._audio is not None
-                                                                   else "")
-            return (f"cannot record {self.path}: FFmpeg's {self.format} muxer refuses {streams} "
-                    f"({muxer_said}); use {fixes}")
-        return f"writing {self.path} failed: {reason}"
-
     def write(self, frame: Frame, time: float | None = None) -> None:
         """Encode one ``(H, W, 3) uint8`` RGB frame shown at ``time`` seconds (source time)."""
         check_frame(frame)
@@ -413,84 +363,6 @@ class VideoSink(SinkBase):
         self._check()
         self._put(item, self._time(time))
         self.frames_written += 1
-
-    # -- closing -------------------------------------------------------------------------------
-    def close(self) -> None:
-        """Flush the encoder, finish the soundtrack and give the file its final, playable form."""
-        if self._out is None or self.finished:
-            return
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-        self.duration = (self._t_last or 0.0) + 1.0 / self.fps if self.frames_written else 0.0
-        try:
-            if self._error is None:
-                try:
-                    self._out.mux(self._video.encode(None))
-                    if self._audio is not None:
-                        self._audio.finish(self.duration)
-                    self._commit()
-                    self._out.close()
-                    self._commit()
-                except (av.error.FFmpegError, OSError, SinkError) as err:
-                    self._fail(err)
-            if self._error is not None:
-                self._abandon()
-                raise SinkError(self._failure() + (" (the part written so far plays)" if self._published() else ""))
-            if self.format in ("mp4", "mov"):
-                self._faststart()
-            elif not self._pending.published:  # type: ignore[union-attr]
-                self._pending.publish(overwrite=self.overwrite)  # type: ignore[union-attr]
-            self.finished = True
-        finally:
-            if self._audio is not None:
-                self._audio.close()
-            if self._pending is not None:
-                self._pending.close()
-
-    def _published(self) -> bool:
-        return self._pending is not None and self._pending.published
-
-    def _abandon(self) -> None:
-        """After a failure: close what can be closed (nothing more reaches the disk), drop a file never named."""
-        if self._file is not None and self._file.failed is None:
-            self._file.failed = OSError("abandoned")
-        try:
-            self._out.close()
-        except (av.error.FFmpegError, OSError):
-            pass
-        if not self._published():
-            self._discard()
-
-    def _discard(self) -> None:
-        if self._pending is not None:
-            self._pending.discard()
-
-    def _faststart(self) -> None:
-        """Rewrite the fragmented recording as a normal MP4 with its index in front, then swap it in."""
-        assert self._pending is not None
-        final = PendingFile(self.path)
-        try:
-            with av.open(self._pending.write_path) as src, \
-                    av.open(final.write_path, "w", format=self.format, options={"movflags": "+faststart"}) as dst:
-                streams = {s.index: dst.add_stream_from_template(s) for s in src.streams
-                           if s.type in ("video", "audio")}
-                for packet in src.demux(*[s for s in src.streams if s.index in streams]):
-                    if packet.dts is None:
-                        continue
-                    packet.stream = streams[packet.stream.index]
-                    dst.mux(packet)
-            final.publish(overwrite=self.overwrite or self._pending.published)
-        except (av.error.FFmpegError, OSError) as err:
-            final.discard()
-            if not self._pending.published:
-                self._pending.publish(overwrite=self.overwrite)  # the fragmented file plays too
-            if not self.path.exists():
-                raise SinkError(f"cannot finish {self.path}: {describe(err)} (was its folder removed?)") from None
-            log.warning("%s: kept as fragmented MP4 (%s)", self.path.name, describe(err))
-        finally:
-            final.close()
-
 
 def _holds_video(path: str) -> bool:
     """Whether the file at ``path`` opens and holds a packet of video (a header alone does not)."""
