@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .posterizing import posterize
     from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
     from .runner import process
-    from .settings import Camera, Encoding, Playback, Seek
+    from .settings import Camera, Encoding, Input, Playback, Seek
     from .sinks import ImageSink, MjpegSink, VideoSink, WindowSink, open_sink, write_image
     from .sources import (
                          CameraSource,
@@ -69,7 +69,7 @@ _WHERE = {  # public name -> the module that defines it
     **dict.fromkeys(["posterize"], ".posterizing"),
     **dict.fromkeys(["Background", "BackgroundModel", "Blur", "Flip", "Grey", "Posterize", "Resize"], ".processors"),
     **dict.fromkeys(["process"], ".runner"),
-    **dict.fromkeys(["Camera", "Encoding", "Playback", "Seek"], ".settings"),
+    **dict.fromkeys(["Camera", "Encoding", "Input", "Playback", "Seek"], ".settings"),
     **dict.fromkeys(["ImageSink", "MjpegSink", "VideoSink", "WindowSink", "open_sink", "write_image"], ".sinks"),
     **dict.fromkeys(["CameraSource", "FileSource", "ImageSource", "StreamInfo", "SyntheticTraffic", "list_cameras",
                      "open_source", "read_image", "sample_frames"], ".sources"),
@@ -94,7 +94,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "run", "parse_chain",
-    "Seek", "Encoding", "Camera", "Playback",
+    "Seek", "Encoding", "Camera", "Playback", "Input",
     "Palette", "kmeans", "KMeansResult", "Posterize", "posterize", "background", "BackgroundModel", "Background",
     "Resize", "Grey", "Blur", "Flip",
     "FileSource", "CameraSource", "ImageSource", "SyntheticTraffic", "StreamInfo", "list_cameras",
