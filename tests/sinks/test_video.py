@@ -178,13 +178,15 @@ def test_live_capture_times_make_the_recording_last_as_long_as_the_capture(tmp_p
     cam = Uneven(fps=1000)
     src = vt.CameraSource(0, mode="every", capture_factory=lambda d: cam)
     out = tmp_path / "cam.mp4"
-    stats = vt.process(src, [], out=str(out), max_frames=30)
+    stamped: list[float] = []  # the capture times the source gave, whatever the machine's load did to them
+    stats = vt.process(src, [], out=str(out), max_frames=30, on_frame=lambda step: stamped.append(step.time))
     assert stats.frames == 30
     with vt.open_source(out) as back:
         written = np.array([back.time for _ in back])
-    captured = np.array([cam.stamps[n] for n in range(30)]) - cam.stamps[0]  # "every" mode: each frame in order
-    assert len(written) == 30 and np.abs(written - captured).max() < 0.005  # each frame at its capture time
-    assert abs(back.info.duration - (captured[-1] + 1 / src.fps)) < 0.06  # ~1.5 s, not 30 frames / 1000 fps
+    captured = np.array(stamped) - stamped[0]
+    assert len(written) == 30 and np.abs(written - captured).max() < 1e-4  # each frame at its capture time
+    assert captured[-1] > 29 * 0.04  # bursts of 10 and 90 ms: ~1.45 s, where 30 frames at 1000 fps are 0.03 s
+    assert abs(back.info.duration - (captured[-1] + 1 / src.fps)) < 0.1  # the last frame lasts about one interval
 
 
 def test_soundtrack_is_copied_when_the_container_takes_it(tmp_path):
