@@ -138,6 +138,10 @@ class VideotoolsGroup(TyperGroup):
                     code = EXIT_ERROR
         if not standalone_mode:
             return code
+        if code == EXIT_INTERRUPTED:  # outputs are finalized; a Ctrl-C that landed in an import must not turn
+            sys.stdout.flush()        # Python's own shutdown into a death by SIGINT (exit -2)
+            sys.stderr.flush()
+            os._exit(code)
         sys.exit(code)
 
 
