@@ -13,25 +13,24 @@ OpenCV and PyAV load when the first name that needs them is asked for.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # `videotools.kmeans` names the function, as it always has, not the subpackage: the subpackage (light) is imported
 # now, so that the import system sets it as an attribute here once, and the name is then deleted and left to
 # __getattr__ below. Its first import runs videotools.errors, which must come first (see videotools.startup).
 from . import kmeans as _kmeans_package  # noqa: F401
 from .errors import (
-                     DisplayError,
-                     FrameError,
-                     NotFittedError,
-                     OutputExistsError,
-                     ParameterError,
-                     SinkError,
-                     SourceError,
-                     StopRequested,
-                     VideotoolsError,
+    DisplayError,
+    FrameError,
+    NotFittedError,
+    OutputExistsError,
+    ParameterError,
+    SinkError,
+    SourceError,
+    StopRequested,
+    VideotoolsError,
 )
+from .lazy import lazy_names
 
 del kmeans  # noqa: F821  # see the import of _kmeans_package
 
@@ -76,20 +75,7 @@ _WHERE = {  # public name -> the module that defines it
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` on first use, and keep the name here (a submodule: itself)."""
-    where = _WHERE.get(name)
-    if where is None:
-        if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
-            raise AttributeError(f"module 'videotools' has no attribute {name!r}")
-        return importlib.import_module(f"{__name__}.{name}")  # `vt.frames`, as when everything was imported
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+__getattr__, __dir__ = lazy_names(__name__, _WHERE, submodules=True)
 
 
 __all__ = [

@@ -17,9 +17,9 @@ on first use (PEP 562), so the command line gets :data:`SPACES` without loading 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy import lazy_names
 from .choices import DEFAULT_SAMPLE, MAX_K, SPACES, check_space
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
@@ -38,18 +38,7 @@ _WHERE = {  # public name -> the module that defines it
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` on first use, and keep the name here."""
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)
 
 
 __all__ = [

@@ -6,8 +6,9 @@ Names are imported on first use (PEP 562), so that a command importing
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
 
 if TYPE_CHECKING:
     from .background import Background, BackgroundModel, BackgroundState, find_blobs, mask_image, shadow_mask
@@ -24,18 +25,7 @@ _WHERE = {  # public name -> the module that defines it
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` on first use, and keep the name here."""
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)
 
 
 __all__ = ["Background", "BackgroundModel", "BackgroundState", "PlateModel", "find_blobs", "mask_image",
