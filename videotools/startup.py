@@ -118,6 +118,20 @@ def prepare_command(argv: list[str] | None = None) -> bool:
     return True
 
 
+def import_heavy(argv: list[str]) -> None:
+    """Import numpy, OpenCV and PyAV now, while a Ctrl-C still exits at once, unless the command only prints text.
+
+    A Ctrl-C that lands inside a C extension's import can be swallowed there (the extension clears the
+    error it caused), and the command then runs on as if nothing happened; under :func:`_interrupted` it
+    exits 130 instead. ``--version`` and ``--help`` stay fast: they need none of them.
+    """
+    if not argv or {"--version", "-h", "--help"} & set(argv):
+        return
+    import av  # noqa: F401
+    import cv2  # noqa: F401
+    import numpy  # noqa: F401
+
+
 def end_startup() -> None:
     """Imports are done: Ctrl-C raises ``KeyboardInterrupt`` again, for the command to handle."""
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is _interrupted:

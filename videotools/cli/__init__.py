@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from .. import startup
 
 startup.prepare_command()  # already done by videotools.errors; again in case the import order changes
@@ -17,6 +19,7 @@ def main() -> None:
     Every failure ends in one line on stderr and an exit code (see
     :mod:`videotools.cli.app`); Ctrl-C exits 130 at any moment.
     """
+    startup.import_heavy(sys.argv[1:])  # under the start-up guard: a Ctrl-C meanwhile exits 130 at once
     startup.end_startup()  # imports are done: Ctrl-C now raises KeyboardInterrupt, handled by the app
     try:
         app()
