@@ -17,6 +17,7 @@ again (it is idempotent) and then hands Ctrl-C back to Python with
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -127,9 +128,9 @@ def import_heavy(argv: list[str]) -> None:
     """
     if not argv or {"--version", "-h", "--help"} & set(argv):
         return
-    import av  # noqa: F401
-    import cv2  # noqa: F401
-    import numpy  # noqa: F401
+    # OpenCV before PyAV: the other order freezes cv2.imshow (both bundle FFmpeg's libraries)
+    for name in ("numpy", "cv2", "av"):
+        importlib.import_module(name)
 
 
 def end_startup() -> None:
