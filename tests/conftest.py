@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -16,6 +17,11 @@ import pytest
 import videotools as vt
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# A suite started in the background by a script (`cmd &` without job control) inherits SIGINT ignored, and so
+# would every command the tests start: then a test's Ctrl-C would be lost. Children get the default back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 SAMPLE = ROOT / "samples" / "traffic.mp4"
 
 
