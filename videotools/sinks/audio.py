@@ -346,19 +346,6 @@ class LiveAudioTrack(AudioTrack):
             self._queue(frame, ts)
             ts += frame.samples / (frame.sample_rate or self._rate)
 
-    def finish(self, end: float) -> None:
-        """Mux the sound up to ``end`` seconds and flush; say how much sound was dropped, if any."""
-        try:
-            self.mux_until(end)
-            if not self.copy:
-                if self._started:
-                    for out in self._resampler.resample(None):
-                        self._fifo.write(out)
-                self._drain(round(end * self._rate), final=True)
-                self._output.mux(self._out.encode(None))
-        finally:
-            self.close()
-
     def close(self) -> None:
         if self._feed.dropped:
             log.warning("%d sound packets of the stream were dropped: the recording fell behind", self._feed.dropped)
