@@ -15,11 +15,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import startup as _startup
+
+# Before anything else: in the videotools command (only there), a Ctrl-C during the slow imports that follow
+# exits 130 in one line, and third-party logs are quiet (see videotools.startup).
+_startup.prepare_command()
+
 # `videotools.kmeans` names the function, as it always has, not the subpackage: the subpackage (light) is imported
 # now, so that the import system sets it as an attribute here once, and the name is then deleted and left to
-# __getattr__ below. Its first import runs videotools.errors, which must come first (see videotools.startup).
-from . import kmeans as _kmeans_package  # noqa: F401
-from .errors import (
+# __getattr__ below.
+from . import kmeans as _kmeans_package  # noqa: E402, F401
+from .errors import (  # noqa: E402
     DisplayError,
     FrameError,
     NotFittedError,
@@ -30,7 +36,7 @@ from .errors import (
     StopRequested,
     VideotoolsError,
 )
-from .lazy import lazy_names
+from .lazy import lazy_names  # noqa: E402
 
 del kmeans  # noqa: F821  # see the import of _kmeans_package
 

@@ -7,12 +7,6 @@ Messages name the value that was wrong.
 
 from __future__ import annotations
 
-from . import startup as _startup
-
-# The first videotools module the package imports: in the videotools command (only there), make a
-# Ctrl-C during the slow imports that follow exit 130 in one line, and keep third-party logs quiet.
-_startup.prepare_command()
-
 
 class VideotoolsError(Exception):
     """Base of every error videotools raises on purpose."""
@@ -39,7 +33,17 @@ class FrameError(VideotoolsError, ValueError):
 
 
 class ParameterError(VideotoolsError, ValueError):
-    """An option or chain parameter has a bad value."""
+    """An option or chain parameter has a bad value.
+
+    ``param`` names the parameter (``"start"``, ``"fit_frames"``) when the
+    error concerns one: the command line turns it into the flag the user typed
+    (``--start``) without reading the message. A message that names it does so
+    first, as ``"start must be ..."``.
+    """
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class NotFittedError(VideotoolsError, RuntimeError):

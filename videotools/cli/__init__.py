@@ -6,7 +6,7 @@ import sys
 
 from .. import startup
 
-startup.prepare_command()  # already done by videotools.errors; again in case the import order changes
+startup.prepare_command()  # already done by videotools/__init__; idempotent
 
 from . import batch_cmds, io, live_cmds, process_cmds, stills_cmds  # noqa: E402, F401  (each registers its commands)
 from .app import app  # noqa: E402
