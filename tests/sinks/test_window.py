@@ -73,9 +73,9 @@ def test_window_opens_and_closes_on_q(xdisplay, tmp_path):
 @pytest.mark.slow
 def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay, tmp_path):
     out = tmp_path / "rec.mp4"
-    proc, wid = _show(xdisplay, "synthetic:traffic?seconds=4&size=160x90", out)
+    proc, wid = _show(xdisplay, "synthetic:traffic?seconds=3&size=160x90", out)
     try:
-        assert not out.exists()  # 4 s of video shown at its own pace: not over when the window appears
+        assert not out.exists()  # 3 s of video shown at its own pace: not over when the window appears
         deadline = time.monotonic() + 60
         # the recording is finalized at the end: named early as fragmented MP4, then rewritten without fragments
         while not (out.exists() and b"moof" not in out.read_bytes()) and time.monotonic() < deadline:
@@ -88,4 +88,4 @@ def test_a_file_plays_at_its_rate_and_its_last_frame_stays_until_a_key(xdisplay,
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    assert "100 frames" in err
+    assert "75 frames" in err
