@@ -13,8 +13,6 @@ OpenCV and PyAV load when the first name that needs them is asked for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from . import startup as _startup
 
 # Before anything else: in the videotools command (only there), a Ctrl-C during the slow imports that follow
@@ -39,6 +37,8 @@ from .errors import (  # noqa: E402
 from .lazy import lazy_names  # noqa: E402
 
 del kmeans  # noqa: F821  # see the import of _kmeans_package
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the command's start-up)
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .backgrounds import background

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the command's start-up)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def lazy_names(package: str, where: dict[str, str], *,
@@ -32,7 +35,7 @@ def lazy_names(package: str, where: dict[str, str], *,
     def __getattr__(name: str) -> Any:  # noqa: N807 - the module hook's name
         module = where.get(name)
         if module is None:
-            if submodules and not name.startswith("_") and importlib.util.find_spec(f"{package}.{name}"):
+            if submodules and not name.startswith("_") and _find_spec(f"{package}.{name}"):
                 return importlib.import_module(f"{package}.{name}")
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(module, package), name)
@@ -43,3 +46,9 @@ def lazy_names(package: str, where: dict[str, str], *,
         return sorted({*vars(sys.modules[package]), *where})
 
     return __getattr__, __dir__
+
+
+def _find_spec(name: str) -> object:
+    import importlib.util
+
+    return importlib.util.find_spec(name)

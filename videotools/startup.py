@@ -9,10 +9,10 @@ before they are imported.
 
 :func:`prepare_command` does both, and only in the ``videotools`` process
 itself (``videotools ...`` or ``python -m videotools ...``); importing the
-library from a program changes nothing. :mod:`videotools.errors`, the first
-module the package imports, calls it; :func:`videotools.cli.main` calls it
-again (it is idempotent) and then hands Ctrl-C back to Python with
-:func:`end_startup`.
+library from a program changes nothing. ``videotools/__init__`` calls it
+before anything else; :func:`videotools.cli.main` calls it again (it is
+idempotent) and then hands Ctrl-C back to Python with :func:`end_startup`.
+:func:`only_version` lets the command answer ``--version`` before typer loads.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import os
 import signal
 import sys
 import threading
-import time
-import traceback
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command ended by Ctrl-C
 
@@ -53,6 +51,24 @@ def is_command(argv: list[str] | None = None) -> bool:
     return name in ("videotools", "videotools.exe", "videotools-script.py")
 
 
+GROUP_FLAGS = ("--version", "-v", "--verbose", "-q", "--quiet")  # the group's own options that take no value
+
+
+def only_version(argv: list[str]) -> bool:
+    """True when the command line only asks for the version (``--version``, maybe with ``-v``/``-q``).
+
+    Then the command prints it without importing typer or any command: the options before the first
+    word are all the group's own flags and include ``--version``, which click would answer (it is eager)
+    before looking at anything after it. Anything else (``--help``, an unknown option) goes to typer.
+    """
+    lead = []
+    for a in argv:
+        if not a.startswith("-") or a == "--":
+            break
+        lead.append(a)
+    return "--version" in lead and all(a in GROUP_FLAGS for a in lead)
+
+
 def wants_verbose(argv: list[str]) -> bool:
     """``-v``/``--verbose`` anywhere before a ``--`` (the flag is accepted at any place on the line)."""
     for a in argv:
@@ -74,6 +90,8 @@ def _interrupted(signum, frame) -> None:  # noqa: ARG001 - a signal handler's si
 def crash_log(err: BaseException) -> str | None:
     """Write the traceback of an unexpected error to a log file; its path, or None if that failed."""
     import tempfile
+    import time
+    import traceback
 
     try:
         fd, path = tempfile.mkstemp(prefix=f"videotools-error-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".log")

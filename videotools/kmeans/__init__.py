@@ -17,10 +17,10 @@ on first use (PEP 562), so the command line gets :data:`SPACES` without loading 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..lazy import lazy_names
 from .choices import DEFAULT_SAMPLE, MAX_K, SPACES, check_space
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the command's start-up)
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .colour import from_space, luminance, parse_color, to_hex, to_space
