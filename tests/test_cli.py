@@ -19,10 +19,8 @@ from tests.conftest import SAMPLE, cli
     (["run", "synthetic:traffic?seconds=1", "--out", "{existing}"],
      "videotools: error: output exists: {existing} (use --overwrite to replace it)"),
     (["run", "synthetic:traffic?seconds=1", "--chain", "sharpen"], "videotools: error: unknown chain step 'sharpen'"),
-    (["posterize", "synthetic:traffic?seconds=1", "--refit", "sometimes"],
-     "videotools: error: --refit must be never | every:N | scene (N > 0), got 'sometimes'"),
     (["background", "synthetic:traffic?seconds=1", "--alpha", "1.5", "--save-dir", "{tmp}"],
-     "videotools: error: alpha must be in (0, 1], got 1.5"),
+     "videotools: error: --alpha must be in (0, 1], got 1.5"),
 ])
 def test_user_errors(tmp_path, args, message):
     notvideo = tmp_path / "notes.mp4"

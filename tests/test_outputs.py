@@ -48,7 +48,9 @@ def test_existing_files_folders_and_the_input(here):
     assert check_outputs(["o.mp4"], also=["old.json"], overwrite=True)[1].kind == "file"
     with pytest.raises(vt.SinkError, match="output is a folder"):
         check_outputs(["dir.png"], overwrite=True)
-    with pytest.raises(vt.SinkError, match="output is the input"):
-        check_outputs(["in.mp4"], overwrite=True, source="in.mp4")
+    os.link(here / "in.mp4", here / "linked.mp4")  # another name of the same file
+    for same in ("in.mp4", "linked.mp4", str(here / "in.mp4")):
+        with pytest.raises(vt.SinkError, match="output is the input"):
+            check_outputs([same], overwrite=True, source="in.mp4")
     with pytest.raises(vt.SinkError, match="output folder does not exist: nodir"):
         check_outputs(["nodir/o.mp4"])

@@ -4,15 +4,14 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from videotools.posterizing import fitted_posterize
+from videotools.posterizing import fit_ahead
 
 SPEC = "synthetic:traffic?size=160x90&seconds=4&noise=0&seed=3"
 
 
 def test_a_file_is_sampled_over_its_length():
-    post = fitted_posterize(SPEC, k=5, seed=2, fit_frames=4)
-    want = vt.Palette.fit(vt.sample_frames(SPEC, 4), 5, seed=2)
-    assert post.palette == want and post.frames == 0
+    stats = vt.posterize(SPEC, k=5, seed=2, fit_frames=4, max_frames=2)
+    assert stats.extra["palette"] == vt.Palette.fit(vt.sample_frames(SPEC, 4), 5, seed=2)
 
 
 def test_an_open_source_fits_on_its_first_frames():
@@ -58,12 +57,17 @@ def test_processors_run_before_posterizing(tmp_path):
     assert np.isin(vt.read_image(tmp_path / "x.png").reshape(-1, 3), stats.extra["palette"].colors).all()
 
 
+class Live:
+    """A plain source that says it is a camera (never read here)."""
+
+    info = vt.StreamInfo(fps=25.0, size=(32, 24), kind="camera")
+
+
 def test_a_camera_is_not_opened_to_sample_ahead(monkeypatch):
     import videotools.sources as sources
 
     opened = []
     monkeypatch.setattr(sources, "sample_frames", lambda *a, **kw: opened.append(a) or [])
-    post = fitted_posterize("0", k=3)
+    post = vt.Posterize(3)
+    fit_ahead(post, Live(), spec="0")
     assert opened == [] and post.palette is None and post.fit_frames == vt.processors.posterize.FIT_FRAMES
-    fitted_posterize("rtsp://127.0.0.1:1/x", k=3)
-    assert opened == []

@@ -1,9 +1,10 @@
 """Recover a source's empty background and save it: ``videotools background`` as one Python call.
 
 :func:`background` builds the :class:`~videotools.processors.Background`
-processor, names the PNGs after the source, checks every output before the
-first frame is read, runs the source through :func:`videotools.process`
-(masks and statistics written frame by frame) and saves the PNGs at the end.
+processor, names the PNGs after the source, and carries out one
+:class:`~videotools.runs.Run` whose outputs are the PNGs, the masks and the
+statistics with ``out`` (all checked before the source opens); masks and
+statistics are written frame by frame, the PNGs at the end.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError, SinkError
+from .errors import ParameterError
 from .frames import Frame
-from .outputs import check_outputs
 from .pipeline import RunStats, Step
 from .protocols import Processor, Source
 from .settings import Encoding
@@ -58,6 +58,7 @@ def background(source: PathLike | Source, processors: Sequence[Processor] = (), 
         Also save a snapshot of each PNG every ``every`` frames (``...-f000100.png``).
     out, overwrite, encoding, on_frame, **options
         As for :func:`videotools.process` (``display``, ``serve``, ``seek``, ``max_frames`` ...).
+        Snapshots every ``every`` frames are written as the run goes.
 
     Returns
     -------
@@ -81,19 +82,19 @@ def background(source: PathLike | Source, processors: Sequence[Processor] = (), 
     from .processors import Background
     from .processors.background import background_names, free_names
     from .processors.foreground import ForegroundWriter
-    from .runner import process
+    from .runs import Run, execute
     from .sinks import write_image
     from .sources import source_name
 
     alphas = tuple(alphas)
-    outs = [os.fspath(o) for o in ([out] if isinstance(out, (str, os.PathLike)) else list(out or []))]
     proc = Background(alphas, view=view, warmup=warmup, selective=selective, threshold=threshold, model="plate",
                       shadows=shadows)
-    if not (outs or options.get("display") or options.get("serve")):
-        proc.view = "background"  # nothing shows the view: make the cheapest one
+    writer = ForegroundWriter(proc, mask_out=mask_out, stats_out=stats_out, min_area=min_area, overwrite=overwrite,
+                              crf=encoding.crf, preset=encoding.preset) \
+        if mask_out is not None or stats_out is not None else None
+    if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
+        raise ParameterError(f"every must be an integer >= 1 (frames), got {every!r}", param="every")
     folder = Path(".") if save_dir is None else Path(save_dir)
-    if not folder.is_dir():
-        raise SinkError(f"output folder does not exist: {folder}")
     spec = source if isinstance(source, (str, os.PathLike)) else None
     names = background_names(source_name(spec) if spec is not None else "source", alphas)
     if save_dir is None and not overwrite:  # one free suffix for the whole set, like `demo`
@@ -101,12 +102,6 @@ def background(source: PathLike | Source, processors: Sequence[Processor] = (), 
     images: list[Callable[[], Frame]] = [lambda: proc.model.plate]
     images += [partial(proc.model.background, i) for i in range(len(alphas))]
     finals = [(folder / n, image) for n, image in zip(names, images)]
-    frames_out = [*outs, *([mask_out] if mask_out is not None else [])]
-    check_outputs(frames_out, overwrite=overwrite, source=spec,
-                  also=[p for p, _ in finals] + ([stats_out] if stats_out is not None else []))
-    writer = ForegroundWriter(proc, mask_out=mask_out, stats_out=stats_out, min_area=min_area, overwrite=overwrite,
-                              crf=encoding.crf, preset=encoding.preset) \
-        if mask_out is not None or stats_out is not None else None
 
     def each(step: Step) -> None:
         if writer is not None:
@@ -117,9 +112,13 @@ def background(source: PathLike | Source, processors: Sequence[Processor] = (), 
         if on_frame is not None:
             on_frame(step)
 
+    run = Run(source, [*processors, proc], out=out, also_frames=mask_out,
+              also=[p for p, _ in finals] + ([stats_out] if stats_out is not None else []), overwrite=overwrite,
+              encoding=encoding, on_frame=each, **options)
+    if not (run.out or run.shown):
+        proc.view = "background"  # nothing shows the view: make the cheapest one
     try:
-        stats = process(source, [*processors, proc], out=outs, overwrite=overwrite, encoding=encoding,
-                        on_frame=each, **options)
+        stats = execute(run)
     finally:
         if writer is not None:
             writer.close()

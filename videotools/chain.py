@@ -27,9 +27,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ParameterError
-from .frames import Frame
 from .kmeans import Palette
 from .processors import Background, Blur, Flip, Grey, Posterize, Resize
+from .protocols import Processor
 
 
 def _bool(v: str) -> bool:
@@ -49,7 +49,7 @@ def load_palette(value: str, *, k: int = 8, seed: int = 0, space: str | None = N
 
     p = Path(value)
     if not p.exists():
-        raise ParameterError(f"no such palette file: {value}")
+        raise ParameterError(f"palette {value}: no such palette file", param="palette")
     if is_image_path(p):
         return Palette.fit(read_image(p), k, seed=seed, space=space or "rgb")
     pal = Palette.load(p)
@@ -70,7 +70,7 @@ def _background(alpha: list[float] | None = None, **kw: Any) -> Background:
 
 
 # name -> (factory, {parameter: converter})
-STEPS: dict[str, tuple[Callable[..., Callable[[Frame], Frame]], dict[str, Callable[[str], Any]]]] = {
+STEPS: dict[str, tuple[Callable[..., Processor], dict[str, Callable[[str], Any]]]] = {
     "posterize": (_posterize, {"k": int, "space": str, "seed": int, "refit": str, "fit_frames": int,
                                "palette": str, "sample": int}),
     "background": (_background, {"alpha": float, "view": str, "selective": _bool, "warmup": _bool,
@@ -91,15 +91,16 @@ EXPECTED = {int: "a whole number", float: "a finite number", _bool: "true or fal
 def _check_value(step: str, key: str, raw: str, value: Any, converter: Callable[[str], Any]) -> None:
     """Reject what a converter lets through but no step wants: NaN, infinities, out-of-range whole numbers."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise ParameterError(f"bad value for {step} {key}: {raw!r} (expected a finite number)")
+        raise ParameterError(f"bad value for {step} {key}: {raw!r} (expected a finite number)", param="chain")
     if isinstance(value, int) and not isinstance(value, bool) and key in LIMITS:
         lo, hi = LIMITS[key]
         if value < lo or (hi is not None and value > hi):
             span = f"{lo}..{hi}" if hi is not None else f">= {lo}"
-            raise ParameterError(f"bad value for {step} {key}: {raw!r} (expected a whole number {span})")
+            raise ParameterError(f"bad value for {step} {key}: {raw!r} (expected a whole number {span})",
+                                 param="chain")
 
 
-def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
+def parse_chain(text: str) -> list[Processor]:
     """Build the processors a chain string names.
 
     Raises
@@ -112,17 +113,17 @@ def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
     >>> [type(p).__name__ for p in parse_chain("resize:width=320 | posterize:k=4")]
     ['Resize', 'Posterize']
     """
-    steps: list[Callable[[Frame], Frame]] = []
+    steps: list[Processor] = []
     if not text or not text.strip():
         return steps
     for raw in text.split("|"):
         part = raw.strip()
         if not part:
-            raise ParameterError(f"empty step in chain {text!r}")
+            raise ParameterError(f"empty step in chain {text!r}", param="chain")
         name, _, args = part.partition(":")
         name = name.strip().lower()
         if name not in STEPS:
-            raise ParameterError(f"unknown chain step {name!r}; known: {', '.join(sorted(STEPS))}")
+            raise ParameterError(f"unknown chain step {name!r}; known: {', '.join(sorted(STEPS))}", param="chain")
         factory, params = STEPS[name]
         kw: dict[str, Any] = {}
         for item in filter(None, (a.strip() for a in args.split(","))) if args else []:
@@ -130,7 +131,7 @@ def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
             key = key.strip().replace("-", "_")
             if not eq or key not in params:
                 known = ", ".join(params) or "none"
-                raise ParameterError(f"bad parameter {item!r} for {name}; known: {known}")
+                raise ParameterError(f"bad parameter {item!r} for {name}; known: {known}", param="chain")
             try:
                 v = params[key](value.strip())
             except ValueError as err:
@@ -140,15 +141,15 @@ def parse_chain(text: str) -> list[Callable[[Frame], Frame]]:
             _check_value(name, key, value.strip(), v, params[key])
             if (name, key) in LISTS:
                 if v in kw.get(key, []):
-                    raise ParameterError(f"{name} {key}={value.strip()} given twice")
+                    raise ParameterError(f"{name} {key}={value.strip()} given twice", param="chain")
                 kw.setdefault(key, []).append(v)
             elif key in kw:
-                raise ParameterError(f"{name} {key} given twice")
+                raise ParameterError(f"{name} {key} given twice", param="chain")
             else:
                 kw[key] = v
         try:
             steps.append(factory(**kw))
         except ParameterError as err:
             text = str(err)
-            raise ParameterError(text if text.startswith(name) else f"{name}: {text}") from None
+            raise ParameterError(text if text.startswith(name) else f"{name}: {text}", param="chain") from None
     return steps

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 
 class VideotoolsError(Exception):
-    """Base of every error videotools raises on purpose."""
+    """Base of every error videotools raises on purpose.
+
+    ``param`` names the parameter the error concerns (``"start"``,
+    ``"fit_frames"``, ``"record_dir"``), when it concerns one: the command line
+    turns it into the flag the user typed (``--start``) without reading the
+    message. A message that names it does so first, as ``"start must be ..."``.
+    """
+
+    def __init__(self, message: str = "", *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class SourceError(VideotoolsError, OSError):
@@ -33,17 +43,7 @@ class FrameError(VideotoolsError, ValueError):
 
 
 class ParameterError(VideotoolsError, ValueError):
-    """An option or chain parameter has a bad value.
-
-    ``param`` names the parameter (``"start"``, ``"fit_frames"``) when the
-    error concerns one: the command line turns it into the flag the user typed
-    (``--start``) without reading the message. A message that names it does so
-    first, as ``"start must be ..."``.
-    """
-
-    def __init__(self, message: str, *, param: str | None = None) -> None:
-        super().__init__(message)
-        self.param = param
+    """An option or chain parameter has a bad value (``param`` names it)."""
 
 
 class NotFittedError(VideotoolsError, RuntimeError):

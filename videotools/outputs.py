@@ -105,6 +105,22 @@ def _writable_folder(path: Path) -> None:
         raise SinkError(f"cannot write {path}: folder {folder} is read-only or not ours (permission denied)")
 
 
+def check_folder(folder: str | os.PathLike, *, param: str) -> Path:
+    """Check a folder a run writes into under names of its own (a window's recordings and snapshots).
+
+    Raises
+    ------
+    SinkError
+        Naming ``param`` first: a folder that does not exist, is a file, or is read-only.
+    """
+    f = Path(folder)
+    if not f.is_dir():
+        raise SinkError(f"{param} {f}: {'a file, not a folder' if f.exists() else 'no such folder'}", param=param)
+    if not os.access(f, os.W_OK | os.X_OK):
+        raise SinkError(f"{param} {f}: folder is read-only (permission denied)", param=param)
+    return f
+
+
 def check_outputs(outs: Iterable[str | os.PathLike], *, overwrite: bool = False,
                   source: str | os.PathLike | None = None, also: Iterable[str | os.PathLike] = (),
                   video_extensions: Sequence[str] = VIDEO_EXTENSIONS) -> list[Output]:

@@ -2,7 +2,7 @@
 
 This module knows sources, processors and sinks only through the protocols in
 :mod:`videotools.protocols`; building a run from options (windows, previews,
-recorders) is :func:`videotools.runner.process`.
+recorders) is :mod:`videotools.runs`.
 
 Past 300 lines because the loop carries its signal handling, clock and progress bar with it:
 each is small, private to the loop, and only makes sense inside it.

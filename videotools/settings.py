@@ -1,7 +1,9 @@
 """Settings that travel together, as small frozen dataclasses validated when made.
 
-Each names its parameters in errors (``crf``, ``start``); the command line
-maps those names to its flags (``--crf``, ``--start``).
+Each rule of a setting lives here and only here (the command line declares its
+options with these limits and builds these values). Errors carry the parameter
+they concern (``ParameterError.param``: ``crf``, ``start``) and name it first;
+the command line maps it to its flag (``--crf``, ``--start``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,55 @@ from .errors import ParameterError
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 CAMERA_MODES = ("latest", "every")
+CRF_MAX = 51
+"""x264's worst quality; 0 is lossless."""
+MAX_SIDE = 16384
+"""Widest frame a size option accepts (H.264 level 6.2 tops out at 8192; cameras far below)."""
+MAX_FPS = 1000.0
+"""Highest frame rate a rate option accepts."""
 
 
 def _seconds(name: str, value: float | None) -> None:
     if value is not None and (isinstance(value, bool) or not math.isfinite(value) or value < 0):
-        raise ParameterError(f"{name} must be a finite number of seconds >= 0, got {value}")
+        raise ParameterError(f"{name} must be a finite number of seconds >= 0, got {value}", param=name)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_encoding(crf: object, preset: object) -> None:
+    """The x264 settings' rules, for :class:`Encoding` and for a :class:`~videotools.VideoSink` made directly.
+
+    Raises
+    ------
+    ParameterError
+        ``crf`` not an integer in 0..51, or ``preset`` not one of :data:`PRESETS`.
+    """
+    if not _whole(crf) or not 0 <= crf <= CRF_MAX:  # type: ignore[operator]
+        raise ParameterError(f"crf must be an integer in 0..{CRF_MAX}, got {crf!r}", param="crf")
+    if preset not in PRESETS:
+        raise ParameterError(f"preset must be one of {', '.join(PRESETS)}, got {preset!r}", param="preset")
+
+
+def parse_size(text: str | None, *, param: str = "camera_size") -> tuple[int, int] | None:
+    """``"1280x720"`` -> ``(1280, 720)``; None for an empty value. Its limits are :class:`Camera`'s.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``param``, unless ``text`` is WIDTHxHEIGHT with both in 1..16384.
+    """
+    if not text:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        if 0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE:
+            return w, h
+    except ValueError:
+        pass
+    raise ParameterError(f"{param.replace('_', ' ')} takes WIDTHxHEIGHT, each 1..{MAX_SIDE}, e.g. 1280x720, "
+                         f"got {text!r}", param=param)
 
 
 @dataclass(frozen=True)
@@ -31,7 +77,7 @@ class Seek:
         _seconds("start", self.start)
         _seconds("end", self.end)
         if self.end is not None and self.end <= (self.start or 0.0):
-            raise ParameterError(f"end ({self.end:g}) must be after start ({self.start or 0:g})")
+            raise ParameterError(f"end ({self.end:g}) must be after start ({self.start or 0:g})", param="end")
 
     @property
     def active(self) -> bool:
@@ -47,10 +93,7 @@ class Encoding:
     audio: bool = True
 
     def __post_init__(self) -> None:
-        if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not 0 <= self.crf <= 51:
-            raise ParameterError(f"crf must be an integer in 0..51, got {self.crf!r}")
-        if self.preset not in PRESETS:
-            raise ParameterError(f"preset must be one of {', '.join(PRESETS)}, got {self.preset!r}")
+        check_encoding(self.crf, self.preset)
 
 
 @dataclass(frozen=True)
@@ -63,11 +106,14 @@ class Camera:
 
     def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in CAMERA_MODES:
-            raise ParameterError(f"camera mode must be latest or every, got {self.mode!r}")
-        if self.size is not None and (len(self.size) != 2 or min(self.size) < 1 or max(self.size) > 16384):
-            raise ParameterError(f"camera size must be WIDTHxHEIGHT within 1..16384, got {self.size!r}")
-        if self.fps is not None and (not math.isfinite(self.fps) or not 0 < self.fps <= 1000):
-            raise ParameterError(f"camera fps must be in (0, 1000], got {self.fps}")
+            raise ParameterError(f"camera mode must be latest or every, got {self.mode!r}", param="camera_mode")
+        if self.size is not None and (len(self.size) != 2 or not all(_whole(v) for v in self.size)
+                                      or min(self.size) < 1 or max(self.size) > MAX_SIDE):
+            raise ParameterError(f"camera size must be WIDTHxHEIGHT within 1..{MAX_SIDE}, got {self.size!r}",
+                                 param="camera_size")
+        if self.fps is not None and (isinstance(self.fps, bool) or not isinstance(self.fps, (int, float))
+                                     or not math.isfinite(self.fps) or not 0 < self.fps <= MAX_FPS):
+            raise ParameterError(f"camera fps must be in (0, {MAX_FPS:g}], got {self.fps!r}", param="camera_fps")
 
 
 @dataclass(frozen=True)
@@ -82,9 +128,9 @@ class Input:
         v = self.lost_after
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
                               or v <= 0):
-            raise ParameterError(f"lost_after must be a number of seconds > 0, got {v!r}")
+            raise ParameterError(f"lost_after must be a number of seconds > 0, got {v!r}", param="lost_after")
         if not isinstance(self.deinterlace, bool):
-            raise ParameterError(f"deinterlace must be True or False, got {self.deinterlace!r}")
+            raise ParameterError(f"deinterlace must be True or False, got {self.deinterlace!r}", param="deinterlace")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ import pytest
 
 from tests.cli.helpers import invoke
 from videotools.cli.failures import flagged
-from videotools.cli.options import parse_size
+from videotools.errors import ParameterError, SinkError
+from videotools.settings import parse_size
 
 
 def test_show_completion_prints_a_bash_script():
@@ -16,24 +17,33 @@ def test_install_completion_is_offered():
     assert "--install-completion" in invoke("--help").stdout
 
 
-@pytest.mark.parametrize("message,line", [
-    ("fit_frames must be an integer >= 1, got 0", "--fit-frames must be an integer >= 1, got 0"),
-    ("refit must be never | every:N | scene, got 'x'", "--refit must be never | every:N | scene, got 'x'"),
-    ("crf must be an integer in 0..51, got 99", "--crf must be an integer in 0..51, got 99"),
-    ("no such file: refit.mp4", "no such file: refit.mp4"),  # only a leading parameter name is mapped
+@pytest.mark.parametrize("err,line", [
+    (ParameterError("fit_frames must be an integer >= 1, got 0", param="fit_frames"),
+     "--fit-frames must be an integer >= 1, got 0"),
+    (ParameterError("camera mode must be latest or every, got 'x'", param="camera_mode"),
+     "--camera-mode must be latest or every, got 'x'"),
+    (ParameterError("alpha must be in (0, 1], got 2", param="alpha"), "--alpha must be in (0, 1], got 2"),
+    (ParameterError("k must be an integer in 1..256, got 0", param="k"), "-k must be an integer in 1..256, got 0"),
+    (ParameterError("start/end apply to video files", param="start/end"), "--start/--end apply to video files"),
+    (ParameterError("starting over", param="start"), "starting over"),  # a parameter's name, not a word's start
+    (ParameterError("no such file: refit.mp4"), "no such file: refit.mp4"),  # no parameter: the message as it is
+    (SinkError("record_dir d: no such folder", param="record_dir"), "--record-dir d: no such folder"),
 ])
-def test_library_messages_name_flags(message, line):
-    assert flagged(message) == line
+def test_library_errors_name_flags_by_their_parameter(err, line):
+    assert flagged(err) == line
 
 
 def test_parse_size():
-    assert parse_size("1280x720", "--camera-size") == (1280, 720) and parse_size("", "--x") is None
+    assert parse_size("1280x720") == (1280, 720) and parse_size("") is None
+    with pytest.raises(ParameterError, match="^camera size takes WIDTHxHEIGHT") as info:
+        parse_size("12x")
+    assert info.value.param == "camera_size"
 
 
 @pytest.mark.parametrize("args,needle", [
     (["run", "synthetic:traffic", "--camera-size", "12x"], "bad value for --camera-size: '12x' (expected WIDTHxHEIGHT"),
     (["run", "synthetic:traffic", "--serve", "host:99999"], "bad value for --serve: 'host:99999'"),
-    (["run", "synthetic:traffic", "--camera-fps", "0"], "bad value for --camera-fps: '0.0' (expected a number in (0, "),
+    (["run", "synthetic:traffic", "--camera-fps", "0"], "bad value for --camera-fps: '0' (expected a number in (0, "),
     (["run", "synthetic:traffic", "--preset", "quick"], "bad value for --preset: 'quick' (expected an x264 preset: "),
 ])
 def test_option_callbacks_are_usage_errors(args, needle):

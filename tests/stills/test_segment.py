@@ -43,7 +43,7 @@ def test_views_hide_and_distinct_label_colours():
     assert len({tuple(c) for c in label_colors(20).tolist()}) == 20
     hidden = seg.view(img, "overlay", hide=(1,))
     assert (hidden[seg.labels == 1] == 0).all() and hidden[seg.labels == 0].any()
-    with pytest.raises(vt.ParameterError, match="--hide 7: labels run from 0 to 3"):
+    with pytest.raises(vt.ParameterError, match="^hide 7: labels run from 0 to 3"):
         seg.view(img, "colors", hide=(7,))
 
 

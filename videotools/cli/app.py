@@ -1,13 +1,12 @@
-"""The typer app: the command group, the run every frame command shares, and its summary.
+"""The typer app: the command group, its global options, and how a command is invoked.
 
 Failures and exit codes live in :mod:`.failures`, log lines in :mod:`.logs`,
-shared options and the checks of their values in :mod:`.options`; their names
-are re-exported here for the command modules.
+shared options and the checks of their values in :mod:`.options`, what a
+command says after its run in :mod:`.summary`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,12 +15,11 @@ from typing import Annotated, Any, cast
 import typer
 from typer.core import TyperGroup
 
-from ..errors import ParameterError
 from ..startup import EXIT_INTERRUPTED, wants_verbose
-from .failures import EXIT_ERROR, error_line, exit_code_for, one_line
+from .failures import EXIT_ERROR, error_line, exit_code_for
 from .helptext import format_commands, ordered, plain_metavars
-from .logs import StderrHandler, configure_output, logging_restored
-from .options import check_params, parse_size
+from .logs import configure_output, logging_restored
+from .options import check_params
 
 _click = typer.core._click  # typer's own copy of click: its exceptions are the ones raised here
 
@@ -176,88 +174,3 @@ def _main(ctx: typer.Context,
     if isinstance(ctx.obj, dict):
         ctx.obj["quiet"] = quiet or bool(ctx.obj.get("quiet"))
         ctx.obj["verbose"] = verbose or bool(ctx.obj.get("verbose"))
-
-
-def _written(path: str) -> bool:
-    """Whether an output exists (for a sequence: its first frame)."""
-    if "%" in path:
-        try:
-            return os.path.exists(path % 0)
-        except (TypeError, ValueError):
-            return False
-    return os.path.isfile(path)
-
-
-def report(stats, outs: list[str] | None = None, quiet: bool = False) -> None:
-    """One summary line, and "wrote X" for each output that exists, on stderr."""
-    said = set().union(*(h.said for h in logging.getLogger().handlers if isinstance(h, StderrHandler)))
-    if stats.warning and not quiet and one_line(stats.warning) not in said:
-        typer.echo(f"videotools: warning: {one_line(stats.warning)}", err=True)
-    if quiet:
-        return
-    line = f"{stats.frames} frames in {stats.seconds:.1f} s ({stats.fps:.1f} fps)"
-    if stats.dropped:
-        line += f", {stats.dropped} camera frames dropped (latest-frame mode)"
-    if stats.stopped_by not in ("end of source",):
-        line += f"; stopped: {stats.stopped_by}"
-    typer.echo(line, err=True)
-    for o in outs or []:
-        if _written(o):
-            typer.echo(f"wrote {o}", err=True)
-
-
-def run_command(source, processors, *, out, display, serve, max_frames, overwrite, quiet, start, end,
-                crf, preset, camera_size, camera_fps, camera_mode, title="videotools", on_frame=None,
-                keys=None, record_dir=".", audio=True, playback=None, also: Sequence[str | os.PathLike] = (),
-                run: Callable[..., Any] | None = None):
-    """Check every output of the run together (``out`` and ``also``), run it, report it.
-
-    ``also`` names files the command writes itself after the run (background
-    PNGs, a palette), so that they are checked with the others, before any work.
-    ``run`` is the API function that does the work, called as
-    :func:`videotools.process` is (the default): ``run(source, processors, out=..., seek=..., ...)``;
-    a command binds its own options to it (``functools.partial(videotools.posterize, k=8)``).
-
-    Raises
-    ------
-    VideotoolsError
-        A bad output (before any work), or a run that read no frame while outputs were asked for.
-
-    A run stopped by Ctrl-C (its outputs finalized) makes the command exit 130
-    once it has finished its own work (:func:`exit_later`).
-    """
-    import videotools
-
-    from ..outputs import check_outputs
-    from ..settings import Camera, Encoding, Playback, Seek
-
-    check_outputs(out or [], overwrite=overwrite, source=source, also=also)
-    stats = (run or videotools.process)(
-        source, processors, out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
-        progress=not quiet and sys.stderr.isatty(), seek=Seek(start, end), encoding=Encoding(crf, preset, audio),
-        camera=Camera(camera_mode, parse_size(camera_size, "--camera-size"), camera_fps),
-        playback=playback or Playback(), title=title, on_frame=on_frame, keys=keys, record_dir=record_dir)
-    written = stats.extra.get("outputs") if isinstance(stats.extra, dict) else None
-    if stats.frames == 0 and out and not written:
-        why = f" ({one_line(stats.warning)})" if stats.warning else ""
-        where = f" from --start {start:g}" if start else ""
-        raise ParameterError(f"no frames read from {source}{where}{why}; nothing written to {', '.join(out)}")
-    report(stats, out if written is None else list(written), quiet)
-    if stats.stopped_by == "SIGINT":  # outputs finalized; the command finishes its work, then exits 130
-        exit_later(EXIT_INTERRUPTED)
-    if not (out or display or serve or on_frame or quiet or also or stats.extra.get("images")):
-        typer.echo("videotools: note: no --out, --display or --serve was given, so nothing was written", err=True)
-    return stats
-
-
-
-
-def exit_later(code: int) -> None:
-    """Make the command exit with ``code`` once it has finished (a run stopped by Ctrl-C: 130)."""
-    ctx = _click.globals.get_current_context(silent=True)
-    root = ctx.find_root() if ctx is not None else None
-    if root is not None and isinstance(root.obj, dict):
-        root.obj.setdefault("exit_code", code)
-
-
-

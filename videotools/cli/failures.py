@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -43,21 +42,24 @@ def one_line(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
-# library errors name parameters, the command line names its flags
-_FLAGS = [(re.compile(p), flag) for p, flag in (
-    (r"^start/end\b", "--start/--end"), (r"^start\b", "--start"), (r"^end\b", "--end"), (r"^crf\b", "--crf"),
-    (r"^preset\b", "--preset"), (r"^camera mode\b", "--camera-mode"), (r"^camera size\b", "--camera-size"),
-    (r"^camera fps\b", "--camera-fps"), (r"^max_frames\b", "--max-frames"), (r"^fit_frames\b", "--fit-frames"),
-    (r"^refit\b", "--refit"), (r"^space\b", "--space"), (r"^seed\b", "--seed"), (r"^palette_out\b", "--palette-out"),
-    (r"^bar\b", "--bar"), (r"^out\b", "--out"), (r"^labels_out\b", "--labels-out"),
-)]
+# library parameters whose flag is not "--" + the name with dashes
+_FLAG_OF = {"k": "-k", "alphas": "--alpha", "palette": "--palette-from"}
 
 
-def flagged(message: str) -> str:
-    """``message`` with a leading library parameter name (``start``, ``crf``) turned into its flag."""
-    for pattern, flag in _FLAGS:
-        if pattern.match(message):
-            return pattern.sub(flag, message, count=1)
+def flag_of(param: str) -> str:
+    """The flag of a library parameter: ``fit_frames`` -> ``--fit-frames``; ``start/end`` -> ``--start/--end``."""
+    return "/".join(_FLAG_OF.get(p, "--" + p.replace("_", "-")) for p in param.split("/"))
+
+
+def flagged(err: BaseException) -> str:
+    """``err``'s message, its leading parameter name (``err.param``: ``start``, ``camera mode``) made a flag."""
+    message, param = str(err), getattr(err, "param", None)
+    if not param:
+        return message
+    for name in (param, param.replace("_", " ")):
+        rest = message[len(name):]
+        if message.startswith(name) and (not rest or not (rest[0].isalnum() or rest[0] == "_")):
+            return flag_of(param) + rest
     return message
 
 
@@ -177,7 +179,7 @@ def exit_code_for(err: BaseException, *, argv: Sequence[str] = (), verbose: bool
         error_line(err.format_message())
         return err.exit_code
     if isinstance(err, VideotoolsError):
-        error_line(flagged(str(err)))
+        error_line(flagged(err))
         return EXIT_ERROR
     if isinstance(err, MemoryError):
         error_line(f"not enough memory{': ' + str(err) if str(err) else ''} (a frame size or option too large?)")
@@ -203,7 +205,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except VideotoolsError as err:
-        error_line(flagged(str(err)))
+        error_line(flagged(err))
         raise typer.Exit(EXIT_ERROR) from None
     except (OSError, MemoryError) as err:
         raise typer.Exit(exit_code_for(err)) from None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import DisplayError, SinkError
-from .app import app, run_command
+from .app import app
 from .failures import user_errors
 from .options import (
     CamFpsOpt,
@@ -22,7 +20,9 @@ from .options import (
     PresetOpt,
     QuietOpt,
     ServeOpt,
+    run_options,
 )
+from .summary import finish_run
 
 
 @app.command()
@@ -51,18 +51,14 @@ def live(
       videotools live --serve 8080          (headless box: watch at http://127.0.0.1:8080/)
     """
     from ..chain import parse_chain
+    from ..runs import process
     from ..sinks import display_problem
 
     with user_errors():
         processors = parse_chain(chain)
-        if not record_dir.is_dir():
-            raise SinkError(f"--record-dir {record_dir}: no such folder")
-        if not os.access(record_dir, os.W_OK | os.X_OK):
-            raise SinkError(f"--record-dir {record_dir}: folder is read-only (permission denied)")
-        problem = display_problem()
-        if problem and not (serve or out):
-            raise DisplayError(f"cannot open a window: {problem}; use --out FILE or --serve PORT instead")
-        run_command(camera, processors, out=out, display=not problem, serve=serve, max_frames=max_frames,
-                    overwrite=overwrite, quiet=quiet, start=None, end=None, crf=crf, preset=preset,
-                    camera_size=camera_size, camera_fps=camera_fps, camera_mode="latest",
-                    title="videotools live", record_dir=str(record_dir))
+        problem = display_problem() if serve or out else None  # with another output, no window is no error
+        stats = process(camera, processors, **run_options(
+            out=out, display=problem is None, serve=serve, max_frames=max_frames, overwrite=overwrite, quiet=quiet,
+            crf=crf, preset=preset, camera_size=camera_size, camera_fps=camera_fps, camera_mode="latest",
+            title="videotools live", record_dir=record_dir))
+        finish_run(stats, source=camera, out=out, quiet=quiet, shown=True)

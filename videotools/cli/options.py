@@ -1,33 +1,34 @@
-"""The options commands share, and the checks of their values that typer's types do not make (exit 2)."""
+"""The options commands share, their values checked by the settings' own rules (a bad one exits 2),
+and :func:`run_options`: the keywords of a :class:`videotools.runs.Run` they stand for."""
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import typer
 
 from ..errors import ParameterError
+from ..settings import CAMERA_MODES, CRF_MAX, MAX_FPS, MAX_SIDE, PRESETS, Camera, Encoding, Input, Seek, parse_size
 from .failures import range_text
 
 _click = typer.core._click  # typer's own copy of click
-
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
-CAMERA_MODES = ("latest", "every")
-MAX_SIDE = 16384  # widest frame any option accepts (H.264 level 6.2 tops out at 8192; cameras far below)
 
 
 # -- checks every command shares --------------------------------------------------------------
 def usage_error(param: Any, value: Any, expected: str) -> _click.exceptions.BadParameter:
     """A command-line error (exit 2) for ``param``: ``bad value for --flag: 'value' (expected ...)``."""
     flag = max(getattr(param, "opts", None) or [param.name], key=len)
-    return _click.exceptions.BadParameter(f"{str(value)!r} (expected {expected})", param=param,
+    shown = f"{value:g}" if isinstance(value, float) else str(value)  # as typed: 0, not 0.0
+    return _click.exceptions.BadParameter(f"{shown!r} (expected {expected})", param=param,
                                           param_hint=flag)
 
 
 def check_params(ctx: Any) -> None:
-    """Checks of parsed values that typer's types do not make: finite numbers, ``--end`` after ``--start``.
+    """Checks of parsed values that typer's types do not make: finite numbers, ``--end`` after ``--start`` (by
+    :class:`~videotools.settings.Seek`'s rule).
 
     Raises
     ------
@@ -41,9 +42,11 @@ def check_params(ctx: Any) -> None:
             if isinstance(v, float) and not math.isfinite(v):
                 raise usage_error(param, v, "a finite number" + range_text(param))
     start, end = ctx.params.get("start"), ctx.params.get("end")
-    if start is not None and end is not None and end <= start:
+    try:
+        Seek(start, end)
+    except ParameterError:
         param = next(p for p in ctx.command.params if p.name == "end")
-        raise usage_error(param, end, f"a time after --start {start:g}")
+        raise usage_error(param, end, f"a time after --start {start:g}") from None
 
 
 def _callback(ok: Callable[[Any], bool], expected: str) -> Callable[[Any, Any, Any], Any]:
@@ -69,12 +72,16 @@ def number(lo: float, hi: float) -> Callable[[Any, Any, Any], Any]:
     return _callback(lambda v: math.isfinite(v) and lo <= v <= hi, f"a finite number in {lo:g}..{hi:g}")
 
 
-def _is_size(value: str) -> bool:
-    try:
-        parse_size(value, "--camera-size")
-    except ParameterError:
-        return False
-    return True
+def _setting(make: Callable[[Any], object], expected: str) -> Callable[[Any, Any, Any], Any]:
+    """An option callback that lets a value through when ``make(value)`` (a setting) accepts it."""
+
+    def ok(value: Any) -> bool:
+        try:
+            make(value)
+        except ParameterError:
+            return False
+        return True
+    return _callback(ok, expected)
 
 
 def _is_host_port(value: str) -> bool:
@@ -82,9 +89,7 @@ def _is_host_port(value: str) -> bool:
     return port.isdigit() and 1 <= int(port) <= 65535 and not (host and not host.strip("[]"))
 
 
-_size = _callback(_is_size, f"WIDTHxHEIGHT, e.g. 1280x720, each 1..{MAX_SIDE}")
 _serve = _callback(_is_host_port, "[HOST:]PORT with PORT in 1..65535, e.g. 8080 or 0.0.0.0:8080")
-_positive = _callback(lambda v: math.isfinite(v) and 0 < v <= 1000, "a number in (0, 1000]")
 
 
 # -- shared options ----------------------------------------------------------------------
@@ -101,20 +106,31 @@ ServeOpt = Annotated[str | None, typer.Option("--serve", callback=_serve, help="
 MaxOpt = Annotated[int | None, typer.Option("--max-frames", min=1, help="Stop after N frames.")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, nothing but errors.")]
-StartOpt = Annotated[float | None, typer.Option("--start", min=0, help="Start at this second (files, streams).")]
-EndOpt = Annotated[float | None, typer.Option("--end", min=0, help="Stop at this second (files, streams).")]
-CrfOpt = Annotated[int, typer.Option("--crf", min=0, max=51, help="H.264 quality: 0 lossless .. 51 worst.")]
-PresetOpt = Annotated[str, typer.Option("--preset", callback=choice(PRESETS, "an x264 preset"),
+StartOpt = Annotated[float | None, typer.Option(
+    "--start", callback=_setting(lambda v: Seek(start=v), "a finite number of seconds >= 0"),
+    help="Start at this second (files, streams).")]
+EndOpt = Annotated[float | None, typer.Option(
+    "--end", callback=_setting(lambda v: Seek(end=v), "a finite number of seconds > 0"),
+    help="Stop at this second (files, streams).")]
+CrfOpt = Annotated[int, typer.Option("--crf", callback=_setting(lambda v: Encoding(crf=v),
+                                                                f"a whole number in 0..{CRF_MAX}"),
+                                     help=f"H.264 quality: 0 lossless .. {CRF_MAX} worst.")]
+PresetOpt = Annotated[str, typer.Option("--preset", callback=_setting(lambda v: Encoding(preset=v),
+                                                                      f"an x264 preset: {', '.join(PRESETS)}"),
                                         help="x264 preset: ultrafast .. veryslow.")]
-CamSizeOpt = Annotated[str | None, typer.Option("--camera-size", callback=_size,
-                                                help="Camera capture size, e.g. 1280x720.")]
-CamFpsOpt = Annotated[float | None, typer.Option("--camera-fps", callback=_positive, help="Camera capture rate.")]
+CamSizeOpt = Annotated[str | None, typer.Option(
+    "--camera-size", callback=_setting(lambda v: Camera(size=parse_size(v)),
+                                       f"WIDTHxHEIGHT, e.g. 1280x720, each 1..{MAX_SIDE}"),
+    help="Camera capture size, e.g. 1280x720.")]
+CamFpsOpt = Annotated[float | None, typer.Option("--camera-fps", callback=_setting(lambda v: Camera(fps=v),
+                                                                                   f"a number in (0, {MAX_FPS:g}]"),
+                                                 help="Camera capture rate.")]
 CamModeOpt = Annotated[str | None, typer.Option(
-    "--camera-mode", callback=choice(CAMERA_MODES, "a camera mode"),
+    "--camera-mode", callback=_setting(lambda v: Camera(mode=v), f"a camera mode: {' or '.join(CAMERA_MODES)}"),
     help="latest (newest frame only, for live) or every (each frame, for recording). "
          "Default: every when only recording, else latest.")]
 LostAfterOpt = Annotated[float | None, typer.Option(
-    "--lost-after", callback=_callback(lambda v: math.isfinite(v) and v > 0, "a number of seconds > 0"),
+    "--lost-after", callback=_setting(lambda v: Input(lost_after=v), "a number of seconds > 0"),
     help="Seconds a camera or live stream may stay silent (it is reopened meanwhile) before the run ends, "
          "its outputs finalized. Default: 2 for cameras, 20 for streams.", show_default=False)]
 DeinterlaceOpt = Annotated[bool, typer.Option("--deinterlace", help="Rebuild interlaced frames from their two "
@@ -130,20 +146,24 @@ ChainOpt = Annotated[str, typer.Option("--chain", "-c", help="Processors, e.g. '
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed of the fit (same seed, same result).")]
 
 
-def parse_size(value: str | None, option: str) -> tuple[int, int] | None:
-    """``"1280x720"`` -> ``(1280, 720)``; None for an empty value.
+def run_options(*, out: list[str] | None = None, display: bool = False, serve: str | None = None,
+                max_frames: int | None = None, overwrite: bool = False, quiet: bool = False,
+                start: float | None = None, end: float | None = None, crf: int = 20, preset: str = "veryfast",
+                audio: bool = True, camera_size: str | None = None, camera_fps: float | None = None,
+                camera_mode: str | None = None, fast: bool = False, loop: bool = False,
+                lost_after: float | None = None, deinterlace: bool = False, **fields: Any) -> dict[str, Any]:
+    """The keywords of a :class:`~videotools.runs.Run` the shared flags stand for (``fields`` pass as they are).
 
     Raises
     ------
     ParameterError
-        Naming ``option`` and the value, unless it is WIDTHxHEIGHT with both in 1..16384.
+        From the settings, naming the parameter.
     """
-    if not value:
-        return None
-    try:
-        w, h = (int(v) for v in value.lower().split("x"))
-        if 0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE:
-            return w, h
-    except ValueError:
-        pass
-    raise ParameterError(f"{option} takes WIDTHxHEIGHT, each 1..{MAX_SIDE}, e.g. 1280x720, got {value!r}")
+    from ..settings import Playback
+
+    return dict(out=out or [], display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
+                progress=not quiet and sys.stderr.isatty(), seek=Seek(start, end),
+                encoding=Encoding(crf, preset, audio),
+                camera=Camera(camera_mode, parse_size(camera_size), camera_fps),
+                playback=Playback(fast=fast, loop=loop), reading=Input(lost_after=lost_after, deinterlace=deinterlace),
+                **fields)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +10,9 @@ import typer
 from ..kmeans import SPACES
 from ..processors.posterize import FIT_FRAMES
 from . import options as opt
-from .app import app, run_command
+from .app import app
 from .failures import user_errors
+from .summary import finish_run
 
 
 @app.command()
@@ -47,16 +47,17 @@ def posterize(
 
       videotools posterize 0 -k 8 --display        (webcam; keys: r refit, +/- k)
     """
-    import videotools
+    from ..posterizing import posterize as run_posterize
 
     with user_errors():
-        stats = run_command(
-            source, (), out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
-            quiet=quiet, start=start, end=end, crf=crf, preset=preset, camera_size=camera_size,
-            camera_fps=camera_fps, camera_mode=camera_mode, title="videotools posterize", audio=not no_audio,
-            also=[palette_out] if palette_out is not None else [],
-            run=partial(videotools.posterize, k=k, space=space, seed=seed, refit=refit, fit_frames=fit_frames,
-                        palette=palette_from, palette_out=palette_out))
+        stats = run_posterize(source, k=k, space=space, seed=seed, refit=refit, fit_frames=fit_frames,
+                              palette=palette_from, palette_out=palette_out, **opt.run_options(
+                                  out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
+                                  quiet=quiet, start=start, end=end, crf=crf, preset=preset, audio=not no_audio,
+                                  camera_size=camera_size, camera_fps=camera_fps, camera_mode=camera_mode,
+                                  title="videotools posterize"))
+        finish_run(stats, source=source, out=out, quiet=quiet, start=start, shown=display or serve is not None,
+                   more=palette_out is not None)
         pal = stats.extra.get("palette")
         if pal is not None and not quiet:
             typer.echo(f"palette ({pal.space}, k={pal.k}): {' '.join(pal.hex)}", err=True)
@@ -121,16 +122,18 @@ def background(
 
       videotools background 0 --display --alpha 0.05 --alpha 0.005
     """
-    import videotools
+    from ..backgrounds import background as run_background
 
     with user_errors():
-        stats = run_command(
-            source, (), out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite,
-            quiet=quiet, start=start, end=end, crf=crf, preset=preset, camera_size=camera_size,
-            camera_fps=camera_fps, camera_mode=camera_mode, title="videotools background",
-            run=partial(videotools.background, alphas=tuple(alpha) if alpha else (0.1, 0.01), save_dir=save_dir,
-                        view=view, mask_out=mask_out, stats_out=stats_out, min_area=min_area, shadows=shadows,
-                        every=every, selective=selective, warmup=not no_warmup, threshold=threshold))
+        stats = run_background(
+            source, alphas=tuple(alpha) if alpha else (0.1, 0.01), save_dir=save_dir, view=view, mask_out=mask_out,
+            stats_out=stats_out, min_area=min_area, shadows=shadows, every=every, selective=selective,
+            warmup=not no_warmup, threshold=threshold, **opt.run_options(
+                out=out, display=display, serve=serve, max_frames=max_frames, overwrite=overwrite, quiet=quiet,
+                start=start, end=end, crf=crf, preset=preset, camera_size=camera_size, camera_fps=camera_fps,
+                camera_mode=camera_mode, title="videotools background"))
+        finish_run(stats, source=source, out=out, quiet=quiet, start=start, shown=display or serve is not None,
+                   more=True)
         for written in [*stats.extra["images"], mask_out, stats_out]:
             if written is not None:
                 typer.echo(f"wrote {written}", err=True)

@@ -31,15 +31,15 @@ def check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
     try:
         values = tuple(float(a) for a in alphas)
     except (TypeError, ValueError) as err:
-        raise ParameterError(f"alphas must be numbers in (0, 1], got {alphas!r}") from err
+        raise ParameterError(f"alphas must be numbers in (0, 1], got {alphas!r}", param="alphas") from err
     if not values:
-        raise ParameterError("at least one alpha is needed")
+        raise ParameterError("alphas: at least one alpha is needed", param="alphas")
     for a in values:
         if not 0 < a <= 1 or a != a:
-            raise ParameterError(f"alpha must be in (0, 1], got {a}")
+            raise ParameterError(f"alpha must be in (0, 1], got {a}", param="alpha")
     if len(set(values)) != len(values):
         twice = next(a for a in values if values.count(a) > 1)
-        raise ParameterError(f"alpha {twice:g} is given twice (each model needs its own rate)")
+        raise ParameterError(f"alpha {twice:g} is given twice (each model needs its own rate)", param="alpha")
     return values
 
 
@@ -96,9 +96,9 @@ def find_blobs(mask: np.ndarray, *, min_area: int = 50) -> list[tuple[int, int, 
         Sorted top to bottom, then left to right.
     """
     if mask.ndim != 2:
-        raise ParameterError(f"expected an (H, W) mask, got shape {mask.shape}")
+        raise ParameterError(f"expected an (H, W) mask, got shape {mask.shape}", param="mask")
     if min_area < 1:
-        raise ParameterError(f"min_area must be >= 1 pixel, got {min_area}")
+        raise ParameterError(f"min_area must be >= 1 pixel, got {min_area}", param="min_area")
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8, copy=False), connectivity=8)
     boxes = [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
              for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
@@ -181,7 +181,7 @@ class BackgroundModel:
                  plate_every: int | None = None) -> None:
         self.alphas = check_alphas(alphas)
         if not 0 < threshold < 256:
-            raise ParameterError(f"threshold must be in (0, 256), got {threshold}")
+            raise ParameterError(f"threshold must be in (0, 256), got {threshold}", param="threshold")
         self.warmup, self.selective, self.threshold = warmup, selective, float(threshold)
         plate_options = {} if plate_every is None else {"every": plate_every}
         self.plate_model = PlateModel(**plate_options) if plate else None
@@ -320,7 +320,7 @@ class BackgroundModel:
         if not self._acc:
             raise NotFittedError("no frame seen yet: call update() first")
         if not isinstance(model, int):
-            raise ParameterError(f"model must be 'plate' or an alpha's index, got {model!r}")
+            raise ParameterError(f"model must be 'plate' or an alpha's index, got {model!r}", param="model")
         return cv2.convertScaleAbs(self._acc[model])
 
     def foreground(self, frame: Frame, threshold: float | None = None, *, model: int | str | None = None,
@@ -386,9 +386,9 @@ class Background:
                  warmup: bool = True, selective: bool = False, threshold: float = 25.0,
                  model: str = "plate", shadows: bool = False) -> None:
         if view not in VIEWS:
-            raise ParameterError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
+            raise ParameterError(f"view must be one of {', '.join(VIEWS)}, got {view!r}", param="view")
         if model not in MODELS:
-            raise ParameterError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+            raise ParameterError(f"model must be one of {', '.join(MODELS)}, got {model!r}", param="model")
         self.model = BackgroundModel(alphas, warmup=warmup, selective=selective, threshold=threshold,
                                      plate=model == "plate")
         self.view, self.reference, self.shadows = view, model, bool(shadows)

@@ -15,12 +15,12 @@ class Resize:
     def __init__(self, *, width: int | None = None, height: int | None = None,
                  scale: float | None = None) -> None:
         if scale is None and width is None and height is None:
-            raise ParameterError("resize needs width=, height= or scale=")
+            raise ParameterError("resize needs width=, height= or scale=", param="width")
         for name, v in (("width", width), ("height", height)):
             if v is not None and v < 1:
-                raise ParameterError(f"resize {name} must be >= 1, got {v}")
+                raise ParameterError(f"resize {name} must be >= 1, got {v}", param=name)
         if scale is not None and not 0 < scale <= 16:
-            raise ParameterError(f"resize scale must be in (0, 16], got {scale}")
+            raise ParameterError(f"resize scale must be in (0, 16], got {scale}", param="scale")
         self.width, self.height, self.scale = width, height, scale
 
     def __call__(self, frame: Frame) -> Frame:
@@ -61,7 +61,7 @@ class Blur:
 
     def __init__(self, *, sigma: float = 2.0) -> None:
         if not 0 < sigma <= 100:
-            raise ParameterError(f"blur sigma must be in (0, 100], got {sigma}")
+            raise ParameterError(f"blur sigma must be in (0, 100], got {sigma}", param="sigma")
         self.sigma = sigma
 
     def __call__(self, frame: Frame) -> Frame:
@@ -73,7 +73,7 @@ class Flip:
 
     def __init__(self, *, axis: str = "h") -> None:
         if axis not in ("h", "v"):
-            raise ParameterError(f"flip axis must be h or v, got {axis!r}")
+            raise ParameterError(f"flip axis must be h or v, got {axis!r}", param="axis")
         self.axis = axis
 
     def __call__(self, frame: Frame) -> Frame:

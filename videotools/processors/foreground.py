@@ -50,7 +50,7 @@ class ForegroundWriter:
                  stats_out: str | os.PathLike | None = None, min_area: int = 50, overwrite: bool = False,
                  crf: int = 20, preset: str = "veryfast") -> None:
         if isinstance(min_area, bool) or not isinstance(min_area, (int, np.integer)) or min_area < 1:
-            raise ParameterError(f"min_area must be an integer >= 1 pixel, got {min_area!r}")
+            raise ParameterError(f"min_area must be an integer >= 1 pixel, got {min_area!r}", param="min_area")
         self.background, self.min_area = background, int(min_area)
         self.mask_out = None if mask_out is None else str(mask_out)
         self.stats_out = None if stats_out is None else Path(stats_out)

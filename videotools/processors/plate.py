@@ -71,7 +71,7 @@ def _count(frames: int, every: int) -> int:
 
 def _whole(name: str, value: object, lo: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise ParameterError(f"{name} must be an integer >= {lo}, got {value!r}")
+        raise ParameterError(f"{name} must be an integer >= {lo}, got {value!r}", param=name)
     return int(value)
 
 
@@ -124,7 +124,7 @@ class PlateModel:
         self.every = _whole("every", every, 1)
         for name, v in (("threshold", threshold), ("match", match), ("still", still)):
             if not 0 < v < 256:  # also rejects NaN
-                raise ParameterError(f"{name} must be in (0, 256) grey levels, got {v}")
+                raise ParameterError(f"{name} must be in (0, 256) grey levels, got {v}", param=name)
         self.absorb_frames = _whole("absorb_frames", absorb_frames, 1)
         self.resample_frames = _whole("resample_frames", resample_frames, 1)
         self.light_frames = _whole("light_frames", light_frames, 1)

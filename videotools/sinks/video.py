@@ -47,7 +47,7 @@ from av.video.frame import PictureType
 from ..errors import ParameterError, SinkError, SourceError
 from ..files import PendingFile, WholeWrites, describe
 from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into, letterbox_i420
-from ..settings import PRESETS
+from ..settings import check_encoding
 from .audio import AudioTrack, LiveAudioTrack
 from .base import SinkBase, check_output
 from .finishing import Finishing
@@ -158,12 +158,9 @@ class VideoSink(Finishing, SinkBase):
         if ext not in CONTAINERS:
             raise SinkError(f"unknown video extension {ext or '(none)'!r} in {path}; "
                             f"use one of {', '.join(VIDEO_EXTENSIONS)}")
-        if isinstance(crf, bool) or not isinstance(crf, int) or not 0 <= crf <= 51:
-            raise ParameterError(f"crf must be an integer in 0..51, got {crf!r}")
-        if preset not in PRESETS:
-            raise ParameterError(f"preset must be one of {', '.join(PRESETS)}, got {preset!r}")
+        check_encoding(crf, preset)
         if not isinstance(fps, (int, float)) or not 0 < fps <= 1000:
-            raise ParameterError(f"fps must be in (0, 1000], got {fps!r}")
+            raise ParameterError(f"fps must be in (0, 1000], got {fps!r}", param="fps")
         self.path = check_output(path, overwrite=overwrite)
         self.overwrite = overwrite
         self.fps, self.crf, self.preset = float(fps), crf, preset

@@ -166,7 +166,7 @@ def group_images(paths: Sequence[str], k: int | str = "auto", *, seed: int = 0, 
         if progress:
             progress(p)
     if len(files) < 2:
-        raise ParameterError(f"need at least 2 readable images to group, found {len(files)}")
+        raise ParameterError(f"need at least 2 readable images to group, found {len(files)}", param="folder")
     x = _vectors(feats, words=words, seed=seed, colour_weight=colour_weight)
     curve: list[tuple[int, float]] = []
     if k == "auto":
@@ -182,7 +182,7 @@ def group_images(paths: Sequence[str], k: int | str = "auto", *, seed: int = 0, 
         res = best[1]
     else:
         if not isinstance(k, int) or not 1 <= k <= len(files):
-            raise ParameterError(f"k must be 'auto' or 1..{len(files)} (the readable images), got {k!r}")
+            raise ParameterError(f"k must be 'auto' or 1..{len(files)} (the readable images), got {k!r}", param="k")
         res = kmeans(x, k, seed=seed, attempts=attempts)
     # number groups by size, largest first, so group-01 is the biggest
     sizes = np.bincount(res.labels, minlength=len(res.centres))
@@ -226,7 +226,7 @@ def write_groups(result: GroupResult, out_dir: str | os.PathLike, *, mode: str =
         ``out_dir`` is not empty and ``overwrite`` is False.
     """
     if mode not in ("copy", "link", "move"):
-        raise ParameterError(f"mode must be copy, link or move, got {mode!r}")
+        raise ParameterError(f"mode must be copy, link or move, got {mode!r}", param="mode")
     out = check_out_dir(out_dir, overwrite=overwrite)
     out.mkdir(exist_ok=True)
     width = max(2, len(str(result.k)))

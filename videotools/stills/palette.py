@@ -117,7 +117,7 @@ def palette_bar(shares: Sequence[ColorShare], *, width: int = 800, height: int =
                 labels: bool = False) -> Frame:
     """A bar with one block per colour, widths proportional to share; optionally labelled with hex and %."""
     if width < len(shares) or height < 8:
-        raise ParameterError(f"bar of {width}x{height} is too small for {len(shares)} colours")
+        raise ParameterError(f"bar of {width}x{height} is too small for {len(shares)} colours", param="bar")
     bar = np.zeros((height, width, 3), np.uint8)
     edges = np.rint(np.cumsum([0.0] + [s.share for s in shares]) * width).astype(int)
     edges[-1] = width
@@ -154,7 +154,7 @@ IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 def check_image_name(name: str, path: str | os.PathLike | None) -> None:
     """Raise ParameterError naming the parameter ``name`` unless ``path`` is None or an image file name."""
     if path is not None and Path(path).suffix.lower() not in IMAGE_TYPES:
-        raise ParameterError(f"{name} {path}: expected an image name (.png, .jpg, .bmp, .tif, .webp)")
+        raise ParameterError(f"{name} {path}: expected an image name (.png, .jpg, .bmp, .tif, .webp)", param=name)
 
 
 def extract_palette(source: str | os.PathLike, k: int = 5, *, frames: int = FIT_FRAMES, seed: int = 0,

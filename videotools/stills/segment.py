@@ -50,10 +50,10 @@ class Segmentation:
         Clusters listed in ``hide`` are painted black.
         """
         if kind not in VIEWS:
-            raise ParameterError(f"--view must be one of {', '.join(VIEWS)}, got {kind!r}")
+            raise ParameterError(f"view must be one of {', '.join(VIEWS)}, got {kind!r}", param="view")
         bad = [h for h in hide if not 0 <= h < self.k]
         if bad:
-            raise ParameterError(f"--hide {bad[0]}: labels run from 0 to {self.k - 1}")
+            raise ParameterError(f"hide {bad[0]}: labels run from 0 to {self.k - 1}", param="hide")
         if kind == "colors":
             table = self.colors.copy()
         else:
@@ -102,16 +102,16 @@ def segment(image: Frame, k: int = 4, *, features: str = "rgb", seed: int = 0, s
     """
     check_frame(image)
     if features not in FEATURES:
-        raise ParameterError(f"--features must be one of {', '.join(FEATURES)}, got {features!r}")
+        raise ParameterError(f"features must be one of {', '.join(FEATURES)}, got {features!r}", param="features")
     if features in ("rgb", "lab"):
         pal = Palette.fit(image, k, seed=seed, sample=sample, space=features)
         labels = pal.labels(image).astype(np.uint16)
         colors = pal.colors.copy()
     else:
         if not 1 <= k <= 256:
-            raise ParameterError(f"k must be an integer in 1..256, got {k!r}")
+            raise ParameterError(f"k must be an integer in 1..256, got {k!r}", param="k")
         if spatial_weight < 0:
-            raise ParameterError(f"spatial weight must be >= 0, got {spatial_weight}")
+            raise ParameterError(f"spatial weight must be >= 0, got {spatial_weight}", param="spatial_weight")
         h, w = image.shape[:2]
         rng = np.random.default_rng(seed)
         n = h * w
@@ -152,7 +152,7 @@ def write_labels(path: str | os.PathLike, labels: np.ndarray, *, overwrite: bool
 
     p = Path(path)
     if p.suffix.lower() != ".png":
-        raise ParameterError(f"a label map is written as a 16-bit .png, got {p}")
+        raise ParameterError(f"a label map is written as a 16-bit .png, got {p}", param="labels_out")
     ok, buf = cv2.imencode(".png", np.asarray(labels).astype(np.uint16))
     if not ok:
         raise SinkError(f"cannot encode the label map for {p}")
@@ -194,7 +194,7 @@ def segment_file(image: str | os.PathLike, k: int = 4, *, out: str | os.PathLike
 
     check_image_name("out", out)
     if labels_out is not None and Path(labels_out).suffix.lower() != ".png":
-        raise ParameterError(f"labels_out {labels_out}: expected a .png name (the map is 16-bit)")
+        raise ParameterError(f"labels_out {labels_out}: expected a .png name (the map is 16-bit)", param="labels_out")
     check_outputs([], also=[p for p in (out, labels_out) if p is not None], overwrite=overwrite)
     img = read_image(image)
     seg = segment(img, k, features=features, seed=seed, spatial_weight=spatial_weight)
