@@ -1,4 +1,4 @@
-"""What a watched camera costs, per size, and how flat memory stays when four run for a long time.
+"""What a watched camera costs, per size, and the memory each one takes.
 
 Prints JSON. **Cost** (``--cost``): for 480p, 720p and 1080p, a clip of the synthetic traffic scene
 with sensor noise of 4 grey levels (H.264 crf 23 at 25 fps: about the bitrate of real street footage)
@@ -14,14 +14,10 @@ Cameras a 2-core machine holds in real time = 2 / cores per camera (no headroom 
 **Memory** (``--memory``): four cameras of one size watched at once at their own rate (copy recording,
 default chain); the peak growth of RSS over the process's before, divided by four.
 
-**Soak** (``--soak SECONDS``): four synthetic cameras (320x180, re-encoded, 5 s segments, retention
-0.002 GB so old segments are deleted all along) played ``--speed`` times faster than real time;
-the process's RSS (``/proc/self/status``, VmRSS) every 10 s; the slope of a least-squares line
-through the second half of the samples, in MB per hour of wall time and per hour of camera time.
+Whether memory stays flat over a long run: ``benchmarks/watch_soak.py``.
 
     python benchmarks/watch.py --cost [--sizes 480p,720p,1080p] [--seconds 10] [--runs 3]
     python benchmarks/watch.py --memory [--sizes ...]
-    python benchmarks/watch.py --soak 300 [--speed 6]
 """
 from __future__ import annotations
 
@@ -38,7 +34,7 @@ from common import emit, result  # noqa: E402
 
 import videotools as vt  # noqa: E402
 from videotools.watch import camera, runner  # noqa: E402
-from videotools.watch.feed import PacketFeed  # noqa: E402
+from videotools.watch.feed import FileFeed  # noqa: E402
 from videotools.watch.runner import CameraRunner  # noqa: E402
 
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
@@ -66,7 +62,7 @@ def cpu_per_second(clip: Path, out: Path, seconds: float, **options) -> tuple[fl
 def decode_per_second(clip: Path, seconds: float) -> float:
     """CPU seconds per second of video to decode every frame of ``clip`` (the feed alone)."""
     c0 = time.process_time()
-    with PacketFeed(str(clip)) as feed:
+    with FileFeed(str(clip)) as feed:
         n = sum(1 for _ in feed)
     assert n == round(seconds * 25), n
     return (time.process_time() - c0) / seconds
@@ -103,51 +99,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def slope(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of (x, y) points."""
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    den = sum((x - mx) ** 2 for x, _ in points)
-    return sum((x - mx) * (y - my) for x, y in points) / den if den else 0.0
-
-
-def soak(seconds: float, speed: float) -> list[dict]:
-    stop = threading.Event()
-    samples: list[tuple[float, float]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        cams = [camera(f"synthetic:traffic?size=320x180&seconds=0&seed={i}", name=f"soak{i}", speed=speed,
-                       record="encode", segment_seconds=5, keep_hours=None, keep_gb=0.002, plate_seconds=1)
-                for i in range(4)]
-        runners = [CameraRunner(c, tmp, stop) for c in cams]
-        threads = [threading.Thread(target=r.run, daemon=True) for r in runners]
-        t0 = time.monotonic()
-        for t in threads:
-            t.start()
-        while (elapsed := time.monotonic() - t0) < seconds:
-            samples.append((elapsed, rss_mb()))
-            print(f"{elapsed:7.0f} s  RSS {samples[-1][1]:7.1f} MB  frames "
-                  f"{[r.status.frames for r in runners]}", file=sys.stderr)
-            time.sleep(10)
-        stop.set()
-        for t in threads:
-            t.join(30)
-        frames = sum(r.status.frames for r in runners)
-        segs = sum(r.status.segments for r in runners)
-        kept = sum(len(list((Path(tmp) / c.name / "rec").glob("*.mp4"))) for c in cams)
-    half = samples[len(samples) // 2:]
-    per_hour = slope(half) * 3600
-    camera_hours = frames / 25 / 3600 / 4  # per camera
-    return [result("soak rss start", "mb", samples[1][1] if len(samples) > 1 else samples[0][1]),
-            result("soak rss end", "mb", samples[-1][1]),
-            result("soak rss max", "mb", max(y for _, y in samples)),
-            result("soak rss slope (second half)", "mb_per_wall_hour", per_hour),
-            result("soak rss slope per camera-hour", "mb_per_camera_hour",
-                   slope(half) * seconds / camera_hours if camera_hours else 0.0),
-            result("soak frames", "frames", frames, cameras=4, speed=speed, wall_seconds=seconds,
-                   camera_hours_each=round(camera_hours, 3), segments_closed=segs, segments_kept=kept)]
 
 
 def _sample(done: threading.Event, peak: list[float]) -> None:
@@ -188,16 +139,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--memory", action="store_true", help="peak RSS per camera, 4 cameras at once")
-    ap.add_argument("--soak", type=float, default=0.0, help="seconds of soak (0: none)")
-    ap.add_argument("--speed", type=float, default=6.0)
     args = ap.parse_args()
     rows = []
     if args.cost:
         rows += cost(args.sizes.split(","), args.seconds, args.runs)
     if args.memory:
         rows += memory(args.sizes.split(","), min(args.seconds, 6.0))
-    if args.soak:
-        rows += soak(args.soak, args.speed)
     emit("watch", rows)
 
 

@@ -81,14 +81,14 @@ def test_a_udp_camera_that_stops_is_down_then_back_and_the_other_never_stalls(ca
     stop = threading.Event()
     udp = "127.0.0.1"
     t, box = _run([f"udp://127.0.0.1:{port}", "synthetic:traffic?size=160x90&seconds=0"], tmp_path, stop,
-                  segment_seconds=1, lost_after=1.5, plate_seconds=0.5)
+                  segment_seconds=1, lost_after=1, plate_seconds=0.5)
     try:
         rec = tmp_path / udp / "rec"
         wait_for(lambda: status(tmp_path, udp).get("state") == "up" and len(segments(rec)) >= 2, "the UDP camera")
         sender.kill()
         sender.wait()
         down = wait_for(lambda: (s := status(tmp_path, udp)).get("state") == "down" and s, "the camera down")
-        assert "no data for 1.5 s" in down["error"] or "nothing arrived" in down["error"]
+        assert "no frame for 1 s" in down["error"] or "nothing arrived" in down["error"]
         before = status(tmp_path, "synthetic-traffic")["frames"]
         wait_for(lambda: status(tmp_path, "synthetic-traffic")["frames"] >= before + 25, "the other camera going on")
         assert status(tmp_path, udp)["state"] == "down"
@@ -96,7 +96,7 @@ def test_a_udp_camera_that_stops_is_down_then_back_and_the_other_never_stalls(ca
         sender = send_udp(cars_clip, port)
         back = wait_for(lambda: (s := status(tmp_path, udp)).get("state") == "up" and s, "the camera back")
         assert back["restarts"] >= 1
-        wait_for(lambda: len(set(segments(rec)) - old) >= 2, "new segments after the restart")
+        wait_for(lambda: len(set(segments(rec)) - old) >= 1, "a new segment after the restart")
     finally:
         stop.set()
         t.join(60)

@@ -8,7 +8,7 @@ container and decoder state it works on are the source's own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -16,7 +16,7 @@ import av
 import av.error
 
 from .base import StreamInfo
-from .probe import reason
+from .probe import first_audio, reason
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ class FileDecoding:
     info: StreamInfo
     warning: str | None
     frames_read: int
+    damaged: int
+    on_packet: Callable[[Any], None] | None
     _container: Any
     _stream: Any
     _tb: Fraction
@@ -47,7 +49,9 @@ class FileDecoding:
         """
         skipped = sent = got = 0
         last_pts: int | None = None
-        demux = self._container.demux(self._stream)
+        hook = self.on_packet
+        audio = first_audio(self._container) if hook is not None else None
+        demux = self._container.demux(self._stream, *([audio] if audio is not None else []))
         while True:
             try:
                 packet = next(demux)
@@ -60,6 +64,10 @@ class FileDecoding:
                                 f"read ({reason(err)})")
                 self._unreadable = True  # that says why it ends: no cut-off warning on top
                 return
+            if packet.stream_index != self._stream.index:  # sound, demuxed for the hook only
+                if packet.dts is not None:
+                    hook(packet)  # type: ignore[misc]
+                continue
             if give_up is not None and not got and packet.dts is not None \
                     and float(packet.dts * self._tb) - self._t0 > give_up:
                 return
@@ -67,8 +75,13 @@ class FileDecoding:
                 frames = packet.decode()
             except (av.error.InvalidDataError, av.error.FFmpegError) as err:
                 skipped += 1
+                self.damaged += 1
                 if skipped == 1:
                     log.info("%s: skipping undecodable data (%s)", self.path, reason(err))
+                frames = None
+            if hook is not None and packet.dts is not None:
+                hook(packet)
+            if frames is None:
                 continue
             sent += packet.size > 0
             got += len(frames)

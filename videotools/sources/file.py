@@ -6,9 +6,9 @@ times only go forward (:mod:`.timing` repairs those that do not). A live stream 
 stops is opened again until it has been away for ``lost_after`` seconds.
 
 :class:`FileSource` is one class over one container and its decoder state; this module opens,
-converts, hands frames over from a reader thread and closes. Its other parts each have a module:
-reading a file forward (:mod:`.decoding`), seeking and sampling (:mod:`.seeking`), live streams
-(:mod:`.live_reading`), and what FFmpeg says of a stream (:mod:`.probe`).
+converts and closes. Its other parts each have a module: reading a file forward (:mod:`.decoding`),
+seeking and sampling (:mod:`.seeking`), live streams (:mod:`.live_reading`), handing frames to the
+caller (:mod:`.handover`), and what FFmpeg says of a stream (:mod:`.probe`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import queue
 import threading
 from collections.abc import Callable, Generator, Iterator
 from fractions import Fraction
@@ -35,6 +34,7 @@ from .base import SourceBase, StreamInfo
 from .decoding import FileDecoding
 from .deinterlace import Deinterlacer
 from .feed import AudioFeed, LiveSound
+from .handover import Handover
 from .live_reading import LiveReading
 from .probe import (
     HDR,
@@ -69,7 +69,7 @@ def _i420(frame: Any) -> np.ndarray:
     return frame.reformat(width=w + w % 2, height=h + h % 2, format="yuv420p").to_ndarray()
 
 
-class FileSource(FileDecoding, Seeking, LiveReading, SourceBase):
+class FileSource(FileDecoding, Seeking, LiveReading, Handover, SourceBase):
     """Frames of a video file or network stream, in RGB, with their presentation times.
 
     A source is a single-pass iterator: iterate it once (``for frame in src``);
@@ -110,6 +110,14 @@ class FileSource(FileDecoding, Seeking, LiveReading, SourceBase):
         Live streams: seconds without a frame after which the stream counts as
         gone and the frames end (with a :attr:`warning`). Until then it is
         reopened as often as it takes, and the frames go on where they were.
+    on_packet : callable, optional
+        Called with each demuxed packet (``av.Packet``) of the video stream and of
+        the first sound stream, in demuxing order, once the source is done with it
+        (a video packet after it was decoded, before its frames are yielded): to
+        copy the stream untouched (a recording) from the same read as the frames.
+        The callee owns the packet (it may change its times or mux it); with a
+        hook, a live stream's sound goes to it, not to :meth:`audio_feed`. After a
+        live stream is opened again, packets come from new streams.
 
     Attributes
     ----------
@@ -120,6 +128,8 @@ class FileSource(FileDecoding, Seeking, LiveReading, SourceBase):
         that come out of order (a damaged file), repeat or start again (a live
         stream whose sender restarted) are repaired (:mod:`.timing`); a live
         stream that was away for a while resumes as much later.
+    damaged : int
+        Packets the decoder refused (damaged data), skipped.
 
     Raises
     ------
@@ -138,7 +148,7 @@ class FileSource(FileDecoding, Seeking, LiveReading, SourceBase):
     def __init__(self, path: str | os.PathLike, *, start: float | None = None, end: float | None = None,
                  prefetch: int | None = None, threads: int | None = None,
                  timeout: float = OPEN_TIMEOUT, lost_after: float = LOST_AFTER,
-                 deinterlace: bool = False) -> None:
+                 deinterlace: bool = False, on_packet: Callable[[Any], None] | None = None) -> None:
         self.path = os.fspath(path)
         self.is_stream = self.path.lower().startswith(STREAM_SCHEMES)
         if not self.is_stream:
@@ -160,6 +170,8 @@ class FileSource(FileDecoding, Seeking, LiveReading, SourceBase):
         self.start, self.end, self._prefetch = start, end, prefetch
         self.lost_after = float(lost_after)
         self.deinterlace = bool(deinterlace)
+        self.on_packet = on_packet
+        self.damaged = 0
         self._deint = Deinterlacer()
         self.time = 0.0
         self.timeline: Timeline | None = None
@@ -302,35 +314,16 @@ class FileSource(FileDecoding, Seeking, LiveReading, SourceBase):
             return cv2.rotate(rgb, turn) if turn is not None else rgb
         return convert
 
-    def _reader(self, q: queue.Queue, convert: Callable[[Any], Any]) -> None:
-        try:
-            frames = self._frames_iter
-            pending = [(self._first, self._first_t)]
-            while not self._stop.is_set():
-                frame, t = pending.pop() if pending else next(frames, (None, 0.0))
-                if frame is None:
-                    break
-                item = (t, convert(frame))
-                while not self._stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-        except (av.error.FFmpegError, OSError) as err:  # a stream that failed mid-way
-            self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
-                            f"read ({reason(err)})")
-        finally:
-            while True:
-                try:
-                    q.put(None, timeout=0.1)
-                    break
-                except queue.Full:
-                    if self._stop.is_set():
-                        break
-
     def __iter__(self) -> Iterator[Frame]:
         return self._frames(self._converter(planar=False))
+
+    def iter_decoded(self) -> Iterator[Any]:
+        """The frames as FFmpeg decoded them (``av.VideoFrame``, not rotated), times in :attr:`time`.
+
+        For callers that convert only some frames, at a size of their own
+        (``frame.reformat(width=..., format="rgb24")``).
+        """
+        return self._frames(lambda f: f)
 
     def iter_yuv(self) -> Iterator[YuvFrame]:
         """The frames as decoded, planar I420 (Y, U, V), without converting them to RGB.
@@ -342,51 +335,6 @@ class FileSource(FileDecoding, Seeking, LiveReading, SourceBase):
         if self.i420 is None:
             raise SourceError(f"{self.path} cannot be read as I420 (8-bit 4:2:0, even size, upright)")
         return self._frames(self._converter(planar=True))
-
-    def _frames(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
-        if self._thread is not None or self._started:
-            raise SourceError(f"{self.path} is a single-pass source and is already being read; "
-                              "open it again to read it again")
-        self._started = True
-        if not self._prefetch:
-            return self._inline(convert)
-        q: queue.Queue = queue.Queue(self._prefetch)
-        self._thread = threading.Thread(target=self._reader, args=(q, convert), daemon=True,
-                                        name="videotools-decode")
-        self._thread.start()
-        return self._drain(q)
-
-    def _inline(self, convert: Callable[[Any], Any]) -> Iterator[Any]:
-        """Decode on the caller's thread (FFmpeg's own threads still decode ahead)."""
-        frame, self.time = self._first, self._first_t
-        while frame is not None and not self._stop.is_set():
-            out = convert(frame)
-            self.frames_read += 1
-            yield out
-            try:
-                frame, self.time = next(self._frames_iter, (None, self.time))
-            except (av.error.FFmpegError, OSError) as err:
-                self.warning = (f"{self.path}: stopped after {self.frames_read} frames, the rest could not be "
-                                f"read ({reason(err)})")
-                break
-        if self.warning:
-            log.warning(self.warning)
-
-    def _drain(self, q: queue.Queue) -> Iterator[Any]:
-        while True:
-            try:
-                item = q.get(timeout=0.1)
-            except queue.Empty:
-                if self._stop.is_set():  # closed while the reader waits on a silent stream
-                    return
-                continue
-            if item is None:
-                if self.warning:
-                    log.warning(self.warning)
-                return
-            self.time, frame = item
-            self.frames_read += 1
-            yield frame
 
     def close(self) -> None:
         """Stop reading and release the file; a reader blocked on a silent stream is left to time out."""

@@ -31,6 +31,8 @@ class LiveReading:
     live: bool
     lost_after: float
     warning: str | None
+    damaged: int
+    on_packet: Callable[[Any], None] | None
     timeline: Timeline | None
     _container: Any
     _stream: Any
@@ -54,14 +56,17 @@ class LiveReading:
         last = time.monotonic()
         line = self.timeline
         assert line is not None  # set by _timed before it reads a frame
-        sound = self._sound
+        sound, hook = self._sound, self.on_packet
         while not self._stop.is_set():
             audio = first_audio(self._container)
             streams = (self._stream, audio) if audio is not None else (self._stream,)  # feeds may come later
             try:
                 for packet in self._container.demux(*streams):
                     if packet.stream_index != self._stream.index:
-                        sound.take(packet, line)
+                        if hook is None:
+                            sound.take(packet, line)
+                        elif packet.dts is not None:
+                            hook(packet)
                         continue
                     now = time.monotonic()
                     if packet.pts is not None:
@@ -71,7 +76,10 @@ class LiveReading:
                     try:
                         frames = packet.decode()
                     except (av.error.InvalidDataError, av.error.FFmpegError):
-                        continue
+                        self.damaged += 1
+                        frames = []
+                    if hook is not None and packet.dts is not None:
+                        hook(packet)
                     for frame in frames:
                         last = now
                         yield frame, arrived.pop(frame.pts, now)

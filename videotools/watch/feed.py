@@ -1,34 +1,29 @@
 """Frames of one camera, with the packets they came in when the recording copies them.
 
-Two kinds: :class:`PacketFeed` demuxes a file or stream itself (PyAV), so the
-same packets go to the decoder and, untouched, to the recording; any other
-source goes through :func:`videotools.open_source` (:class:`SourceFeed`),
-whose frames can only be re-encoded. Both hand out :class:`FeedFrame`, which
+Two kinds: a file or stream is read by :class:`videotools.sources.FileSource`
+(:class:`FileFeed`), which hands each packet it demuxes, untouched, to the
+recording; any other source goes through :func:`videotools.open_source`
+(:class:`SourceFeed`), whose frames can only be re-encoded. Both hand out :class:`FeedFrame`, which
 converts to RGB only when asked, at the size asked.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from ..errors import SourceError
 
 log = logging.getLogger(__name__)
 
-STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
-
-
 @dataclass
 class FeedFrame:
     """One decoded frame: its time (s from the feed's start) and the frame, converted on demand."""
 
     t: float
-    av_frame: Any = None  # an av.VideoFrame (PacketFeed)
+    av_frame: Any = None  # an av.VideoFrame (FileFeed)
     array: Any = None  # an (H, W, 3) uint8 RGB ndarray (SourceFeed)
 
     def rgb(self) -> Any:
@@ -57,87 +52,47 @@ class FeedFrame:
         return int(self.av_frame.width), int(self.av_frame.height)
 
 
-class PacketFeed:
-    """A file or stream demuxed here: each packet goes to ``on_packet`` (the recorder), video ones to the decoder.
+class FileFeed:
+    """A file or stream read by :class:`videotools.sources.FileSource`, its frames left as decoded.
 
-    Parameters
-    ----------
-    spec : str
-        A video file or a stream URL (``udp://``, ``rtsp://``...).
-    timeout : float
-        Streams: seconds to answer when opened, and of silence after which reading fails (the camera
-        counts as down).
+    Each demuxed packet (video and the first sound stream) goes to
+    ``on_packet`` (the recorder copies it) from the same read as the frames;
+    a live stream that stops is reopened by the source, for up to
+    ``lost_after`` s, and then fails (the camera counts as down).
 
     Raises
     ------
     SourceError
-        Nothing answers within ``timeout``, or it holds no video.
+        Nothing answers within ``lost_after``, or it holds no video.
     """
 
-    def __init__(self, spec: str, *, timeout: float = 10.0) -> None:
-        import av
-        import av.error
+    def __init__(self, spec: str, *, lost_after: float = 10.0,
+                 on_packet: Callable[[Any], None] | None = None) -> None:
+        from ..sources.file import FileSource
 
+        # decoded on this thread (no reader thread): the packets reach the recorder on the camera's thread
+        self.source = FileSource(spec, prefetch=0, timeout=lost_after, lost_after=lost_after, on_packet=on_packet)
         self.spec = spec
-        self.is_stream = spec.lower().startswith(STREAM_SCHEMES)
-        options = {"rtsp_transport": "tcp"} if spec.lower().startswith(("rtsp://", "rtsps://")) else {}
-        self.timeout = timeout
-        try:
-            self.container = av.open(spec, options=options,
-                                     timeout=(timeout, timeout) if self.is_stream else None)
-        except av.error.ExitError:  # the interrupt callback: nothing came in time
-            raise SourceError(f"cannot open {spec}: nothing arrived within {timeout:g} s") from None
-        except (av.error.FFmpegError, OSError) as err:
-            raise SourceError(f"cannot open {spec}: {_reason(err)}") from None
-        if not self.container.streams.video:
-            self.container.close()
-            raise SourceError(f"cannot open {spec}: no video stream")
-        self.video = self.container.streams.video[0]
-        self.video.thread_type = "AUTO"
-        self.audio = self.container.streams.audio[0] if self.container.streams.audio else None
-        self.live = self.is_stream and not self.container.duration
-        rate = self.video.average_rate or self.video.guessed_rate or 25
-        self.fps = float(rate) if 0 < float(rate) < 1000 else 25.0
-        self.size = (self.video.codec_context.width, self.video.codec_context.height)
-        self.on_packet: Callable[[Any], None] | None = None
-        self.errors = 0  # packets the decoder refused (damaged data from a lossy network)
-        self._tb: Fraction = self.video.time_base or Fraction(1, 90000)
-        self._t0: float | None = None
-        self._clock0 = time.monotonic()
+        self.live = bool(self.source.live)
+        self.fps = float(self.source.info.fps)
+        self.size = self.source.info.size
 
     def __iter__(self) -> Iterator[FeedFrame]:
-        import av.error
+        src = self.source
+        for frame in src.iter_decoded():
+            yield FeedFrame(src.time, av_frame=frame)
+        if src.warning and self.live:
+            raise SourceError(src.warning)
 
-        streams = [s for s in (self.video, self.audio) if s is not None]
-        try:
-            for packet in self.container.demux(streams):
-                frames = []
-                if packet.stream is self.video:
-                    try:
-                        frames = packet.decode()
-                    except av.error.InvalidDataError:
-                        self.errors += 1
-                if self.on_packet is not None and packet.dts is not None:
-                    self.on_packet(packet)
-                for f in frames:
-                    yield FeedFrame(self._time(f), av_frame=f)
-        except av.error.ExitError:
-            raise SourceError(f"{self.spec}: no data for {self.timeout:g} s") from None
-        except (av.error.FFmpegError, OSError) as err:
-            raise SourceError(f"{self.spec}: reading failed ({_reason(err)})") from None
-
-    def _time(self, frame: Any) -> float:
-        if self.live:  # a live stream's clock is its arrival: restarted senders restart their timestamps
-            return time.monotonic() - self._clock0
-        t = float(frame.pts * self._tb) if frame.pts is not None else 0.0
-        if self._t0 is None:
-            self._t0 = t
-        return t - self._t0
+    @property
+    def errors(self) -> int:
+        """Packets the decoder refused (damaged data from a lossy network)."""
+        return self.source.damaged
 
     def close(self) -> None:
-        self.container.close()
+        self.source.close()
 
-    def __enter__(self) -> PacketFeed:
+    def __enter__(self) -> FileFeed:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -182,6 +137,7 @@ def copyable(spec: str) -> bool:
     from pathlib import Path
 
     from ..sources import camera_device
+    from ..sources.file import STREAM_SCHEMES
     from ..sources.images import is_image_path
 
     if spec.lower().startswith(STREAM_SCHEMES):
@@ -195,18 +151,15 @@ def copyable(spec: str) -> bool:
 def _lossy(spec: str) -> bool:
     """Whether ``spec`` is a stream or a camera (the sources that take ``lost_after``)."""
     from ..sources import camera_device
+    from ..sources.file import STREAM_SCHEMES
 
     return spec.lower().startswith(STREAM_SCHEMES) or camera_device(spec) is not None
 
 
-def _reason(err: BaseException) -> str:
-    reason = getattr(err, "strerror", None)
-    return str(reason or err or type(err).__name__)
-
-
-def open_feed(spec: str, *, copy: bool, lost_after: float) -> PacketFeed | SourceFeed:
-    """The feed for ``spec``: demuxed here when ``copy`` (files and streams: packets to copy, and frames
-    converted only when and at the size asked), else through :func:`videotools.open_source`."""
-    if copy:
-        return PacketFeed(spec, timeout=lost_after)
+def open_feed(spec: str, *, lost_after: float, on_packet: Callable[[Any], None] | None = None
+              ) -> FileFeed | SourceFeed:
+    """The feed for ``spec``: files and streams through :class:`FileFeed` (packets to ``on_packet``, frames
+    converted only when and at the size asked), anything else through :func:`videotools.open_source`."""
+    if copyable(spec):
+        return FileFeed(spec, lost_after=lost_after, on_packet=on_packet)
     return SourceFeed(spec, lost_after=lost_after)

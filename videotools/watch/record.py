@@ -119,14 +119,17 @@ class CopySegment:
 
 
 class CopyRecorder:
-    """Packets of a :class:`~videotools.watch.feed.PacketFeed` into segments of ``seconds``.
+    """Packets of a file or stream (:class:`~videotools.watch.feed.FileFeed`'s ``on_packet``) into segments of
+    ``seconds``, each from a video keyframe.
 
-    ``on_closed(path)`` is called after each segment is finished (retention).
+    A video packet of another stream than the segment's (the source opened
+    the stream again: its timestamps start over) ends the segment; the next
+    begins at the next keyframe. ``on_closed(path)`` is called after each
+    segment is finished (retention).
     """
 
-    def __init__(self, folder: Path, video: Any, audio: Any | None, *, seconds: float,
-                 on_closed: Callable[[Path], None] | None = None) -> None:
-        self.folder, self.video, self.audio, self.seconds = folder, video, audio, seconds
+    def __init__(self, folder: Path, *, seconds: float, on_closed: Callable[[Path], None] | None = None) -> None:
+        self.folder, self.seconds = folder, seconds
         self.on_closed = on_closed
         self.segment: CopySegment | None = None
         self.failed = False  # the muxer refused a packet: wait for the next keyframe in a new segment
@@ -134,11 +137,15 @@ class CopyRecorder:
     def packet(self, packet: Any) -> None:
         import av.error
 
-        key = packet.stream is self.video and packet.is_keyframe
-        if key and (self.segment is None or self.failed or self.segment.seconds >= self.seconds):
-            self.close_segment()
-            self.segment = CopySegment(segment_path(self.folder), self.video, self.audio)
-            self.failed = False
+        stream = packet.stream
+        if stream.type == "video":
+            if self.segment is not None and stream is not self.segment.video:
+                self.close_segment()
+            if packet.is_keyframe and (self.segment is None or self.failed or self.segment.seconds >= self.seconds):
+                self.close_segment()
+                audio = stream.container.streams.audio
+                self.segment = CopySegment(segment_path(self.folder), stream, audio[0] if audio else None)
+                self.failed = False
         if self.segment is None or self.failed:
             return
         try:

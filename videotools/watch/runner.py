@@ -19,7 +19,7 @@ from typing import Any
 
 from .config import CameraConfig
 from .detect import Detector
-from .feed import FeedFrame, PacketFeed, copyable, open_feed
+from .feed import FeedFrame, open_feed
 from .outputs import StatsLog, write_picture
 from .record import CopyRecorder, EncodeRecorder
 from .retention import prune
@@ -112,15 +112,14 @@ class CameraRunner:
     def _attempt(self) -> bool:
         """Run the camera once; True when a file or scene came to its end, False when stopped."""
         cam = self.cam
-        with open_feed(cam.source, copy=copyable(cam.source), lost_after=cam.lost_after) as feed:
-            if cam.record != "off":
-                if cam.copies and isinstance(feed, PacketFeed):
-                    self._recorder = CopyRecorder(self.rec, feed.video, feed.audio, seconds=cam.segment_seconds,
-                                                  on_closed=self._segment_closed)
-                    feed.on_packet = self._recorder.packet
-                else:
-                    self._recorder = EncodeRecorder(self.rec, fps=feed.fps, seconds=cam.segment_seconds,
-                                                    crf=cam.crf, preset=cam.preset, on_closed=self._segment_closed)
+        copier = (CopyRecorder(self.rec, seconds=cam.segment_seconds, on_closed=self._segment_closed)
+                  if cam.record != "off" and cam.copies else None)
+        with open_feed(cam.source, lost_after=cam.lost_after,
+                       on_packet=copier.packet if copier is not None else None) as feed:
+            self._recorder = copier
+            if cam.record != "off" and copier is None:
+                self._recorder = EncodeRecorder(self.rec, fps=feed.fps, seconds=cam.segment_seconds,
+                                                crf=cam.crf, preset=cam.preset, on_closed=self._segment_closed)
             try:
                 self._loop(feed)
             finally:
