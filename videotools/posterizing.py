@@ -109,8 +109,8 @@ def posterize(source: PathLike | Source, processors: Sequence[Processor] = (), *
     proc = Posterize(k, space=space, seed=seed, refit=refit, fit_frames=fit_frames)
     run = Run(source, [*processors, proc], also=[palette_out] if palette_out is not None else [], **options)
     try:
-        stats = execute(run, prepare=partial(fit_ahead, proc, spec=source if run.is_spec else None,  # type: ignore[arg-type]
-                                             palette=palette, seek=run.seek))
+        spec = source if isinstance(source, (str, os.PathLike)) else None
+        stats = execute(run, prepare=partial(fit_ahead, proc, spec=spec, palette=palette, seek=run.seek))
         stats.extra["palette"] = proc.palette
         if palette_out is not None:
             if proc.palette is None:

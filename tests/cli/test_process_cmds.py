@@ -1,7 +1,6 @@
 """The posterize command, in-process: it maps flags to :func:`videotools.posterize` and nothing else."""
 
 import inspect
-import json
 
 import pytest
 
@@ -65,18 +64,6 @@ def test_a_bad_refit_names_the_flag(tmp_path):
     # "--refit must be" once processors/posterize.parse_refit raises with param="refit"
     assert r.stderr.strip().startswith("videotools: error: ")
     assert r.stderr.strip().endswith("refit must be never | every:N | scene (N > 0), got 'sometimes'")
-
-
-def test_palette_out_is_checked_with_the_outputs_before_any_work(tmp_path):
-    (tmp_path / "p.json").write_text("keep")
-    r = invoke("posterize", CLIP, "--out", str(tmp_path / "p.mp4"), "--palette-out", str(tmp_path / "p.json"))
-    assert r.returncode == 1 and "p.json" in r.stderr and "--overwrite" in r.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]  # no video begun
-    assert (tmp_path / "p.json").read_text() == "keep"
-    r = invoke("posterize", CLIP, "--out", str(tmp_path / "p.mp4"), "--palette-out", str(tmp_path / "p.json"),
-               "--overwrite", "-k", "3")
-    assert r.returncode == 0, r.stderr
-    assert json.loads((tmp_path / "p.json").read_text())["k"] == 3 and (tmp_path / "p.mp4").stat().st_size > 0
 
 
 def test_palette_out_named_twice_is_refused(tmp_path):

@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_names
 
 if TYPE_CHECKING:
-    from .background import Background, BackgroundModel, BackgroundState, find_blobs, mask_image, shadow_mask
+    from .background import Background, BackgroundModel, BackgroundState
     from .basic import Blur, Flip, Grey, Resize
+    from .masks import find_blobs, mask_image, shadow_mask
     from .plate import PlateModel
     from .posterize import Posterize, SceneCutDetector
 
 _WHERE = {  # public name -> the module that defines it
-    **dict.fromkeys(["Background", "BackgroundModel", "BackgroundState", "find_blobs", "mask_image",
-                     "shadow_mask"], ".background"),
+    **dict.fromkeys(["Background", "BackgroundModel", "BackgroundState"], ".background"),
+    **dict.fromkeys(["find_blobs", "mask_image", "shadow_mask"], ".masks"),
     **dict.fromkeys(["Blur", "Flip", "Grey", "Resize"], ".basic"),
     **dict.fromkeys(["PlateModel"], ".plate"),
     **dict.fromkeys(["Posterize", "SceneCutDetector"], ".posterize"),

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..files import write_text
-from .background import Background, find_blobs, mask_image
+from .background import Background
+from .masks import find_blobs, mask_image
 
 STATS_COLUMNS = ("index", "time", "foreground_share", "blobs", "boxes")
 
