@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -87,6 +95,52 @@ def ffmpeg_errors(path: Path) -> list[str]:
     r = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"],
                        capture_output=True, text=True, timeout=120)
     return r.stderr.splitlines()
+
+
+@contextlib.contextmanager
+def dask_cluster(home: Path, *, workers: int = 2) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """``dask scheduler`` and ``workers`` ``dask worker`` processes on 127.0.0.1, started by hand as a user would,
+    each in a folder of its own under ``home`` and a session of its own (a worker's nanny and the process it
+    starts end together). Yields the scheduler's address and the workers' processes."""
+    from dask.distributed import Client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    procs: list[subprocess.Popen] = []
+
+    def start(*args: str, cwd: Path) -> None:
+        cwd.mkdir(parents=True)
+        procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=cwd, start_new_session=True,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard", cwd=home / "scheduler")
+        for i in range(workers):
+            start("worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--host", "127.0.0.1",
+                  "--memory-limit", "0", cwd=home / f"worker{i}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout="2s") as c:
+                    c.wait_for_workers(workers, timeout=60)
+                break
+            except (OSError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address, procs[1:]
+    finally:
+        for p in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
 
 
 @pytest.fixture(scope="module")

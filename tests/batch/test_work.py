@@ -1,15 +1,14 @@
-"""What the workers run, called directly: exact chunks, exact background combination, the join."""
+"""What the workers run, called directly: exact chunks, the background of a video, the join."""
 
 from __future__ import annotations
 
 import av
-import cv2
 import numpy as np
 import pytest
 
 import videotools as vt
 from tests.batch.conftest import frames_of
-from videotools.batch.plan import Chunk, ChunkFold, plan_chunks, warmup_frames, warmup_seconds
+from videotools.batch.plan import Chunk, plan_chunks
 from videotools.batch.work import background_chunk, join, posterize_part, probe
 
 
@@ -25,58 +24,6 @@ def test_chunks_hold_exactly_the_frames_of_a_sequential_read(clips, name):
             got += [(src.time, f) for f in src]
     assert [t for t, _ in got] == times  # nothing lost, nothing doubled, variable rate included
     assert all(np.array_equal(f, frames[i]) for i, (_, f) in enumerate(got))
-
-
-@pytest.mark.parametrize("warmup", [True, False])
-def test_chunked_background_equals_the_sequential_one_to_float32_rounding(clips, warmup):
-    alphas = (0.1, 0.05)
-    seq = vt.BackgroundModel(alphas, warmup=warmup)
-    frames, _ = frames_of(clips["vfr"])
-    for f in frames:
-        seq.update(f)
-    info = probe(str(clips["vfr"]))
-    warm = warmup_frames(alphas, warmup)
-    chunks = plan_chunks(info["duration"], 2.5, min_first=1.5 * warm / info["fps"])
-    assert len(chunks) == 5
-    results = [background_chunk(str(clips["vfr"]), c, alphas=alphas, warmup=warmup, selective=False,
-                                threshold=25.0) for c in chunks]
-    fold = ChunkFold(alphas, len(chunks), min_first=warm)
-    for r in results[::-1]:  # arrival order does not matter
-        assert fold.add(r["index"], r["frames"], r["states"], model=r["model"]) is None
-    assert fold.frames == len(frames) == 240
-    for got, want, png in zip(fold.result(), seq.accumulators, seq.backgrounds):
-        assert np.abs(got - want).max() < 1e-3  # float32 rounding of 240 updates
-        levels = np.abs(cv2.convertScaleAbs(got).astype(int) - png)
-        assert levels.max() <= 1 and (levels > 0).mean() < 0.001  # PNGs within one level, at very few pixels
-
-
-def test_a_slow_start_runs_the_model_on_across_chunks_and_equals_the_sequential_background(clips):
-    """20 frames in the first 4 s, then 100 fps: the planned first chunk holds 9 frames of a warm-up of 50."""
-    alphas = (0.1, 0.02)
-    path = str(clips["slow_start"])
-    seq = vt.BackgroundModel(alphas)
-    frames, _ = frames_of(clips["slow_start"])
-    for f in frames:
-        seq.update(f)
-    info = probe(path)
-    warm = warmup_frames(alphas, True)
-    chunks = plan_chunks(info["duration"], 1.0, min_first=warmup_seconds(
-        warm, fps=info["fps"], frame_count=info["frame_count"], duration=info["duration"]))
-    assert len(chunks) == 7
-    options = {"alphas": alphas, "warmup": True, "selective": False, "threshold": 25.0}
-    fold = ChunkFold(alphas, len(chunks), min_first=warm)
-    for r in [background_chunk(path, c, **options) for c in chunks[::-1]]:  # all at once, as the batch sends them
-        again = fold.add(r["index"], r["frames"], r["states"], model=r["model"])
-    ran_on = []
-    while again is not None:  # what the batch does: the next chunk on from the model, one at a time
-        ran_on.append(again)
-        r = background_chunk(path, chunks[again], state=fold.model_state(), **options)
-        assert r["model"] and r["index"] == again
-        again = fold.add(r["index"], r["frames"], r["states"], model=True)
-    assert ran_on == [1, 2, 3] and fold.done and fold.frames == len(frames) == 320
-    for got, want, png in zip(fold.result(), seq.accumulators, seq.backgrounds):
-        assert np.abs(got - want).max() < 1e-3
-        assert np.abs(cv2.convertScaleAbs(got).astype(int) - png).max() <= 1
 
 
 def test_posterized_parts_join_into_the_whole_video_with_its_sound(clips, tmp_path):

@@ -2,16 +2,13 @@
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import videotools as vt
-from tests.watch.conftest import ffmpeg_errors, free_port, status, wait_for
+from tests.watch.conftest import ffmpeg_errors, status, wait_for
 from videotools.watch import watch
 from videotools.watch.cluster import check_shared
 from videotools.watch.retention import segments
@@ -22,45 +19,10 @@ pytest.importorskip("dask.distributed")
 @pytest.fixture
 def cluster(tmp_path):
     """``dask scheduler`` and two ``dask worker`` processes (each with its nanny) on 127.0.0.1."""
-    from dask.distributed import Client
+    from tests.batch.conftest import dask_cluster
 
-    address = f"tcp://127.0.0.1:{free_port()}"
-    procs: list[subprocess.Popen] = []
-
-    def start(*args: str, cwd: Path) -> None:
-        cwd.mkdir()
-        procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=cwd, start_new_session=True,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-
-    try:
-        start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard",
-              cwd=tmp_path / "scheduler")
-        for i in range(2):
-            start("worker", address, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1",
-                  "--memory-limit", "0", cwd=tmp_path / f"worker{i}")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with Client(address, timeout="2s") as c:
-                    c.wait_for_workers(2, timeout=60)
-                break
-            except (OSError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        yield address, procs[1:]
-    finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+    with dask_cluster(tmp_path / "dask") as (address, workers):
+        yield address, workers
 
 
 def _session(pid: int) -> int:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import SourceError
 from ..kmeans import Palette
-from ..processors.background import BackgroundModel, BackgroundState
+from ..processors.background import BackgroundModel
 from ..sources import sample_frames
 from ..sources.file import FileSource
 from .plan import Chunk
@@ -62,43 +62,29 @@ def _open(path: str, chunk: Chunk) -> FileSource:
 
 
 def background_chunk(path: str, chunk: Chunk, *, alphas: Sequence[float], warmup: bool, selective: bool,
-                     threshold: float, state: BackgroundState | None = None,
-                     on_frames: OnFrames | None = None) -> dict[str, Any]:
-    """The background of a video, or running averages of one chunk of it.
+                     threshold: float, on_frames: OnFrames | None = None) -> dict[str, Any]:
+    """The background of a video (``Chunk(0, None, None)``), or the running averages over one chunk of it.
 
-    A whole video (``Chunk(0, None, None)``, no ``state``) runs the model the
-    ``background`` command runs, plate included. A chunk runs the running
-    averages only: the real model for the first, zero-started EMAs after, or
-    the real model on from ``state`` (the chunks before held less than the
-    warm-up; see :class:`~videotools.batch.plan.ChunkFold` for how they combine).
+    A whole video runs the model the ``background`` command runs, plate
+    included; a chunk runs the same model over its frames, without the plate.
 
-    Returns ``{"index", "frames", "states", "plate", "model", "seconds",
-    "warning"}``: ``states`` holds one float32 ``(H, W, 3)`` array per alpha,
-    the model's own when ``model``; ``plate`` is the ``(H, W, 3) uint8`` RGB
-    plate of a whole video, else None.
+    Returns ``{"index", "frames", "states", "plate", "seconds", "warning"}``:
+    ``states`` holds the model's float32 ``(H, W, 3)`` array per alpha;
+    ``plate`` is the ``(H, W, 3) uint8`` RGB plate of a whole video, else None.
     """
     t0 = time.perf_counter()
     n = 0
-    options: dict[str, Any] = {"warmup": warmup, "selective": selective, "threshold": threshold}
-    whole = state is None and chunk.start is None and chunk.end is None
-    if state is None:
-        model = BackgroundModel(alphas, plate=whole, **options)
-    else:
-        model = BackgroundModel.from_state(state, alphas, **options)
-    zero_started = state is None and chunk.index > 0
+    whole = chunk.start is None and chunk.end is None
+    model = BackgroundModel(alphas, plate=whole, warmup=warmup, selective=selective, threshold=threshold)
     with _open(path, chunk) as src:
         for f in src:
-            if n == 0 and zero_started:  # a later chunk: constant rates from a zero state
-                zero = BackgroundState(t=1, accumulators=[np.zeros(f.shape, np.float32) for _ in alphas])
-                model = BackgroundModel.from_state(zero, alphas, warmup=False)
             model.update(f)
             n += 1
             if on_frames is not None and n % 50 == 0:
                 on_frames(n)
         warning = src.warning
     return {"index": chunk.index, "frames": n, "states": model.accumulators,
-            "plate": model.plate if whole and n else None, "model": not zero_started,
-            "seconds": time.perf_counter() - t0, "warning": warning}
+            "plate": model.plate if whole and n else None, "seconds": time.perf_counter() - t0, "warning": warning}
 
 
 def temp_name(out: Path) -> Path:
