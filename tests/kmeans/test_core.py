@@ -54,3 +54,14 @@ def test_nearest_picks_the_closest_centre_in_chunks():
 def test_one_cluster_is_the_mean():
     r = vt.kmeans([[0.0, 0.0], [2.0, 4.0]], 1)
     assert r.centres.tolist() == [[1.0, 2.0]] and r.labels.tolist() == [0, 0] and r.inertia == 10.0
+
+
+def test_a_weighted_point_counts_as_that_many_points():
+    from videotools.errors import ParameterError
+
+    r = vt.kmeans([0.0, 10.0], 1, weights=[3, 1])
+    assert r.centres.ravel().tolist() == [2.5] and r.inertia == 3 * 2.5 ** 2 + 7.5 ** 2
+    two = vt.kmeans([[0, 0], [1, 0], [100, 100]], 2, weights=[1, 1, 5], seed=3)
+    assert sorted(two.centres[:, 0].tolist()) == [0.5, 100.0] and two.labels[0] == two.labels[1] != two.labels[2]
+    with pytest.raises(ParameterError, match="weights must be 2 positive numbers"):
+        vt.kmeans([0.0, 10.0], 1, weights=[1, 0])

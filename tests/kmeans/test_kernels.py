@@ -10,25 +10,22 @@ import pytest
 import videotools as vt
 from tests.conftest import ROOT
 from videotools.frames import YuvFrame
-from videotools.kmeans import build_rgb_table, kernels
+from videotools.kmeans import kernels
+from videotools.kmeans.table import cube_table, row_table
 
 needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
 REAL = ROOT.parent / "shared" / "media" / "car-detection.mp4"
+
+
+def _none(**_):
+    """A kernel getter standing for "no numba"."""
 
 
 @pytest.fixture
 def numpy_path(monkeypatch):
     """Force the fallback: what runs where numba is missing."""
     for name in ("i420_kernel", "rgb_kernel", "table_kernel"):
-        monkeypatch.setattr(kernels, name, lambda: None)
-
-
-def _tables(colours, monkeypatch):
-    fast = build_rgb_table(np.array(colours))
-    with monkeypatch.context() as m:
-        m.setattr(kernels, "table_kernel", lambda: None)
-        slow = build_rgb_table(np.array(colours))
-    return fast, slow
+        monkeypatch.setattr(kernels, name, _none)
 
 
 @needs_numba
@@ -38,9 +35,12 @@ def _tables(colours, monkeypatch):
     [[0, 0, 0], [255, 255, 255]],
     np.random.default_rng(3).integers(0, 256, (5, 3)).tolist(),
 ])
-def test_compiled_table_is_the_numpy_table(colours, monkeypatch):
-    fast, slow = _tables(colours, monkeypatch)
-    np.testing.assert_array_equal(fast, slow)
+def test_compiled_table_is_the_numpy_tables(colours):
+    """numba's cubes, numpy's cubes and numpy's rows: one table."""
+    c = np.array(colours, np.uint8)
+    compiled = cube_table(c, kernel=kernels.table_kernel())
+    np.testing.assert_array_equal(compiled, cube_table(c))
+    np.testing.assert_array_equal(compiled, row_table(c))
 
 
 def _real_rgb(size):
@@ -59,9 +59,10 @@ def test_compiled_planar_lookup_is_the_numpy_one(matrix, full_range, monkeypatch
     pal = vt.Palette.fit(_real_rgb((320, 180)), 8, seed=2)
     for planes in (real, noise):
         frame = YuvFrame(planes, matrix, full_range)
+        assert kernels.i420_kernel() is not None  # loaded: the next call without waiting gets it
         fast = pal.apply_yuv(frame)
         with monkeypatch.context() as m:
-            m.setattr(kernels, "i420_kernel", lambda: None)
+            m.setattr(kernels, "i420_kernel", _none)
             slow = pal.apply_yuv(frame)
         np.testing.assert_array_equal(fast.planes, slow.planes)
         assert (fast.matrix, fast.full_range) == (matrix, full_range)
@@ -75,9 +76,10 @@ def test_compiled_rgb_lookup_is_the_numpy_one(monkeypatch):
     noise = np.random.default_rng(8).integers(0, 256, (180, 320, 3), dtype=np.uint8)
     pal = vt.Palette.fit(_real_rgb((320, 180)), 8, seed=2)
     for frame in (real, noise, noise.transpose(1, 0, 2)):
+        assert kernels.rgb_kernel() is not None
         fast = pal.apply(frame)
         with monkeypatch.context() as m:
-            m.setattr(kernels, "rgb_kernel", lambda: None)
+            m.setattr(kernels, "rgb_kernel", _none)
             slow = pal.apply(frame)
         np.testing.assert_array_equal(fast, slow)
 

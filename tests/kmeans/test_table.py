@@ -6,15 +6,17 @@ import pytest
 import videotools as vt
 from tests.kmeans.helpers import brute_nearest_dist, dist_to
 from videotools.kmeans import build_rgb_table, kernels
+from videotools.kmeans.table import cube_table, row_table
 
 
-@pytest.mark.parametrize("path", ["default", "numpy"])
-def test_whole_table_is_exact(path, monkeypatch):
-    """Every one of the 16.7 million colours, against brute force (k = 12), compiled (where numba is) and numpy."""
-    if path == "numpy":
-        monkeypatch.setattr(kernels, "table_kernel", lambda: None)
+def test_whole_table_is_exact():
+    """Every one of the 16.7 million colours, against brute force (k = 12): rows, and cubes in numpy and compiled."""
     colors = np.random.default_rng(5).integers(0, 256, (12, 3)).astype(np.int32)
-    table = build_rgb_table(colors.astype(np.uint8))  # indexed [b, g, r]
+    table = row_table(colors.astype(np.uint8))  # indexed [b, g, r]
+    np.testing.assert_array_equal(cube_table(colors.astype(np.uint8)), table)
+    compiled = kernels.table_kernel()
+    if compiled is not None:
+        np.testing.assert_array_equal(cube_table(colors.astype(np.uint8), kernel=compiled), table)
     v = np.arange(256, dtype=np.int32)
     # squared distance of every (g, r) to each colour's g and r, once; b adds one term per plane (exact ints)
     dgr = (v[:, None, None] - colors[:, 1]) ** 2 + (v[None, :, None] - colors[:, 0]) ** 2  # (g, r, k)
@@ -41,6 +43,29 @@ def test_codes_pack_and_unpack():
     f = frame.astype(np.uint32)
     np.testing.assert_array_equal(codes, f[..., 0] + 256 * f[..., 1] + 65536 * f[..., 2])
     np.testing.assert_array_equal(unpack_codes(codes.ravel()), frame.reshape(-1, 3))
+
+
+@pytest.mark.parametrize("colours", [
+    [[0, 0, 0], [2, 0, 0], [0, 2, 0], [1, 1, 1], [255, 255, 255]],  # ties at every midpoint: the lower label wins
+    [[10, 10, 10], [10, 10, 10], [200, 0, 0]],  # a repeated colour: its first label everywhere
+    [[5, 5, 5], [5, 6, 5], [5, 5, 6], [6, 5, 5], [4, 5, 5]],  # crossings on every axis, one step apart
+    [[9, 40, 200], [9, 200, 40], [200, 9, 40], [9, 40, 201]],  # equal R: one wins a row outright
+])
+def test_rows_give_the_cube_table_on_ties_and_repeats(colours):
+    c = np.array(colours, np.uint8)
+    np.testing.assert_array_equal(row_table(c), cube_table(c))
+
+
+def test_the_table_comes_by_rows_up_to_row_max_k_and_by_cubes_above(monkeypatch):
+    from videotools.kmeans import table as table_module
+
+    used = []
+    monkeypatch.setattr(table_module, "row_table", lambda c: used.append("rows"))
+    monkeypatch.setattr(table_module, "cube_table", lambda c, kernel=None: used.append("cubes"))
+    monkeypatch.setattr(kernels, "table_kernel", lambda **_: None)
+    for k in (2, table_module.ROW_MAX_K, table_module.ROW_MAX_K + 1):
+        build_rgb_table(np.random.default_rng(k).integers(0, 256, (k, 3)).astype(np.uint8))
+    assert used == ["rows", "rows", "cubes"]
 
 
 def test_one_colour_table_is_all_zero():

@@ -20,8 +20,10 @@ where it is not installed or does not load (callers then take the numpy
 path), or when ``VIDEOTOOLS_KERNELS=numpy`` is set. Importing numba and
 loading the loops from its on-disk cache takes a few tenths of a second,
 so :func:`preload` starts that on a thread as soon as a posterize starts
-work (a file about to be sampled, or a first fit), to overlap the sampling
-and k-means that come first anyway. The loops are
+work (a file about to be sampled, or a first fit), and nothing waits for
+it: until the loops are loaded, frames are posterized by numpy (the same
+bytes; ``wait=False``), and a palette's table is built row by row in numpy
+(:func:`videotools.kmeans.table.row_table`). The loops are
 compiled for one signature each (at the first use on a machine) and cached
 by numba: next to the package's files, or in the user's cache folder
 where those are read-only, or in ``NUMBA_CACHE_DIR``.
@@ -33,6 +35,7 @@ import functools
 import importlib
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -50,12 +53,15 @@ Kernels = tuple[I420Kernel, TableKernel, RgbKernel]
 _LOCK = threading.Lock()
 
 
+_STARTED = threading.Event()  # a load has been started (by preload or a first call)
+
+
 @functools.cache  # like an import: loaded once per process, never changed
 def _load() -> Kernels | None:
     if os.environ.get("VIDEOTOOLS_KERNELS", "").lower() == "numpy":
         return None
     try:
-        jit = importlib.import_module(f"{__package__}._jit")  # imports numba; compiles or loads from its cache
+        jit = _import_jit()  # imports numba; compiles or loads from its cache
         return jit.apply_i420_blocks, jit.fill_rgb_table, jit.apply_rgb_rows
     except ImportError as err:
         log.debug("numba not importable (%s): posterize uses numpy", err)
@@ -65,34 +71,65 @@ def _load() -> Kernels | None:
         return None
 
 
-def _loaded() -> Kernels | None:
+def _import_jit() -> Any:
+    """Import the compiled loops; in the ``videotools`` command, without numba's look for SciPy's BLAS.
+
+    numba checks once, when it first compiles or loads a loop, whether a BLAS is there by importing
+    ``scipy.linalg`` (0.3-0.4 s where SciPy is installed; it is no dependency of ours). These loops
+    use no BLAS, and nothing else in the command's process runs numba, so there the check is told
+    SciPy's BLAS is missing (numba's own loops then do its inner products); a program that imports
+    videotools keeps numba's usual check.
+    """
+    from .. import startup
+
+    name = "scipy.linalg.cython_blas"
+    skip = startup.is_command() and name not in sys.modules and "scipy.linalg" not in sys.modules
+    if skip:
+        sys.modules[name] = None  # type: ignore[assignment]  # `import` of it raises ImportError
+    try:
+        return importlib.import_module(f"{__package__}._jit")
+    finally:
+        if skip and sys.modules.get(name, 0) is None:
+            del sys.modules[name]
+
+
+def _loaded(wait: bool) -> Kernels | None:
+    """The loaded kernels (or None without numba); with ``wait=False``, None at once while they still load."""
+    if not wait and not _load.cache_info().currsize:
+        preload()
+        return None
     with _LOCK:  # a preload under way finishes first
         return _load()
 
 
-def i420_kernel() -> I420Kernel | None:
-    """The compiled block loop, or None (no numba, or ``VIDEOTOOLS_KERNELS=numpy``); loads it on first call."""
-    loaded = _loaded()
+def i420_kernel(*, wait: bool = True) -> I420Kernel | None:
+    """The compiled block loop, or None (no numba, or ``VIDEOTOOLS_KERNELS=numpy``); loads it on first call.
+
+    With ``wait=False``: None at once while the loop is still loading (the load goes on, on a
+    thread), so a caller does the work with numpy meanwhile rather than wait.
+    """
+    loaded = _loaded(wait)
     return None if loaded is None else loaded[0]
 
 
-def table_kernel() -> TableKernel | None:
+def table_kernel(*, wait: bool = True) -> TableKernel | None:
     """The compiled table builder (see :func:`fill_rgb_table`), or None as for :func:`i420_kernel`."""
-    loaded = _loaded()
+    loaded = _loaded(wait)
     return None if loaded is None else loaded[1]
 
 
-def rgb_kernel() -> RgbKernel | None:
+def rgb_kernel(*, wait: bool = True) -> RgbKernel | None:
     """The compiled RGB lookup (see :func:`apply_rgb`), or None as for :func:`i420_kernel`."""
-    loaded = _loaded()
+    loaded = _loaded(wait)
     return None if loaded is None else loaded[2]
 
 
 def preload() -> None:
-    """Start loading the kernels on a thread, so that their first real call finds them ready."""
-    if _load.cache_info().currsize:
+    """Start loading the kernels on a thread (once), so that their first real call finds them ready."""
+    if _STARTED.is_set() or _load.cache_info().currsize:
         return
-    threading.Thread(target=_loaded, name="videotools-kernels").start()
+    _STARTED.set()
+    threading.Thread(target=_loaded, args=(True,), name="videotools-kernels").start()
 
 
 def fill_rgb_table(colours: np.ndarray, table: np.ndarray, kernel: TableKernel) -> None:

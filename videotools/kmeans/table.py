@@ -1,9 +1,20 @@
-"""The exact nearest-colour label of every 24-bit RGB colour, built by refining cubes.
+"""The exact nearest-colour label of every 24-bit RGB colour, built row by row or by refining cubes.
 
 A palette applied through a full 256³ table (16 MiB, one label per colour)
 costs two gathers per pixel. Building the table by brute force would be 16.7
-million distance computations per colour; instead cubes of colours are
-refined: a Voronoi cell under Euclidean distance is convex, so if all eight
+million distance computations per colour. Two exact ways avoid that.
+
+**Rows** (up to :data:`ROW_MAX_K` colours, numpy only): along a row of the
+table (B and G fixed, R = 0..255) a colour's squared distance is
+``(R - r_i)² + c_i``; the R² term is the same for every colour, so the
+nearest colour is the lowest of k straight lines in R. Each colour wins on
+one interval of R (possibly empty), found in integers from its crossings
+with the k - 1 others; the row is then those intervals, in the order of the
+colours' R. That is k² vector operations over the 65,536 rows, whatever the
+palette, with argmin's tie rule (the lower label) applied at each crossing.
+
+**Cubes** (any k; compiled where numba is, see
+:func:`videotools.kmeans.kernels.fill_rgb_table`): a Voronoi cell under Euclidean distance is convex, so if all eight
 corners of a cube share one nearest centre, so does every colour inside it,
 and the cube is filled without looking at its interior. Only cubes cut by a
 cell boundary are split, down to 2x2x2 cubes, whose eight colours are then
@@ -48,10 +59,18 @@ def _corner_labels(nearest, ib: np.ndarray, ig: np.ndarray, ir: np.ndarray, s: i
     return nearest(pts).reshape(-1, 8)
 
 
+ROW_MAX_K = 32
+"""Palettes up to this size get their table row by row (numpy; cost grows as k²) unless numba's cube loop is
+loaded, larger ones cube by cube."""
+_ROWS_FIRST = 8  # up to this size rows cost no more than numba's cubes: used even when numba is loaded
+
+
 def build_rgb_table(colors: np.ndarray) -> np.ndarray:
     """The exact nearest-colour label of every 24-bit RGB colour, as a ``(256, 256, 256) uint8`` [b, g, r] table.
 
-    See the module docstring for why corner agreement proves a whole cube.
+    Row by row up to :data:`ROW_MAX_K` colours (:func:`row_table`), else cube
+    by cube: compiled where numba is, else numpy (:func:`cube_table`). All
+    give the same table (see the module docstring).
 
     Examples
     --------
@@ -59,10 +78,61 @@ def build_rgb_table(colors: np.ndarray) -> np.ndarray:
     >>> int(t[10, 20, 30]), int(t[200, 210, 220])
     (0, 1)
     """
+    if len(colors) == 1:
+        return np.zeros((256, 256, 256), np.uint8)
+    loaded = kernels.table_kernel(wait=False)
+    if len(colors) <= ROW_MAX_K and (loaded is None or len(colors) <= _ROWS_FIRST):
+        return row_table(colors)
+    return cube_table(colors, kernel=loaded or kernels.table_kernel())
+
+
+def row_table(colors: np.ndarray) -> np.ndarray:
+    """The table of :func:`build_rgb_table`, row by row (numpy; see the module docstring).
+
+    Colour ``i`` wins at R where its line lies below every other colour's:
+    with ``a_i`` its squared distance to the row's (B, G) plus ``r_i²``, it
+    beats ``j`` where ``a_i - 2 r_i R < a_j - 2 r_j R`` (``<=`` if ``i < j``:
+    the lower label wins a tie). With ``s = 2 (r_j - r_i)`` that is
+    ``R <= floor((a_j - a_i - e) / s)`` for ``s > 0`` (``e`` = 1 if ``i > j``,
+    else 0), ``R >= -floor((a_j - a_i - e) / -s)`` for ``s < 0``, and always
+    or never for ``s = 0``. The quotients are of integers below 2**18 by
+    integers up to 510, computed in float64 and floored: exact, as a true
+    quotient within 1/510 of an integer is never rounded onto it.
+    """
+    c = np.asarray(colors, np.int64)
+    k = len(c)
+    order = np.lexsort((np.arange(k), c[:, 0]))  # by R, then label: the order the winners come in along R
+    r, g, b = (c[order, ch].tolist() for ch in range(3))
+    row = np.arange(1 << 16, dtype=np.float64)  # row = B * 256 + G
+    bb, gg = np.floor(row / 256), row % 256
+    a = [r[i] * r[i] + (gg - g[i]) ** 2 + (bb - b[i]) ** 2 for i in range(k)]  # exact integers in float64
+    hi = np.full((k, 1 << 16), 255.0)  # colour i's interval of R in each row: lo..hi
+    lo = np.zeros((k, 1 << 16))
+    for i in range(k):
+        for j in range(k):
+            if j == i:
+                continue
+            d = a[j] - a[i]
+            if order[i] > order[j]:  # i loses a tie to j
+                d -= 1.0
+            s = 2 * (r[j] - r[i])
+            if s > 0:
+                np.minimum(hi[i], np.floor(d / s), out=hi[i])
+            elif s < 0:
+                np.maximum(lo[i], -np.floor(d / -s), out=lo[i])
+            else:  # the same R: one of them wins the whole row
+                hi[i][d < 0] = -1.0
+    counts = np.maximum(hi - lo + 1, 0).astype(np.int64)
+    table = np.repeat(np.tile(order.astype(np.uint8), 1 << 16), counts.T.ravel())
+    assert table.size == 1 << 24, "row intervals must tile every row exactly"
+    return table.reshape(256, 256, 256)
+
+
+def cube_table(colors: np.ndarray, *, kernel: kernels.TableKernel | None = None) -> np.ndarray:
+    """The table of :func:`build_rgb_table`, cube by cube: by ``kernel`` (compiled) if given, else numpy."""
     table = np.zeros((256, 256, 256), np.uint8)
     if len(colors) == 1:
         return table
-    kernel = kernels.table_kernel()
     if kernel is not None:
         kernels.fill_rgb_table(np.asarray(colors), table, kernel)
         return table
@@ -149,4 +219,4 @@ def unpack_codes(codes: np.ndarray) -> np.ndarray:
     return np.stack([c & 255, (c >> 8) & 255, c >> 16], 1).astype(np.uint8)
 
 
-__all__ = ["build_rgb_table", "build_yuv_table", "pack_codes", "unpack_codes"]
+__all__ = ["ROW_MAX_K", "build_rgb_table", "build_yuv_table", "cube_table", "pack_codes", "row_table", "unpack_codes"]

@@ -39,7 +39,7 @@ def parse_refit(policy: str) -> tuple[str, int]:
     m = re.fullmatch(r"every:(\d+)", p)
     if m and int(m.group(1)) > 0:
         return "every", int(m.group(1))
-    raise ParameterError(f"refit must be {REFIT_HELP} (N > 0), got {policy!r}")
+    raise ParameterError(f"refit must be {REFIT_HELP} (N > 0), got {policy!r}", param="refit")
 
 
 class SceneCutDetector:
@@ -99,10 +99,10 @@ class Posterize:
                  fit_frames: int = FIT_FRAMES, palette: Palette | None = None,
                  sample: int = DEFAULT_SAMPLE) -> None:
         if not _whole(k) or not 1 <= k <= MAX_K:
-            raise ParameterError(f"k must be an integer in 1..{MAX_K}, got {k!r}")
+            raise ParameterError(f"k must be an integer in 1..{MAX_K}, got {k!r}", param="k")
         for name, value, lo in (("seed", seed, 0), ("fit_frames", fit_frames, 1), ("sample", sample, 1)):
             if not _whole(value) or value < lo:
-                raise ParameterError(f"{name} must be an integer >= {lo}, got {value!r}")
+                raise ParameterError(f"{name} must be an integer >= {lo}, got {value!r}", param=name)
         self.k, self.space, self.seed, self.sample = int(k), check_space(space), int(seed), int(sample)
         self.refit_mode, self.refit_every = parse_refit(refit)
         self.refit_policy = refit
@@ -118,10 +118,10 @@ class Posterize:
 
     def fit(self, frames: Sequence[Frame] | Frame) -> Palette:
         """Fit (or refit, keeping label order) the palette on ``frames`` now."""
-        from ..kmeans import Palette, kernels
+        from ..kmeans import Palette
 
-        if self.space == "rgb":
-            kernels.preload()  # numba loads while k-means runs: the table and the lookups use it
+        # numba's loops (if any) start loading at the first frame posterized, which does not wait for them:
+        # loading them now would only slow the fit and the tables, which need none of them
         with warnings.catch_warnings():
             if self.palette is not None:  # a k reduction was already reported at the first fit
                 warnings.simplefilter("ignore")
