@@ -129,8 +129,10 @@ class Run:
                 raise ParameterError(f"processors must be callables frame -> frame, got {p!r}", param="processors")
         if self.max_frames is not None and (not _whole(self.max_frames) or self.max_frames < 1):
             raise ParameterError(f"max_frames must be an integer >= 1, got {self.max_frames!r}", param="max_frames")
-        if self.serve is not None and not isinstance(self.serve, (str, int)):
-            raise ParameterError(f"serve takes [HOST:]PORT, got {self.serve!r}", param="serve")
+        if self.serve is not None:
+            from .sinks.serve import parse_address
+
+            parse_address(self.serve)  # the one rule for an address, naming serve
         if not self.is_spec:
             if not isinstance(self.source, Source):
                 raise ParameterError(f"source must be a spec (a file name, a camera, a URL) or an object with "

@@ -146,7 +146,7 @@ def test_page_and_stream(served):
 
 
 def test_bad_address_and_port_in_use(served):
-    with pytest.raises(vt.ParameterError, match="--serve takes \\[HOST:\\]PORT"):
+    with pytest.raises(vt.ParameterError, match="^serve takes \\[HOST:\\]PORT"):
         vt.MjpegSink("localhost:http")
     with pytest.raises(vt.SinkError, match=f"cannot serve on 127.0.0.1:{served.port}"):
         vt.MjpegSink(f"127.0.0.1:{served.port}")

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputExistsError, SinkError
 from ..protocols import Sink
 
 __all__ = ["Sink", "SinkBase", "check_output", "free_name"]
@@ -36,21 +35,18 @@ def free_name(path: str | os.PathLike) -> Path:
 
 
 def check_output(path: str | os.PathLike, *, overwrite: bool) -> Path:
-    """Validate an output file path before anything is written.
+    """Check one output file before anything is written: the rules of :func:`videotools.outputs.check_outputs`.
+
+    A sink made on its own checks its file here; a run has checked it with the others already.
 
     Raises
     ------
     SinkError
-        If the folder does not exist or the path is a folder.
+        A missing or read-only folder, a path that is a folder.
     OutputExistsError
         If the file exists and ``overwrite`` is False.
     """
-    p = Path(path)
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise SinkError(f"output folder does not exist: {parent}")
-    if p.is_dir():
-        raise SinkError(f"output is a folder, expected a file name: {p}")
-    if p.exists() and not overwrite:
-        raise OutputExistsError(f"output exists: {p} (use --overwrite to replace it)")
-    return p
+    from ..outputs import check_outputs
+
+    check_outputs([], also=[path], overwrite=overwrite)
+    return Path(path)

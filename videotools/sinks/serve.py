@@ -50,7 +50,7 @@ def parse_address(spec: str | int) -> tuple[str, int]:
     host, _, port = s.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ParameterError(f"--serve takes [HOST:]PORT with PORT in 0..65535, got {spec!r}")
+        raise ParameterError(f"serve takes [HOST:]PORT with PORT in 0..65535, got {spec!r}", param="serve")
     return host, int(port)
 
 
