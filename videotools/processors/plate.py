@@ -97,6 +97,9 @@ class PlateModel:
     resample_frames : int
         Frames a pixel may disagree with its candidate, while its block agrees,
         before it is retaken from the frame.
+    light_frames : int
+        Frames over which the lighting gain is the median of the samples' gains, unless the light has
+        settled at a new level (then it follows at once).
     block : int
         Side of the square blocks decisions are made on, in pixels.
     modes : int
@@ -141,10 +144,8 @@ class PlateModel:
 
     @staticmethod
     def memory_bytes(size: tuple[int, int], *, modes: int = 4) -> int:
-        """Upper bound of the memory the model uses for frames of ``size`` (W, H), in bytes.
-
-        State plus the scratch images of one update; constant for any video length.
-        """
+        """Upper bound, in bytes, of the model's memory for frames of ``size`` (W, H): state plus the scratch
+        images of one update, whatever the length of the video."""
         w, h = size
         return (12 * modes + STATE_BYTES_PER_PIXEL + SCRATCH_BYTES_PER_PIXEL) * w * h
 
@@ -159,13 +160,7 @@ class PlateModel:
 
     @property
     def plate(self) -> Frame:
-        """The plate, ``(H, W, 3) uint8`` RGB (a copy).
-
-        Raises
-        ------
-        NotFittedError
-            Before the first frame.
-        """
+        """The plate, ``(H, W, 3) uint8`` RGB (a copy); :class:`NotFittedError` before the first frame."""
         return self.view().copy()
 
     @property
