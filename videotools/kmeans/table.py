@@ -180,19 +180,28 @@ def build_yuv_table(rgb_table: np.ndarray, matrix: str = "bt601", full_range: bo
     (0, 1)
     """
     rows = 2 * _YUV_PAIRS
-    y = np.tile(np.arange(256, dtype=np.uint8).reshape(2, 128), (_YUV_PAIRS, 1))
+    y = np.tile(np.arange(256, dtype=np.uint8).reshape(2, 128), (_YUV_PAIRS, 1)).reshape(-1)
     out = np.empty(1 << 24, np.uint8)
 
-    def chunk(first: int) -> None:
-        pairs = np.arange(first, first + _YUV_PAIRS, dtype=np.uint32)
-        u = np.repeat((pairs >> 8).astype(np.uint8), 64)
-        v = np.repeat((pairs & 255).astype(np.uint8), 64)
-        planes = np.concatenate([y.reshape(-1), u, v]).reshape(-1, 128)
+    def chunks(firsts: range) -> None:  # buffers kept from chunk to chunk (fresh 8 MiB arrays cost page faults)
         to_rgb = I420ToRGB(128, rows, matrix=matrix, full_range=full_range)  # one each: it keeps a buffer
-        np.take(rgb_table, pack_codes(to_rgb(planes)), out=out[first << 8:(first + _YUV_PAIRS) << 8].reshape(rows, 128))
+        planes = np.empty((rows * 3 // 2, 128), np.uint8)
+        planes.reshape(-1)[:y.size] = y
+        rgba = np.empty((rows, 128, 4), np.uint8)
+        codes = np.empty((rows, 128), np.intp)
+        for first in firsts:
+            pairs = np.arange(first, first + _YUV_PAIRS, dtype=np.uint32)
+            chroma = planes.reshape(-1)[y.size:].reshape(2, _YUV_PAIRS, 64)
+            chroma[0] = (pairs >> 8).astype(np.uint8)[:, None]  # U
+            chroma[1] = (pairs & 255).astype(np.uint8)[:, None]  # V
+            cv2.cvtColor(to_rgb(planes), cv2.COLOR_RGB2RGBA, dst=rgba)  # as pack_codes, into kept buffers
+            np.bitwise_and(rgba.view(np.uint32)[..., 0], 0xFFFFFF, out=codes) if _LITTLE else \
+                np.copyto(codes, pack_codes(rgba[..., :3]))  # pragma: no cover - big-endian machines
+            np.take(rgb_table, codes, out=out[first << 8:(first + _YUV_PAIRS) << 8].reshape(rows, 128))
 
+    firsts = range(0, 1 << 16, _YUV_PAIRS)
     with ThreadPoolExecutor(2, thread_name_prefix="videotools-table") as pool:
-        list(pool.map(chunk, range(0, 1 << 16, _YUV_PAIRS)))
+        list(pool.map(chunks, (firsts[0::2], firsts[1::2])))
     return out
 
 
