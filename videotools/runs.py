@@ -23,7 +23,7 @@ from .errors import DisplayError, ParameterError
 from .outputs import check_folder, check_outputs
 from .pipeline import Pipeline, RunStats, Step
 from .protocols import KeyMap, Processor, Sink, Source
-from .settings import Camera, Encoding, Input, Playback, Seek
+from .settings import Camera, Encoding, Input, Playback, Seek, parse_address
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +130,6 @@ class Run:
         if self.max_frames is not None and (not _whole(self.max_frames) or self.max_frames < 1):
             raise ParameterError(f"max_frames must be an integer >= 1, got {self.max_frames!r}", param="max_frames")
         if self.serve is not None:
-            from .sinks.serve import parse_address
-
             parse_address(self.serve)  # the one rule for an address, naming serve
         if not self.is_spec:
             if not isinstance(self.source, Source):

@@ -139,3 +139,21 @@ class Playback:
 
     fast: bool = False
     loop: bool = False
+
+
+def parse_address(spec: str | int) -> tuple[str, int]:
+    """``"8080"`` or ``"0.0.0.0:8080"`` -> ``(host, port)``: where a preview or status page listens.
+
+    The host defaults to 127.0.0.1 (this machine only); port 0 lets the system choose one.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``serve``: not ``[HOST:]PORT`` with PORT in 0..65535.
+    """
+    s = str(spec)
+    host, _, port = s.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ParameterError(f"serve takes [HOST:]PORT with PORT in 0..65535, got {spec!r}", param="serve")
+    return host, int(port)

@@ -11,7 +11,19 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ParameterError
-from ..settings import CAMERA_MODES, CRF_MAX, MAX_FPS, MAX_SIDE, PRESETS, Camera, Encoding, Input, Seek, parse_size
+from ..settings import (
+    CAMERA_MODES,
+    CRF_MAX,
+    MAX_FPS,
+    MAX_SIDE,
+    PRESETS,
+    Camera,
+    Encoding,
+    Input,
+    Seek,
+    parse_address,
+    parse_size,
+)
 from .failures import range_text
 
 _click = typer.core._click  # typer's own copy of click
@@ -85,8 +97,13 @@ def _setting(make: Callable[[Any], object], expected: str) -> Callable[[Any, Any
 
 
 def _is_host_port(value: str) -> bool:
-    host, _, port = value.rpartition(":")
-    return port.isdigit() and 1 <= int(port) <= 65535 and not (host and not host.strip("[]"))
+    """The library's rule (``settings.parse_address``), and a port the user names: not 0, not ``[]:``."""
+    try:
+        _, port = parse_address(value)
+    except ParameterError:
+        return False
+    host = value.rpartition(":")[0]
+    return port >= 1 and not (host and not host.strip("[]"))
 
 
 _serve = _callback(_is_host_port, "[HOST:]PORT with PORT in 1..65535, e.g. 8080 or 0.0.0.0:8080")

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import cv2
 
-from ..errors import ParameterError, SinkError
+from ..errors import SinkError
 from ..frames import Frame, check_frame, rgb_to_bgr
+from ..settings import parse_address
 from .base import SinkBase
 
 log = logging.getLogger(__name__)
@@ -42,16 +43,6 @@ MAX_CONNECTIONS = 256
 """Open connections of every kind; beyond it the oldest one that has not sent its request is closed."""
 MAX_HEAD = 8192
 """Bytes of request line and headers a client may send."""
-
-
-def parse_address(spec: str | int) -> tuple[str, int]:
-    """``"8080"`` or ``"0.0.0.0:8080"`` -> ``(host, port)``; the host defaults to 127.0.0.1."""
-    s = str(spec)
-    host, _, port = s.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ParameterError(f"serve takes [HOST:]PORT with PORT in 0..65535, got {spec!r}", param="serve")
-    return host, int(port)
 
 
 def _response(status: str, content_type: str, body: bytes = b"", *, length: bool = True,
