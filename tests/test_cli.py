@@ -80,6 +80,11 @@ def test_demo_writes_next_to_user_and_never_overwrites(tmp_path):
     assert all((tmp_path / name).read_bytes() == data for name, data in mine.items())
     with vt.open_source(tmp_path / "videotools-demo-2.mp4") as src:
         assert src.size == (960, 360) and sum(1 for _ in src) == 500
+    from videotools.demo import SAMPLE_SPEC  # its PNG is the plate: the empty road (the model: test_background)
+
+    truth = vt.open_source(SAMPLE_SPEC).background(499).astype(float)
+    png = vt.read_image(tmp_path / "videotools-demo-2-background.png")
+    assert np.abs(png - truth).mean() < 3.0
 
 
 def test_output_that_is_the_input_is_refused(tmp_path, clip):
