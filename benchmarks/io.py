@@ -109,7 +109,6 @@ from videotools.kmeans import Palette, kernels
 from videotools.sources import sample_frames
 t = [time.perf_counter()]
 c0 = time.process_time()
-kernels.preload()  # as videotools posterize does (videotools.posterizing.fit_ahead): numba loads on a thread
 frames = sample_frames(sys.argv[1], 5)
 t.append(time.perf_counter())
 palette = Palette.fit(frames, 8)
@@ -117,7 +116,7 @@ t.append(time.perf_counter())
 palette.build_lookup()  # the RGB table (row by row: it does not wait for numba)
 t.append(time.perf_counter())
 rgb = palette.colors[None].repeat(2, 0).repeat(2, 1)  # any frame: the Y, U, V table is built on the first
-palette.apply_yuv(YuvFrame(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)))
+palette.apply_yuv(YuvFrame(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)))  # also starts numba's load, on a thread
 t.append(time.perf_counter())
 cpu = time.process_time() - c0
 loaded = kernels.i420_kernel() is not None  # now wait: when numba's loops are ready (frames before use numpy)

@@ -2,6 +2,7 @@
 
 import importlib.util
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -49,22 +50,37 @@ def _real_rgb(size):
     return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
+def _tables_ready(pal, frame):
+    """Wait (generously) until the palette's Y, U, V table for ``frame``'s matrix is built on its thread."""
+    deadline = time.monotonic() + 60
+    while pal._yuv_tables((frame.matrix, frame.full_range)) is None:
+        assert time.monotonic() < deadline, "the Y, U, V table was not built within 60 s"
+        time.sleep(0.01)
+
+
 @needs_numba
 @pytest.mark.parametrize(("matrix", "full_range"), [("bt601", False), ("bt709", False), ("bt601", True)])
-def test_compiled_planar_lookup_is_the_numpy_one(matrix, full_range, monkeypatch):
-    """Real footage (two thread halves at 720p) and random bytes (every table row), bit for bit."""
+def test_compiled_planar_lookup_is_the_numpy_one_and_the_rgb_route(matrix, full_range, monkeypatch):
+    """Real footage (two thread halves at 720p) and random bytes (every table row), bit for bit: the compiled
+    loop, numpy's table lookup, and the RGB route a frame takes while the table is being built."""
     rng = np.random.default_rng(7)
     real = cv2.cvtColor(_real_rgb((1280, 720)), cv2.COLOR_RGB2YUV_I420)
     noise = rng.integers(0, 256, (240 * 3 // 2, 320), dtype=np.uint8)
-    pal = vt.Palette.fit(_real_rgb((320, 180)), 8, seed=2)
+    colours = vt.Palette.fit(_real_rgb((320, 180)), 8, seed=2).colors
+    assert kernels.i420_kernel() is not None  # loaded: the next call without waiting gets it
     for planes in (real, noise):
         frame = YuvFrame(planes, matrix, full_range)
-        assert kernels.i420_kernel() is not None  # loaded: the next call without waiting gets it
+        pal = vt.Palette(colours)
+        with monkeypatch.context() as m:
+            m.setattr(pal, "_yuv_tables", lambda key: None)  # as while its table is built
+            route = pal.apply_yuv(frame)
+        _tables_ready(pal, frame)
         fast = pal.apply_yuv(frame)
         with monkeypatch.context() as m:
             m.setattr(kernels, "i420_kernel", _none)
             slow = pal.apply_yuv(frame)
         np.testing.assert_array_equal(fast.planes, slow.planes)
+        np.testing.assert_array_equal(route.planes, slow.planes)
         assert (fast.matrix, fast.full_range) == (matrix, full_range)
 
 
@@ -90,6 +106,7 @@ def test_fallback_planar_lookup_is_apply_between_the_two_conversions():
     planes = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
     pal = vt.Palette.fit(rgb, 6, seed=1)
     want = cv2.cvtColor(pal.apply(YuvFrame(planes).to_rgb()), cv2.COLOR_RGB2YUV_I420)
+    _tables_ready(pal, YuvFrame(planes))
     np.testing.assert_array_equal(pal.apply_yuv(YuvFrame(planes)).planes, want)
 
 

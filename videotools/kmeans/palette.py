@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ _SPLIT_PIXELS = 400_000  # frames at least this large are looked up on two threa
 _FEW = 16  # a sample with at most 1/16 as many distinct colours as pixels is clustered as weighted colours
 
 Rows = Callable[[np.ndarray], np.ndarray]
+YuvKey = tuple[str, bool]  # a YUV matrix and whether the range is full
 Planes = tuple[np.ndarray, np.ndarray, np.ndarray]  # Y, U, V
 
 
@@ -87,8 +89,10 @@ class Palette:
         self._colors.setflags(write=False)
         self.space = check_space(space)
         self._table: np.ndarray | None = None
+        self._table_lock = threading.Lock()  # the RGB table is built once, on whichever thread asks first
         self._rgba = np.zeros(0, np.uint32)
-        self._yuv: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}  # (table, palette as Y, U, V)
+        self._yuv: dict[YuvKey, tuple[np.ndarray, np.ndarray]] = {}  # (table, palette as Y, U, V)
+        self._building: dict[YuvKey, Future[tuple[np.ndarray, np.ndarray]]] = {}  # Y, U, V tables on their way
         self._pool: ThreadPoolExecutor | None = None
 
     # -- construction ---------------------------------------------------------------
@@ -225,21 +229,29 @@ class Palette:
         self.__init__(state["colors"], space=state["space"])  # type: ignore[misc]
 
     # -- lookup ---------------------------------------------------------------------
-    def build_lookup(self) -> Palette:
-        """Build the lookup table now (else the first ``apply`` does). Returns self."""
-        self._lookup_table()
+    def build_lookup(self, *, wait: bool = True) -> Palette:
+        """Build the lookup table now (else the first ``apply`` does). Returns self.
+
+        With ``wait=False`` it is built on a thread: an ``apply`` meanwhile waits for it, while
+        :meth:`apply_yuv` computes its frames' labels directly until the tables are ready.
+        """
+        if wait:
+            self._lookup_table()
+        elif self._table is None and self.space == "rgb":
+            _on_thread(self._lookup_table, "videotools-table")
         return self
 
     def _lookup_table(self) -> np.ndarray:
-        if self._table is None:
-            if self.space == "rgb":
-                self._table = build_rgb_table(self._colors).reshape(-1)
-            else:
-                self._table = np.full(256 ** 3, _UNSEEN, np.uint16)
-            rgba = np.zeros((self.k, 4), np.uint8)
-            rgba[:, :3] = self._colors
-            self._rgba = rgba.view(np.uint32).ravel()
-        return self._table
+        with self._table_lock:
+            if self._table is None:
+                rgba = np.zeros((self.k, 4), np.uint8)
+                rgba[:, :3] = self._colors
+                self._rgba = rgba.view(np.uint32).ravel()
+                if self.space == "rgb":
+                    self._table = build_rgb_table(self._colors).reshape(-1)
+                else:
+                    self._table = np.full(256 ** 3, _UNSEEN, np.uint16)
+            return self._table
 
     def nearest(self, pixels: np.ndarray) -> np.ndarray:
         """Exact nearest-colour labels of ``(N, 3) uint8`` pixels by direct computation (no table)."""
@@ -278,33 +290,62 @@ class Palette:
         space only (a Lab table is learnt from RGB colours). Where numba is
         importable, one compiled pass does the lookup
         (:func:`~videotools.kmeans.kernels.apply_i420`, the same bytes), else
-        numpy and OpenCV do.
+        numpy and OpenCV do. The tables are built on a thread the first time a
+        matrix is seen; until it is ready, each frame takes the RGB route for
+        its labels (:meth:`labels` of :meth:`YuvFrame.to_rgb`: the same
+        bytes, about twice the cost).
         """
         if self.space != "rgb":
             raise FrameError(f"a {self.space} palette is applied to RGB frames only")
-        key = (frame.matrix, frame.full_range)
-        if key not in self._yuv:
-            table = build_yuv_table(self._lookup_table(), frame.matrix, frame.full_range)
-            yuv = np.zeros((256, 3), np.uint8)
-            yuv[:self.k] = rgb_to_yuv(self._colors, matrix=frame.matrix, full_range=frame.full_range)
-            self._yuv[key] = table, yuv
-        table, yuv = self._yuv[key]
+        out = frame.like(np.empty_like(frame.planes))
+        tables = self._yuv_tables((frame.matrix, frame.full_range))
+        if tables is None:  # its Y, U, V table is still being built: the labels of the frame converted to RGB
+            self._paint_yuv(self.labels(frame.to_rgb()), self._yuv_colours((frame.matrix, frame.full_range)), out)
+            return out
+        table, yuv = tables
         y, u, v = frame.split()
         h, w = y.shape
-        out = frame.like(np.empty_like(frame.planes))
         kernel = None if h % 2 or w % 2 else kernels.i420_kernel(wait=False)
         if kernel is not None:
             self._blocks(kernel, table, (y, u, v), yuv, out.split())
             return out
         up = [cv2.resize(c, (w, h), interpolation=cv2.INTER_NEAREST_EXACT) for c in (v, u)]  # each sample on 2x2
         codes = cv2.merge([y, *up, np.zeros_like(y)]).view(np.uint32)[..., 0]  # Y | V << 8 | U << 16
-        labels = self._split(codes, lambda rows: np.take(table, rows))
+        self._paint_yuv(self._split(codes, lambda rows: np.take(table, rows)), yuv, out)
+        return out
+
+    def _yuv_tables(self, key: YuvKey) -> tuple[np.ndarray, np.ndarray] | None:
+        """The Y, U, V table and colours for ``key``; None while they are built on a thread (started here)."""
+        if key in self._yuv:
+            return self._yuv[key]
+        building = self._building.get(key)
+        if building is None:
+            building = self._building[key] = _on_thread(lambda: self._build_yuv(key), "videotools-table")
+        if not building.done():
+            return None
+        self._yuv[key] = building.result()
+        del self._building[key]
+        return self._yuv[key]
+
+    def _build_yuv(self, key: YuvKey) -> tuple[np.ndarray, np.ndarray]:
+        return build_yuv_table(self._lookup_table(), *key), self._yuv_colours(key)
+
+    def _yuv_colours(self, key: YuvKey) -> np.ndarray:
+        """Each label's colour as (Y, U, V) in the frame's matrix and range; (256, 3) uint8."""
+        yuv = np.zeros((256, 3), np.uint8)
+        yuv[:self.k] = rgb_to_yuv(self._colors, matrix=key[0], full_range=key[1])
+        return yuv
+
+    @staticmethod
+    def _paint_yuv(labels: np.ndarray, yuv: np.ndarray, out: YuvFrame) -> None:
+        """Write ``(H, W)`` labels' colours into ``out``'s planes, each 2x2 block's chroma from its top-left."""
+        h, w = labels.shape
+        labels = labels.astype(np.uint8, copy=False)
         oy, ou, ov = out.split()
         cv2.LUT(labels, yuv[:, 0], dst=oy)
         corners = cv2.resize(labels, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)  # top-left of each block
         cv2.LUT(corners, yuv[:, 1], dst=ou)
         cv2.LUT(corners, yuv[:, 2], dst=ov)
-        return out
 
     def _prepared(self, frame: Frame) -> np.ndarray:
         """The table, with every colour of ``frame`` in it (a Lab table learns the colours it has not seen)."""
@@ -363,6 +404,20 @@ class Palette:
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
+
+
+def _on_thread(fn: Callable[[], Any], name: str) -> Future[Any]:
+    """Run ``fn`` on a new thread; its result (or exception) in the future returned."""
+    done: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(fn())
+        except BaseException as err:  # noqa: BLE001 - handed to whoever asks for the result
+            done.set_exception(err)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return done
 
 
 __all__ = ["DEFAULT_SAMPLE", "MAX_K", "Palette"]

@@ -130,7 +130,7 @@ class Posterize:
         if self.palette is not None:
             self.palette.close()
             self.refits += 1
-        self.palette = new.build_lookup()
+        self.palette = new.build_lookup(wait=False)  # on a thread: frames meanwhile are labelled directly
         if self.on_refit is not None:
             self.on_refit(new)
         return new
