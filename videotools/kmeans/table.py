@@ -103,27 +103,35 @@ def row_table(colors: np.ndarray) -> np.ndarray:
     k = len(c)
     order = np.lexsort((np.arange(k), c[:, 0]))  # by R, then label: the order the winners come in along R
     r, g, b = (c[order, ch].tolist() for ch in range(3))
-    row = np.arange(1 << 16, dtype=np.float64)  # row = B * 256 + G
-    bb, gg = np.floor(row / 256), row % 256
-    a = [r[i] * r[i] + (gg - g[i]) ** 2 + (bb - b[i]) ** 2 for i in range(k)]  # exact integers in float64
-    hi = np.full((k, 1 << 16), 255.0)  # colour i's interval of R in each row: lo..hi
-    lo = np.zeros((k, 1 << 16))
-    for i in range(k):
-        for j in range(k):
-            if j == i:
-                continue
-            d = a[j] - a[i]
-            if order[i] > order[j]:  # i loses a tie to j
-                d -= 1.0
-            s = 2 * (r[j] - r[i])
-            if s > 0:
-                np.minimum(hi[i], np.floor(d / s), out=hi[i])
-            elif s < 0:
-                np.maximum(lo[i], -np.floor(d / -s), out=lo[i])
-            else:  # the same R: one of them wins the whole row
-                hi[i][d < 0] = -1.0
-    counts = np.maximum(hi - lo + 1, 0).astype(np.int64)
-    table = np.repeat(np.tile(order.astype(np.uint8), 1 << 16), counts.T.ravel())
+    counts = np.empty((1 << 16, k), np.int64)  # each row's run of each colour, in the order above
+
+    def rows(first: int, stop: int) -> None:  # rows first..stop-1; row = B * 256 + G
+        row = np.arange(first, stop, dtype=np.float64)
+        bb, gg = np.floor(row / 256), row % 256
+        a = [r[i] * r[i] + (gg - g[i]) ** 2 + (bb - b[i]) ** 2 for i in range(k)]  # exact integers in float64
+        hi = np.full((k, stop - first), 255.0)  # colour i's interval of R in each row: lo..hi
+        lo = np.zeros((k, stop - first))
+        for i in range(k):
+            for j in range(k):
+                if j == i:
+                    continue
+                d = a[j] - a[i]
+                if order[i] > order[j]:  # i loses a tie to j
+                    d -= 1.0
+                s = 2 * (r[j] - r[i])
+                if s > 0:
+                    np.minimum(hi[i], np.floor(d / s), out=hi[i])
+                elif s < 0:
+                    np.maximum(lo[i], -np.floor(d / -s), out=lo[i])
+                else:  # the same R: one of them wins the whole row
+                    hi[i][d < 0] = -1.0
+        counts[first:stop] = np.maximum(hi - lo + 1, 0).T
+
+    with ThreadPoolExecutor(1, thread_name_prefix="videotools-table") as pool:  # numpy lets go of the GIL
+        top = pool.submit(rows, 0, 1 << 15)
+        rows(1 << 15, 1 << 16)
+        top.result()
+    table = np.repeat(np.tile(order.astype(np.uint8), 1 << 16), counts.ravel())
     assert table.size == 1 << 24, "row intervals must tile every row exactly"
     return table.reshape(256, 256, 256)
 
