@@ -53,7 +53,7 @@ def _real_rgb(size):
 def _tables_ready(pal, frame):
     """Wait (generously) until the palette's Y, U, V table for ``frame``'s matrix is built on its thread."""
     deadline = time.monotonic() + 60
-    while pal._yuv_tables((frame.matrix, frame.full_range)) is None:
+    while pal._yuv_tables((frame.matrix, frame.full_range), start=True) is None:
         assert time.monotonic() < deadline, "the Y, U, V table was not built within 60 s"
         time.sleep(0.01)
 
@@ -72,7 +72,7 @@ def test_compiled_planar_lookup_is_the_numpy_one_and_the_rgb_route(matrix, full_
         frame = YuvFrame(planes, matrix, full_range)
         pal = vt.Palette(colours)
         with monkeypatch.context() as m:
-            m.setattr(pal, "_yuv_tables", lambda key: None)  # as while its table is built
+            m.setattr(pal, "_yuv_tables", lambda key, start=False: None)  # as while its table is built
             route = pal.apply_yuv(frame)
         _tables_ready(pal, frame)
         fast = pal.apply_yuv(frame)

@@ -298,9 +298,11 @@ class Palette:
         if self.space != "rgb":
             raise FrameError(f"a {self.space} palette is applied to RGB frames only")
         out = frame.like(np.empty_like(frame.planes))
-        tables = self._yuv_tables((frame.matrix, frame.full_range))
+        key = (frame.matrix, frame.full_range)
+        tables = self._yuv_tables(key)
         if tables is None:  # its Y, U, V table is still being built: the labels of the frame converted to RGB
-            self._paint_yuv(self.labels(frame.to_rgb()), self._yuv_colours((frame.matrix, frame.full_range)), out)
+            self._paint_yuv(self.labels(frame.to_rgb()), self._yuv_colours(key), out)
+            self._yuv_tables(key, start=True)  # after the frame, which would otherwise share the cores with it
             return out
         table, yuv = tables
         y, u, v = frame.split()
@@ -314,14 +316,14 @@ class Palette:
         self._paint_yuv(self._split(codes, lambda rows: np.take(table, rows)), yuv, out)
         return out
 
-    def _yuv_tables(self, key: YuvKey) -> tuple[np.ndarray, np.ndarray] | None:
-        """The Y, U, V table and colours for ``key``; None while they are built on a thread (started here)."""
+    def _yuv_tables(self, key: YuvKey, *, start: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+        """The Y, U, V table and colours for ``key``; None while they are built on a thread (``start``: start it)."""
         if key in self._yuv:
             return self._yuv[key]
         building = self._building.get(key)
-        if building is None:
+        if building is None and start:
             building = self._building[key] = _on_thread(lambda: self._build_yuv(key), "videotools-table")
-        if not building.done():
+        if building is None or not building.done():
             return None
         self._yuv[key] = building.result()
         del self._building[key]
