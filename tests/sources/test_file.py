@@ -334,3 +334,28 @@ def test_sampling_keeps_to_start_and_end(tmp_path):
     # no keyframe inside: the first frame at start stands in
     (only,) = vt.sample_frames(str(clip), 3, start=0.9, end=1.1)
     np.testing.assert_array_equal(only, every[23])
+
+
+def test_a_packet_hook_gets_every_packet_once_and_the_frames_stay_the_same(tmp_path):
+    """What a recording copies (``on_packet``) is what the file holds, video and sound, in demuxing order."""
+    import subprocess
+
+    import av
+    import imageio_ffmpeg
+
+    from tests.conftest import ROOT
+
+    clip = tmp_path / "cars.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-t", "1.5", "-i",
+                    str(ROOT.parent / "shared" / "media" / "car-detection.mp4"), "-vf", "scale=160:90",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(clip)], check=True)
+    with av.open(str(clip)) as c:
+        want = [(p.stream.type, p.pts) for p in c.demux() if p.dts is not None]
+    seen: list = []
+    with vt.FileSource(clip, on_packet=lambda p: seen.append((p.stream.type, p.pts))) as src:
+        decoded = [(f.width, src.time) for f in src.iter_decoded()]
+    with vt.FileSource(clip) as plain:
+        times = [plain.time for _ in plain]
+    assert seen == want and {t for t, _ in seen} == {"video", "audio"}
+    assert [t for _, t in decoded] == times and len(times) == 19 and {w for w, _ in decoded} == {160}
+    assert src.damaged == 0

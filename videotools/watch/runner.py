@@ -20,6 +20,7 @@ from typing import Any
 from .config import CameraConfig
 from .detect import Detector
 from .feed import FeedFrame, open_feed
+from .memory import memory_trimmer
 from .outputs import StatsLog, write_picture
 from .record import CopyRecorder, EncodeRecorder
 from .retention import prune
@@ -63,6 +64,7 @@ class CameraRunner:
         self._small: Any = None
         self._recorder: CopyRecorder | EncodeRecorder | None = None
         self._stats = StatsLog(self.folder)
+        self._trim = memory_trimmer()
         self._reported = self._pictured = 0.0
         self._meter = (time.monotonic(), 0)
 
@@ -189,6 +191,7 @@ class CameraRunner:
                         current=self._recorder.current if self._recorder is not None else None)
         for p in removed:
             log.info("camera %s: removed %s (retention)", self.cam.name, p.name)
+        self._trim()  # the segment's muxer and encoder are freed: give their pages back (see .memory)
 
     def _write_pictures(self) -> None:
         try:
