@@ -78,8 +78,17 @@ def test_posterized_clip_reads_back_with_the_palettes_colours(tmp_path):
 
 @pytest.mark.parametrize("policy", ["sometimes", "every:0", "every:x"])
 def test_bad_refit_policy(policy):
-    with pytest.raises(vt.ParameterError, match="^refit must be"):
+    with pytest.raises(vt.ParameterError, match="^refit must be") as err:
         vt.Posterize(refit=policy)
+    assert err.value.param == "refit"
+
+
+@pytest.mark.parametrize(("options", "param"), [({"k": 0}, "k"), ({"k": 300}, "k"), ({"seed": -1}, "seed"),
+                                                ({"fit_frames": 0}, "fit_frames"), ({"sample": 0}, "sample")])
+def test_bad_options_name_their_parameter(options, param):
+    with pytest.raises(vt.ParameterError) as err:
+        vt.Posterize(**options)
+    assert err.value.param == param
 
 
 def test_black_first_frame_does_not_stick():
