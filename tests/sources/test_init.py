@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import cli
+import videotools as vt
 from videotools.sources import source_name
 
 
@@ -26,10 +26,9 @@ def test_backgrounds_of_two_videos_share_a_folder(tmp_path, clip):
     other = tmp_path / "other.mp4"
     other.write_bytes(clip.read_bytes())
     for src in (clip, other):
-        r = cli("background", str(src), "--save-dir", str(tmp_path), "-q")
-        assert r.returncode == 0, r.stderr
+        vt.background(str(src), save_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "clip-background-alpha0.01.png", "clip-background-alpha0.1.png", "clip-background-plate.png",
         "other-background-alpha0.01.png", "other-background-alpha0.1.png", "other-background-plate.png"]
-    again = cli("background", str(other), "--save-dir", str(tmp_path), "-q")
-    assert again.returncode == 1 and "output exists: " in again.stderr and "other-background-" in again.stderr
+    with pytest.raises(vt.VideotoolsError, match="output exists: .*other-background-"):
+        vt.background(str(other), save_dir=tmp_path)
