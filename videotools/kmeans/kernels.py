@@ -93,10 +93,12 @@ def _import_jit() -> Any:
             del sys.modules[name]
 
 
-def _loaded(wait: bool) -> Kernels | None:
-    """The loaded kernels (or None without numba); with ``wait=False``, None at once while they still load."""
+def _loaded(wait: bool, start: bool = True) -> Kernels | None:
+    """The loaded kernels (or None without numba); with ``wait=False``, None at once while they still load
+    (and, with ``start``, their load started on a thread)."""
     if not wait and not _load.cache_info().currsize:
-        preload()
+        if start:
+            preload()
         return None
     with _LOCK:  # a preload under way finishes first
         return _load()
@@ -113,8 +115,12 @@ def i420_kernel(*, wait: bool = True) -> I420Kernel | None:
 
 
 def table_kernel(*, wait: bool = True) -> TableKernel | None:
-    """The compiled table builder (see :func:`fill_rgb_table`), or None as for :func:`i420_kernel`."""
-    loaded = _loaded(wait)
+    """The compiled table builder (see :func:`fill_rgb_table`), or None as for :func:`i420_kernel`.
+
+    ``wait=False`` only looks: it starts no load (a table of a few colours is built as fast without
+    numba, and loading it beside the table would slow both).
+    """
+    loaded = _loaded(wait, start=False)
     return None if loaded is None else loaded[1]
 
 
