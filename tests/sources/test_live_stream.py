@@ -36,8 +36,8 @@ def test_a_udp_stream_that_stops_and_comes_back_is_one_recording(tmp_path, caplo
     ff = imageio_ffmpeg.get_ffmpeg_exe()
     url = f"udp://127.0.0.1:{_free_udp_port()}"
 
-    def send(start: float) -> None:  # a camera: 1.5 s of footage, in real time, then it goes away
-        subprocess.run([ff, "-v", "error", "-re", "-ss", str(start), "-t", "1.5", "-i", str(CARS),
+    def send(start: float) -> None:  # a camera: 2 s of footage, in real time, then it goes away
+        subprocess.run([ff, "-v", "error", "-re", "-ss", str(start), "-t", "2", "-i", str(CARS),
                         "-vf", "scale=320:180", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                         "-g", "6", "-af", TONE, "-c:a", "aac", "-f", "mpegts", f"{url}?pkt_size=1316"],
                        check=True, timeout=60)
