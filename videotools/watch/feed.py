@@ -3,20 +3,18 @@
 Two kinds: a file or stream is read by :class:`videotools.sources.FileSource`
 (:class:`FileFeed`), which hands each packet it demuxes, untouched, to the
 recording; any other source goes through :func:`videotools.open_source`
-(:class:`SourceFeed`), whose frames can only be re-encoded. Both hand out :class:`FeedFrame`, which
-converts to RGB only when asked, at the size asked.
+(:class:`SourceFeed`), whose frames can only be re-encoded. Both hand out
+:class:`FeedFrame`, which converts to RGB only when asked, at the size asked.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SourceError
 
-log = logging.getLogger(__name__)
 
 @dataclass
 class FeedFrame:
@@ -100,7 +98,7 @@ class FileFeed:
 
 
 class SourceFeed:
-    """Any source :func:`videotools.open_source` opens (synthetic scenes, cameras, images, files, streams)."""
+    """Any other source :func:`videotools.open_source` opens (synthetic scenes, cameras, images)."""
 
     def __init__(self, spec: str, *, lost_after: float = 10.0) -> None:
         from ..sources import open_source
