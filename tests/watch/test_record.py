@@ -1,0 +1,29 @@
+"""The copy recorder on its own: packets of two connections (a stream opened again) make two whole segments."""
+
+import av
+
+from tests.watch.conftest import ffmpeg_errors
+from videotools.watch.record import CopyRecorder
+from videotools.watch.retention import segments
+
+
+def test_a_stream_opened_again_starts_a_new_segment_at_its_first_keyframe(cars_clip, tmp_path):
+    closed = []
+    rec = CopyRecorder(tmp_path, seconds=60, on_closed=closed.append)
+    counts = []
+    for _ in range(2):  # the same clip twice, as two connections: timestamps start over
+        with av.open(str(cars_clip)) as c:
+            n = 0
+            for packet in c.demux(c.streams.video[0], c.streams.audio[0]):
+                if packet.dts is not None:
+                    n += packet.stream.type == "video"
+                    rec.packet(packet)
+            counts.append(n)
+    rec.close()
+    segs = segments(tmp_path)
+    assert len(segs) == 2 and closed == segs
+    assert [ffmpeg_errors(p) for p in segs] == [[], []]
+    for p, n in zip(segs, counts):
+        with av.open(str(p)) as c:
+            assert [s.type for s in c.streams] == ["video", "audio"]
+            assert sum(1 for pk in c.demux(c.streams.video[0]) if pk.dts is not None) == n  # every picture, once
