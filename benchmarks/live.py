@@ -13,7 +13,9 @@ CameraSource (latest-frame mode) and :func:`videotools.process` as
 (no window), so the figures are capture + processing (+ encoding); imshow adds
 about a millisecond at these sizes. The load average is printed before and after.
 
-    python benchmarks/live.py [--seconds 8] [--sizes 720p,1080p] [--scene real]
+Each case also prints the CPU time the whole process used (all threads, encoder included).
+
+    python benchmarks/live.py [--seconds 8] [--sizes 720p,1080p] [--scene real] [--presets veryfast,ultrafast]
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class FakeCamera:
         pass
 
 
-def measure(frames, chain: str, record: bool, seconds: float, tmp: Path) -> dict:
+def measure(frames, chain: str, record: bool, seconds: float, tmp: Path, preset: str = "veryfast") -> dict:
     cam = FakeCamera(frames)
     src = vt.CameraSource(0, mode="latest", capture_factory=lambda d: cam)
     lat = []
@@ -88,12 +90,13 @@ def measure(frames, chain: str, record: bool, seconds: float, tmp: Path) -> dict
             lat.append(time.monotonic() - src.last_timestamp)
 
     out = [str(tmp / "rec.mp4")] if record else []
+    cpu = time.process_time()
     stats = vt.process(src, vt.parse_chain(chain), out=out, overwrite=True, max_frames=int(seconds * 30),
-                       extra_sinks=[NullDisplay()], encoding=vt.Encoding(crf=20, preset="veryfast"))
+                       extra_sinks=[NullDisplay()], encoding=vt.Encoding(crf=20, preset=preset))
     steady = lat[10:]
     return {"fps": stats.fps, "lat_med_ms": statistics.median(steady) * 1e3,
             "lat_p95_ms": float(np.percentile(steady, 95)) * 1e3, "dropped": src.dropped,
-            "grabbed": src.grabbed, "frames": stats.frames}
+            "grabbed": src.grabbed, "frames": stats.frames, "cpu_s": round(time.process_time() - cpu, 2)}
 
 
 def main() -> None:
@@ -102,17 +105,20 @@ def main() -> None:
     ap.add_argument("--sizes", default="720p,1080p")
     ap.add_argument("--chains", default=",".join(CHAINS), help="any of: " + ", ".join(CHAINS))
     ap.add_argument("--scene", default="real", choices=["real", "synthetic"])
+    ap.add_argument("--presets", default="veryfast", help="x264 presets of the recording, comma-separated "
+                    "(each recording case runs once per preset)")
     args = ap.parse_args()
     rows = []
     load = {"before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmpdir:
         for name in args.sizes.split(","):
             frames = camera_frames(SIZES[name], args.scene)
-            for label in args.chains.split(","):
+            for label, preset in [(c, p) for c in args.chains.split(",") for p in args.presets.split(",")
+                                  if CHAINS[c][1] or p == args.presets.split(",")[0]]:
                 chain, record = CHAINS[label]
-                m = measure(frames, chain, record, args.seconds, Path(tmpdir))
-                case = f"{name} 30 fps camera ({args.scene}), {label}"
-                extra = {"dropped": m["dropped"], "grabbed": m["grabbed"]}
+                m = measure(frames, chain, record, args.seconds, Path(tmpdir), preset)
+                case = f"{name} 30 fps camera ({args.scene}), {label}" + (f" (x264 {preset})" if record else "")
+                extra = {"dropped": m["dropped"], "grabbed": m["grabbed"], "cpu_s": m["cpu_s"]}
                 rows.append(result(case, "sustained_fps", m["fps"], runs=m["frames"], target=30, **extra))
                 rows.append(result(case, "latency_median_ms", m["lat_med_ms"], runs=m["frames"],
                                    frame_intervals=round(m["lat_med_ms"] / (1000 / 30), 2)))
