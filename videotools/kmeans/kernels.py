@@ -20,10 +20,12 @@ where it is not installed or does not load (callers then take the numpy
 path), or when ``VIDEOTOOLS_KERNELS=numpy`` is set. Importing numba and
 loading the loops from its on-disk cache takes a few tenths of a second,
 so :func:`preload` starts that on a thread as soon as a posterize starts
-work (a file about to be sampled, or a first fit), and nothing waits for
-it: until the loops are loaded, frames are posterized by numpy (the same
-bytes; ``wait=False``), and a palette's table is built row by row in numpy
-(:func:`videotools.kmeans.table.row_table`). The loops are
+work, and nothing waits for it: until the loops are loaded, frames are
+posterized by numpy (the same bytes; ``wait=False``), and a palette's
+table is built row by row in numpy (:func:`videotools.kmeans.table.row_table`).
+A palette asks for the load only once it has posterized a few dozen frames
+(:data:`videotools.kmeans.palette.KERNELS_AFTER`): a short run is done
+before the loops would have paid for their load. The loops are
 compiled for one signature each (at the first use on a machine) and cached
 by numba: next to the package's files, or in the user's cache folder
 where those are read-only, or in ``NUMBA_CACHE_DIR``.
@@ -104,13 +106,14 @@ def _loaded(wait: bool, start: bool = True) -> Kernels | None:
         return _load()
 
 
-def i420_kernel(*, wait: bool = True) -> I420Kernel | None:
+def i420_kernel(*, wait: bool = True, start: bool = True) -> I420Kernel | None:
     """The compiled block loop, or None (no numba, or ``VIDEOTOOLS_KERNELS=numpy``); loads it on first call.
 
     With ``wait=False``: None at once while the loop is still loading (the load goes on, on a
-    thread), so a caller does the work with numpy meanwhile rather than wait.
+    thread, started now unless ``start`` is False), so a caller does the work with numpy meanwhile
+    rather than wait.
     """
-    loaded = _loaded(wait)
+    loaded = _loaded(wait, start)
     return None if loaded is None else loaded[0]
 
 
@@ -124,9 +127,9 @@ def table_kernel(*, wait: bool = True) -> TableKernel | None:
     return None if loaded is None else loaded[1]
 
 
-def rgb_kernel(*, wait: bool = True) -> RgbKernel | None:
+def rgb_kernel(*, wait: bool = True, start: bool = True) -> RgbKernel | None:
     """The compiled RGB lookup (see :func:`apply_rgb`), or None as for :func:`i420_kernel`."""
-    loaded = _loaded(wait)
+    loaded = _loaded(wait, start)
     return None if loaded is None else loaded[2]
 
 

@@ -39,6 +39,9 @@ from .table import build_rgb_table, build_yuv_table, pack_codes, unpack_codes
 
 _UNSEEN = 0xFFFF  # a lazy Lab table's mark for a colour not looked up yet
 _SPLIT_PIXELS = 400_000  # frames at least this large are looked up on two threads
+KERNELS_AFTER = 30
+"""Frames a palette posterizes with numpy before it asks for numba's loops (their load costs about as much CPU
+as numpy's lookup of 100-150 1080p frames beyond the compiled one's, so a short run never loads them)."""
 _FEW = 16  # a sample with at most 1/16 as many distinct colours as pixels is clustered as weighted colours
 
 Rows = Callable[[np.ndarray], np.ndarray]
@@ -94,6 +97,7 @@ class Palette:
         self._yuv: dict[YuvKey, tuple[np.ndarray, np.ndarray]] = {}  # (table, palette as Y, U, V)
         self._building: dict[YuvKey, Future[tuple[np.ndarray, np.ndarray]]] = {}  # Y, U, V tables on their way
         self._pool: ThreadPoolExecutor | None = None
+        self._applied = 0  # frames posterized: numba's loops are asked for after KERNELS_AFTER
 
     # -- construction ---------------------------------------------------------------
     @classmethod
@@ -266,7 +270,7 @@ class Palette:
     def apply(self, frame: Frame) -> Frame:
         """The frame with every pixel replaced by its nearest palette colour."""
         table, rgba = self._prepared(frame), self._rgba
-        kernel = kernels.rgb_kernel(wait=False) if self.space == "rgb" else None
+        kernel = kernels.rgb_kernel(wait=False, start=self._count()) if self.space == "rgb" else None
         if kernel is not None:
             out = np.empty(frame.shape, np.uint8)  # C order, whatever the frame's strides
             self._halves(frame.shape[0], frame.size // 3, lambda rows: kernels.apply_rgb(
@@ -307,7 +311,7 @@ class Palette:
         table, yuv = tables
         y, u, v = frame.split()
         h, w = y.shape
-        kernel = None if h % 2 or w % 2 else kernels.i420_kernel(wait=False)
+        kernel = None if h % 2 or w % 2 else kernels.i420_kernel(wait=False, start=self._count())
         if kernel is not None:
             self._blocks(kernel, table, (y, u, v), yuv, out.split())
             return out
@@ -315,6 +319,11 @@ class Palette:
         codes = cv2.merge([y, *up, np.zeros_like(y)]).view(np.uint32)[..., 0]  # Y | V << 8 | U << 16
         self._paint_yuv(self._split(codes, lambda rows: np.take(table, rows)), yuv, out)
         return out
+
+    def _count(self) -> bool:
+        """Count a frame posterized; whether numba's loops are worth loading by now."""
+        self._applied += 1
+        return self._applied > KERNELS_AFTER
 
     def _yuv_tables(self, key: YuvKey, *, start: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
         """The Y, U, V table and colours for ``key``; None while they are built on a thread (``start``: start it)."""
@@ -422,4 +431,4 @@ def _on_thread(fn: Callable[[], Any], name: str) -> Future[Any]:
     return done
 
 
-__all__ = ["DEFAULT_SAMPLE", "MAX_K", "Palette"]
+__all__ = ["DEFAULT_SAMPLE", "KERNELS_AFTER", "MAX_K", "Palette"]
