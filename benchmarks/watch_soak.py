@@ -157,6 +157,7 @@ def soak(args: argparse.Namespace) -> tuple[list[dict], dict]:
         for t in threads:
             t.join(30)
         frames = sum(r.status.frames for r in runners)
+        errors, restarts = sum(r.status.errors for r in runners), sum(r.status.restarts for r in runners)
         kept = sum(len(list((Path(tmp) / c.name / "rec").glob("*.mp4"))) for c in cams)
     wall = samples[-1][0]
     late = [s for s in samples if s[0] >= wall * args.warmup]
@@ -170,8 +171,8 @@ def soak(args: argparse.Namespace) -> tuple[list[dict], dict]:
             result("rss slope per segment", "kb_per_segment", kb_per_segment),
             result("soak", "camera_hours", camera_hours, cameras=args.cameras, speed=args.speed, fps=fps,
                    size=args.size, segment_seconds=args.segment_seconds, wall_seconds=round(wall, 1),
-                   frames=frames, segments_closed=samples[-1][2], segments_kept=kept, record=args.record,
-                   trim=not args.no_trim, collect=args.collect)]
+                   frames=frames, segments_closed=samples[-1][2], segments_kept=kept, damaged_packets=errors,
+                   restarts=restarts, record=args.record, trim=not args.no_trim, collect=args.collect)]
     if trims:
         rows.append(result("malloc_trim after a segment", "ms", statistics.median(trims), calls=len(trims),
                            max_ms=round(max(trims), 3)))
