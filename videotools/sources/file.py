@@ -117,7 +117,8 @@ class FileSource(FileDecoding, Seeking, LiveReading, Handover, SourceBase):
         copy the stream untouched (a recording) from the same read as the frames.
         The callee owns the packet (it may change its times or mux it); with a
         hook, a live stream's sound goes to it, not to :meth:`audio_feed`. After a
-        live stream is opened again, packets come from new streams.
+        live stream is opened again, packets come from new streams. It runs on
+        the thread that decodes: a stream's reader thread unless ``prefetch=0``.
 
     Attributes
     ----------
