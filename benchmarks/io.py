@@ -18,10 +18,10 @@ Then posterize's fixed cost, in a fresh process as the command pays it, step by 
 keyframes, k-means, and the first 1080p frame posterized (it waits for the RGB table, built on a
 thread after the fit, and takes the RGB route): wall time, and CPU time of all threads. The Y, U, V
 table is built meanwhile on a thread (``yuv_table_ready_after_s``: frames take the RGB route until
-then), and numba's loops load on another, started by the first frame (``numba_ready_after_s``:
-frames use numpy until then); nothing waits for either. With numba's cache warm and cold (a new,
-empty ``NUMBA_CACHE_DIR``: the first run on a machine compiles the kernels), and with
-``VIDEOTOOLS_KERNELS=numpy``.
+then), and numba's loops load on another (a palette asks for them after 30 frames; here right after
+the first, ``numba_ready_after_s``: frames use numpy until then); nothing waits for either. With
+numba's cache warm and cold (a new, empty ``NUMBA_CACHE_DIR``: the first run on a machine compiles
+the kernels), and with ``VIDEOTOOLS_KERNELS=numpy``.
 
 **synthetic**: the traffic scene with sensor noise of ``--noise`` grey levels, in process:
 - decode: iterate RGB frames (``open_source``) vs ``ffmpeg -pix_fmt rgb24 -f rawvideo``;
@@ -116,13 +116,13 @@ t.append(time.perf_counter())
 palette = Palette.fit(frames, 8).build_lookup(wait=False)  # as Posterize.fit: the tables on a thread
 t.append(time.perf_counter())
 first = YuvFrame(cv2.cvtColor(frames[0], cv2.COLOR_RGB2YUV_I420))
-palette.apply_yuv(first)  # the first frame: waits for the RGB table, takes the RGB route; numba starts loading
+palette.apply_yuv(first)  # the first frame: waits for the RGB table, takes the RGB route
 t.append(time.perf_counter())
 cpu = time.process_time() - c0
 while palette._yuv_tables((first.matrix, first.full_range), start=True) is None:  # the Y, U, V table, built meanwhile
     time.sleep(0.002)
 tables = time.perf_counter()
-loaded = kernels.i420_kernel() is not None  # when numba's loops are ready (frames before use numpy)
+loaded = kernels.i420_kernel() is not None  # numba's loops loaded (a run asks after 30 frames; numpy before)
 ready = time.perf_counter()
 d = [b - a for a, b in zip(t, t[1:])]
 print(json.dumps({"imports_s": t[0] - t0, "sample_s": d[0], "kmeans_s": d[1], "first_frame_s": d[2],
