@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.batch.conftest import CARS, make_clip
+from tests.batch.conftest import CARS, dask_cluster, make_clip
 from tests.conftest import cli
 from videotools.cli import app
 
@@ -62,55 +61,11 @@ def test_no_inputs(tmp_path):
 
 
 # -- a real cluster -------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
     """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, each started in a folder of its own."""
-    from dask.distributed import Client
-
-    home = tmp_path_factory.mktemp("dask")
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    procs: list[subprocess.Popen] = []
-
-    def start(*args: str, cwd: Path) -> None:
-        cwd.mkdir()
-        procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=cwd, start_new_session=True,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-
-    try:
-        start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard",
-              cwd=home / "scheduler")
-        for i in range(2):
-            start("worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--host", "127.0.0.1",
-                  "--memory-limit", "0", cwd=home / f"worker{i}")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with Client(address, timeout="2s") as c:
-                    c.wait_for_workers(2, timeout=60)
-                break
-            except (OSError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+    with dask_cluster(tmp_path_factory.mktemp("dask")) as (address, _):
         yield address
-    finally:
-        for p in procs:  # the whole session: a worker's nanny and the process it started
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
 
 
 @pytest.mark.slow
