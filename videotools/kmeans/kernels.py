@@ -23,9 +23,9 @@ so :func:`preload` starts that on a thread as soon as a posterize starts
 work, and nothing waits for it: until the loops are loaded, frames are
 posterized by numpy (the same bytes; ``wait=False``), and a palette's
 table is built row by row in numpy (:func:`videotools.kmeans.table.row_table`).
-A palette asks for the load only once it has posterized a few dozen frames
-(:data:`videotools.kmeans.palette.KERNELS_AFTER`): a short run is done
-before the loops would have paid for their load. The loops are
+A palette asks for the load only once it has posterized as many pixels as
+30 1080p frames hold (:data:`videotools.kmeans.palette.KERNELS_AFTER`): a
+short run is done before the loops would have paid for their load. The loops are
 compiled for one signature each (at the first use on a machine) and cached
 by numba: next to the package's files, or in the user's cache folder
 where those are read-only, or in ``NUMBA_CACHE_DIR``.

@@ -39,9 +39,10 @@ from .table import build_rgb_table, build_yuv_table, pack_codes, unpack_codes
 
 _UNSEEN = 0xFFFF  # a lazy Lab table's mark for a colour not looked up yet
 _SPLIT_PIXELS = 400_000  # frames at least this large are looked up on two threads
-KERNELS_AFTER = 30
-"""Frames a palette posterizes with numpy before it asks for numba's loops (their load costs about as much CPU
-as numpy's lookup of 100-150 1080p frames beyond the compiled one's, so a short run never loads them)."""
+KERNELS_AFTER = 30 * 1920 * 1080
+"""Pixels a palette posterizes with numpy before it asks for numba's loops: 30 1080p frames, 150 480p ones.
+Their load costs about as much CPU as numpy's lookup of 100-150 1080p frames beyond the compiled loop's (the
+saving is per pixel), so a short run never loads them."""
 _FEW = 16  # a sample with at most 1/16 as many distinct colours as pixels is clustered as weighted colours
 
 Rows = Callable[[np.ndarray], np.ndarray]
@@ -97,7 +98,7 @@ class Palette:
         self._yuv: dict[YuvKey, tuple[np.ndarray, np.ndarray]] = {}  # (table, palette as Y, U, V)
         self._building: dict[YuvKey, Future[tuple[np.ndarray, np.ndarray]]] = {}  # Y, U, V tables on their way
         self._pool: ThreadPoolExecutor | None = None
-        self._applied = 0  # frames posterized: numba's loops are asked for after KERNELS_AFTER
+        self._applied = 0  # pixels posterized: numba's loops are asked for after KERNELS_AFTER
 
     # -- construction ---------------------------------------------------------------
     @classmethod
@@ -270,7 +271,7 @@ class Palette:
     def apply(self, frame: Frame) -> Frame:
         """The frame with every pixel replaced by its nearest palette colour."""
         table, rgba = self._prepared(frame), self._rgba
-        kernel = kernels.rgb_kernel(wait=False, start=self._count()) if self.space == "rgb" else None
+        kernel = kernels.rgb_kernel(wait=False, start=self._count(frame.size // 3)) if self.space == "rgb" else None
         if kernel is not None:
             out = np.empty(frame.shape, np.uint8)  # C order, whatever the frame's strides
             self._halves(frame.shape[0], frame.size // 3, lambda rows: kernels.apply_rgb(
@@ -311,7 +312,7 @@ class Palette:
         table, yuv = tables
         y, u, v = frame.split()
         h, w = y.shape
-        kernel = None if h % 2 or w % 2 else kernels.i420_kernel(wait=False, start=self._count())
+        kernel = None if h % 2 or w % 2 else kernels.i420_kernel(wait=False, start=self._count(y.size))
         if kernel is not None:
             self._blocks(kernel, table, (y, u, v), yuv, out.split())
             return out
@@ -320,9 +321,9 @@ class Palette:
         self._paint_yuv(self._split(codes, lambda rows: np.take(table, rows)), yuv, out)
         return out
 
-    def _count(self) -> bool:
-        """Count a frame posterized; whether numba's loops are worth loading by now."""
-        self._applied += 1
+    def _count(self, pixels: int) -> bool:
+        """Count a frame's pixels posterized; whether numba's loops are worth loading by now."""
+        self._applied += pixels
         return self._applied > KERNELS_AFTER
 
     def _yuv_tables(self, key: YuvKey, *, start: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
