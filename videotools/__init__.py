@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .pipeline import Pipeline, RunStats, Step, run
     from .posterizing import posterize
     from .processors import Background, BackgroundModel, Blur, Flip, Grey, Posterize, Resize
-    from .runner import process
+    from .runs import Run, execute, process
     from .settings import Camera, Encoding, Input, Playback, Seek
     from .sinks import ImageSink, MjpegSink, VideoSink, WindowSink, open_sink, write_image
     from .sources import (
@@ -73,7 +73,7 @@ _WHERE = {  # public name -> the module that defines it
     **dict.fromkeys(["Pipeline", "RunStats", "Step", "run"], ".pipeline"),
     **dict.fromkeys(["posterize"], ".posterizing"),
     **dict.fromkeys(["Background", "BackgroundModel", "Blur", "Flip", "Grey", "Posterize", "Resize"], ".processors"),
-    **dict.fromkeys(["process"], ".runner"),
+    **dict.fromkeys(["Run", "execute", "process"], ".runs"),
     **dict.fromkeys(["Camera", "Encoding", "Input", "Playback", "Seek"], ".settings"),
     **dict.fromkeys(["ImageSink", "MjpegSink", "VideoSink", "WindowSink", "open_sink", "write_image"], ".sinks"),
     **dict.fromkeys(["CameraSource", "FileSource", "ImageSource", "StreamInfo", "SyntheticTraffic", "list_cameras",
@@ -85,7 +85,8 @@ __getattr__, __dir__ = lazy_names(__name__, _WHERE, submodules=True)
 
 
 __all__ = [
-    "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "run", "parse_chain",
+    "open_source", "open_sink", "Pipeline", "RunStats", "Step", "process", "Run", "execute", "run",
+    "parse_chain",
     "Seek", "Encoding", "Camera", "Playback", "Input",
     "Palette", "kmeans", "KMeansResult", "Posterize", "posterize", "background", "BackgroundModel", "Background",
     "Resize", "Grey", "Blur", "Flip",

@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from .errors import DisplayError, ParameterError
 from .outputs import check_folder, check_outputs
@@ -308,7 +308,12 @@ def _exists(pattern: str) -> bool:
     return Path(pattern % 0).exists() if "%" in pattern else Path(pattern).exists()
 
 
-def process(source: PathLike | Source, processors: Sequence[Processor] = (), **options: Any) -> RunStats:
+def process(source: PathLike | Source, processors: Sequence[Processor] = (), *, out: Names = (),
+            display: bool = False, serve: str | None = None, max_frames: int | None = None, overwrite: bool = False,
+            progress: bool = False, seek: Seek | None = None, encoding: Encoding | None = None,
+            camera: Camera | None = None, playback: Playback | None = None, reading: Input | None = None,
+            title: str = "videotools", keys: KeyMap | None = None, record_dir: PathLike = ".",
+            on_frame: Callable[[Step], None] | None = None, extra_sinks: Sequence[Sink] = ()) -> RunStats:
     """Open ``source``, run ``processors`` and write to every requested sink: ``videotools run`` as one call.
 
     Parameters
@@ -319,8 +324,8 @@ def process(source: PathLike | Source, processors: Sequence[Processor] = (), **o
         ``__iter__``, ``close``): it is read as it is, and closed at the end.
     processors : sequence of Processor
         Run on every frame, in order.
-    **options
-        The other fields of :class:`Run`, as keywords: ``out`` (videos,
+    out, display, serve, ...
+        The fields of :class:`Run` of the same names: ``out`` (videos,
         ``frames/%05d.png``, ``out.png``), ``display`` (a window: q/Esc quit,
         space pause, h overlay, v side by side, b background, s snapshot,
         o record, ? help; snapshots and recordings go to ``record_dir``),
@@ -342,7 +347,10 @@ def process(source: PathLike | Source, processors: Sequence[Processor] = (), **o
         A bad option (naming it), a bad output, a source that does not open, no
         display: all before the first frame is read.
     """
-    return execute(Run(source, processors, **options))
+    return execute(Run(source, processors, out=out, display=display, serve=serve, max_frames=max_frames,
+                       overwrite=overwrite, progress=progress, seek=seek or Seek(), encoding=encoding or Encoding(),
+                       camera=camera or Camera(), playback=playback or Playback(), reading=reading, title=title,
+                       keys=keys, record_dir=record_dir, on_frame=on_frame, extra_sinks=extra_sinks))
 
 
 __all__ = ["Run", "execute", "process"]
