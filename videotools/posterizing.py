@@ -43,7 +43,6 @@ def fit_ahead(proc: Posterize, source: Source, *, spec: PathLike | None, palette
         A palette file that is missing or not a palette (``palette``).
     """
     from .chain import load_palette
-    from .kmeans import kernels
     from .sources import sample_frames
 
     if palette is not None:
@@ -53,8 +52,6 @@ def fit_ahead(proc: Posterize, source: Source, *, spec: PathLike | None, palette
         return
     if spec is None or source.info.live or source.info.kind == "camera":
         return
-    if proc.space == "rgb":  # work will be done: numba loads while frames are sampled
-        kernels.preload()
     frames = sample_frames(spec, proc.fit_frames, start=seek.start, end=seek.end)
     if frames:
         proc.fit(frames)
