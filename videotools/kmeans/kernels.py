@@ -19,8 +19,8 @@ Numba is optional: :func:`i420_kernel`, :func:`rgb_kernel` and :func:`table_kern
 where it is not installed or does not load (callers then take the numpy
 path), or when ``VIDEOTOOLS_KERNELS=numpy`` is set. Importing numba and
 loading the loops from its on-disk cache takes a few tenths of a second,
-so :func:`preload` starts that on a thread as soon as a posterize starts
-work, and nothing waits for it: until the loops are loaded, frames are
+so :func:`preload` starts that on a thread when a palette asks for it, and
+nothing waits for it: until the loops are loaded, frames are
 posterized by numpy (the same bytes; ``wait=False``), and a palette's
 table is built row by row in numpy (:func:`videotools.kmeans.table.row_table`).
 A palette asks for the load only once it has posterized as many pixels as
