@@ -43,7 +43,7 @@ def test_bad_config_is_one_line_naming_the_file(tmp_path, text, message):
     cfg.write_text(text)
     with pytest.raises(vt.ParameterError, match=message) as info:
         load_config(cfg)
-    assert str(info.value).startswith(f"--config {cfg}") and "\n" not in str(info.value)
+    assert str(info.value).startswith(f"config {cfg}") and info.value.param == "config" and "\n" not in str(info.value)
 
 
 def test_names_from_sources_are_made_distinct():

@@ -22,7 +22,7 @@ def check_space(space: str) -> str:
         Naming the bad value and the choices.
     """
     if space not in SPACES:
-        raise ParameterError(f"space must be one of {SPACES}, got {space!r}")
+        raise ParameterError(f"space must be one of {SPACES}, got {space!r}", param="space")
     return space
 
 

@@ -92,9 +92,9 @@ def nearest(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 def _check_k(k: object, n: int) -> int:
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-        raise ParameterError(f"k must be an integer, got {k!r}")
+        raise ParameterError(f"k must be an integer, got {k!r}", param="k")
     if not 1 <= k <= n:
-        raise ParameterError(f"k must be in 1..{n} (the number of points), got {k}")
+        raise ParameterError(f"k must be in 1..{n} (the number of points), got {k}", param="k")
     return int(k)
 
 
@@ -168,7 +168,7 @@ def kmeans(data: ArrayLike, k: int, *, seed: int = 0, attempts: int = 3, max_ite
     x = as_data(data)
     k = _check_k(k, len(x))
     if attempts < 1:
-        raise ParameterError(f"attempts must be >= 1, got {attempts}")
+        raise ParameterError(f"attempts must be >= 1, got {attempts}", param="attempts")
     rng = np.random.default_rng(seed)
     if weights is not None:
         w = np.asarray(weights, np.float64).reshape(-1)

@@ -61,7 +61,7 @@ def _check_colors(c: np.ndarray) -> None:
 
 def _check_fit(k: object, sample: int, space: str) -> int:
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-        raise ParameterError(f"k must be an integer in 1..{MAX_K}, got {k!r}")
+        raise ParameterError(f"k must be an integer in 1..{MAX_K}, got {k!r}", param="k")
     check_space(space)
     if sample < 1:
         raise ParameterError(f"sample must be >= 1, got {sample}")

@@ -79,8 +79,9 @@ def check_shared(client: Any, out_dir: Path) -> None:
         probe.unlink()
     missing = sorted(w for w, ok in seen.items() if not ok)
     if missing:
-        raise ParameterError(f"--out-dir {out_dir}: not visible from worker {', '.join(missing)}; every worker "
-                             "must see the same folder (shared or network storage mounted at the same path)")
+        raise ParameterError(f"out_dir {out_dir}: not visible from worker {', '.join(missing)}; every worker "
+                             "must see the same folder (shared or network storage mounted at the same path)",
+                             param="out_dir")
 
 
 def connect(scheduler: str) -> Any:

@@ -169,36 +169,38 @@ def load_config(path: str | os.PathLike, **defaults: Any) -> list[CameraConfig]:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as err:
-        raise ParameterError(f"--config {p}: cannot read it ({err.strerror or err})") from None
+        raise ParameterError(f"config {p}: cannot read it ({err.strerror or err})", param="config") from None
     if p.suffix.lower() == ".toml":
         try:
             import tomllib
         except ImportError:  # Python 3.10
-            raise ParameterError(f"--config {p}: TOML needs Python 3.11 or later; write it as JSON") from None
+            raise ParameterError(f"config {p}: TOML needs Python 3.11 or later; write it as JSON",
+                                 param="config") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
-            raise ParameterError(f"--config {p}: not valid TOML ({err})") from None
+            raise ParameterError(f"config {p}: not valid TOML ({err})", param="config") from None
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
-            raise ParameterError(f"--config {p}: not valid JSON ({err.msg} at line {err.lineno})") from None
+            raise ParameterError(f"config {p}: not valid JSON ({err.msg} at line {err.lineno})",
+                                 param="config") from None
     if not isinstance(data, dict) or not isinstance(data.get("cameras"), list) or not data["cameras"]:
-        raise ParameterError(f"--config {p}: expected a 'cameras' list with at least one camera")
+        raise ParameterError(f"config {p}: expected a 'cameras' list with at least one camera", param="config")
     base = {**defaults, **(data.get("defaults") or {})}
     cams = []
     for i, entry in enumerate(data["cameras"]):
         if not isinstance(entry, dict) or not entry.get("source"):
-            raise ParameterError(f"--config {p}: camera {i + 1} has no 'source'")
+            raise ParameterError(f"config {p}: camera {i + 1} has no 'source'", param="config")
         entry = dict(entry)
         source, name = str(entry.pop("source")), entry.pop("name", None)
         try:
             cams.append(camera(source, name=name, **{**base, **entry}))
         except (ParameterError, TypeError) as err:
-            raise ParameterError(f"--config {p}: {err}") from None
+            raise ParameterError(f"config {p}: {err}", param="config") from None
     names = [c.name for c in cams]
     twice = next((n for n in names if names.count(n) > 1), None)
     if twice:
-        raise ParameterError(f"--config {p}: two cameras are named {twice!r}; give each its own name")
+        raise ParameterError(f"config {p}: two cameras are named {twice!r}; give each its own name", param="config")
     return cams
