@@ -24,7 +24,7 @@ def test_videos_longer_than_a_chunk_are_chunked():
     chunks = plan_chunks(3600.0, 60)
     assert len(chunks) == 60 and all(a.end == b.start for a, b in zip(chunks, chunks[1:]))
     assert chunks[0].start is None and chunks[-1].end is None and chunks[1].start == 60.0
-    with pytest.raises(ParameterError, match="--chunk-seconds must be >= 0, got -1"):
+    with pytest.raises(ParameterError, match="^chunk_seconds must be >= 0, got -1"):
         plan_chunks(10, -1)
 
 
@@ -46,7 +46,7 @@ def test_relative_inputs_and_outputs_become_absolute(tmp_path, monkeypatch):
         find_videos("../nothing")
     with pytest.raises(BatchError, match="parent does not exist: .*/missing"):
         make_plan("../in", "../missing/out", do="posterize", alphas=(0.1,))
-    with pytest.raises(ParameterError, match="--do must be background or posterize, got 'blur'"):
+    with pytest.raises(ParameterError, match="^do must be background or posterize, got 'blur'"):
         make_plan("../in", "../out", do="blur", alphas=(0.1,))
 
 

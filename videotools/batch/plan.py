@@ -176,7 +176,7 @@ def make_plan(inputs: str | os.PathLike, out_dir: str | os.PathLike, *, do: str,
         No inputs, or the output folder's parent does not exist.
     """
     if do not in TASKS:
-        raise ParameterError(f"--do must be background or posterize, got {do!r}")
+        raise ParameterError(f"do must be background or posterize, got {do!r}", param="do")
     videos = find_videos(inputs)
     root = input_root(inputs, videos)
     out = absolute(out_dir)
@@ -209,7 +209,7 @@ def plan_chunks(duration: float | None, chunk_seconds: float | None) -> list[Chu
     (1, 1, 1)
     """
     if chunk_seconds is not None and chunk_seconds < 0:
-        raise ParameterError(f"--chunk-seconds must be >= 0, got {chunk_seconds}", param="chunk_seconds")
+        raise ParameterError(f"chunk_seconds must be >= 0, got {chunk_seconds}", param="chunk_seconds")
     if not chunk_seconds or not duration or duration <= chunk_seconds:
         return [Chunk(0, None, None)]
     n = math.ceil(duration / chunk_seconds)

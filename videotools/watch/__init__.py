@@ -109,7 +109,7 @@ def watch(sources: Sequence[str] = (), *, out_dir: str | Path, config: str | Pat
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise SinkError(f"--out-dir {out}: cannot create it ({err.strerror or err})") from None
+        raise SinkError(f"out_dir {out}: cannot create it ({err.strerror or err})", param="out_dir") from None
     stop = stop or threading.Event()
     result = WatchResult()
     server: Any = None

@@ -91,13 +91,13 @@ def connect(scheduler: str) -> Any:
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as err:
-        raise SourceError(f"--scheduler {scheduler}: cannot reach it ({err})") from None
+        raise SourceError(f"scheduler {scheduler}: cannot reach it ({err})", param="scheduler") from None
     if not client.scheduler_info().get("workers"):
         try:
             client.wait_for_workers(1, timeout=30)
         except TimeoutError:
             client.close()
-            raise SourceError(f"--scheduler {scheduler}: no worker joined within 30 s") from None
+            raise SourceError(f"scheduler {scheduler}: no worker joined within 30 s", param="scheduler") from None
     return client
 
 

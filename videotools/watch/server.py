@@ -114,7 +114,7 @@ class StatusServer:
         try:
             self.httpd = ThreadingHTTPServer((host, port), Handler)
         except OSError as err:
-            raise SinkError(f"--serve {host}:{port}: cannot serve there ({err.strerror or err})") from None
+            raise SinkError(f"serve {host}:{port}: cannot serve there ({err.strerror or err})", param="serve") from None
         self.httpd.daemon_threads = True
         self.host, self.port = host, int(self.httpd.server_address[1])
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
