@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,8 +30,9 @@ from ..files import write_text
 from ..frames import Frame, YuvFrame, check_frame, rgb_to_yuv
 from . import kernels
 from .choices import DEFAULT_SAMPLE, MAX_K
-from .colour import check_space, from_space, parse_color, to_hex, to_space
-from .core import kmeans, nearest
+from .colour import check_space, parse_color, to_hex, to_space
+from .core import nearest
+from .fitting import check_colors, check_fit, cluster
 from .order import by_luminance, match_previous
 from .sample import sample_pixels
 from .table import build_rgb_table, build_yuv_table, pack_codes, unpack_codes
@@ -43,29 +43,10 @@ KERNELS_AFTER = 30 * 1920 * 1080
 """Pixels a palette posterizes with numpy before it asks for numba's loops: 30 1080p frames, 150 480p ones.
 Their load costs about as much CPU as numpy's lookup of 100-150 1080p frames beyond the compiled loop's (the
 saving is per pixel), so a short run never loads them."""
-_FEW = 16  # a sample with at most 1/16 as many distinct colours as pixels is clustered as weighted colours
 
 Rows = Callable[[np.ndarray], np.ndarray]
 YuvKey = tuple[str, bool]  # a YUV matrix and whether the range is full
 Planes = tuple[np.ndarray, np.ndarray, np.ndarray]  # Y, U, V
-
-
-def _check_colors(c: np.ndarray) -> None:
-    if c.ndim != 2 or c.shape[1] != 3:
-        raise ParameterError(f"palette colours must be (k, 3), got shape {c.shape}")
-    if not 1 <= len(c) <= MAX_K:
-        raise ParameterError(f"a palette holds 1..{MAX_K} colours, got {len(c)}")
-    if c.min() < 0 or c.max() > 255 or not np.allclose(c, np.round(c)):
-        raise ParameterError("palette colours must be integers 0..255")
-
-
-def _check_fit(k: object, sample: int, space: str) -> int:
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-        raise ParameterError(f"k must be an integer in 1..{MAX_K}, got {k!r}", param="k")
-    check_space(space)
-    if sample < 1:
-        raise ParameterError(f"sample must be >= 1, got {sample}")
-    return int(k)
 
 
 class Palette:
@@ -88,7 +69,7 @@ class Palette:
 
     def __init__(self, colors: np.ndarray | Sequence[Sequence[int]], *, space: str = "rgb") -> None:
         c = np.asarray(colors)
-        _check_colors(c)
+        check_colors(c)
         self._colors = c.astype(np.uint8)
         self._colors.setflags(write=False)
         self.space = check_space(space)
@@ -136,26 +117,10 @@ class Palette:
         ParameterError
             k outside 1..256, empty data, wrong shapes.
         """
-        k = _check_fit(k, sample, space)
+        k = check_fit(k, sample, space)
         pixels = sample_pixels(data, sample, np.random.default_rng(seed))
-        distinct, inverse, counts = np.unique(pack_codes(pixels[None]).ravel(), return_inverse=True,
-                                              return_counts=True)
-        if len(distinct) < k:
-            warnings.warn(f"only {len(distinct)} distinct colours in the data: k reduced from {k} "
-                          f"to {len(distinct)}", stacklevel=2)
-            k = len(distinct)
-        labels: np.ndarray | None = None
-        if len(distinct) == k:  # nothing to cluster: the colours are the palette
-            colors = unpack_codes(distinct)
-        else:
-            if len(distinct) * _FEW <= len(pixels):  # few colours, many pixels each (most footage): cluster the
-                # distinct colours, each weighted by its pixels: the same clustering at a fraction of the cost
-                res = kmeans(to_space(unpack_codes(distinct), space), k, seed=seed, attempts=attempts,
-                             max_iter=50, tol=0.1, weights=counts)
-                colors, labels = from_space(res.centres, space), res.labels[inverse.reshape(-1)]
-            else:
-                res = kmeans(to_space(pixels, space), k, seed=seed, attempts=attempts, max_iter=50, tol=0.1)
-                colors, labels = from_space(res.centres, space), res.labels
+        colors, labels = cluster(pixels, k, seed=seed, space=space, attempts=attempts)
+        k = len(colors)
         if previous is not None and previous.k == k:
             if labels is None:
                 labels = cls(colors, space=space).nearest(pixels)
