@@ -33,7 +33,7 @@ def live(
     record_dir: Annotated[Path, typer.Option("--record-dir",
                                              help="Where o (record) and s (snapshot) write.")] = Path("."),
     camera_size: CamSizeOpt = None, camera_fps: CamFpsOpt = None, max_frames: MaxOpt = None,
-    overwrite: OverwriteOpt = False, quiet: QuietOpt = False, crf: CrfOpt = 20, preset: PresetOpt = "veryfast",
+    overwrite: OverwriteOpt = False, quiet: QuietOpt = False, crf: CrfOpt = 20, preset: PresetOpt = "superfast",
 ) -> None:
     """Live camera processing with no lag: posterize k=8 by default, overlay and keys.
 
