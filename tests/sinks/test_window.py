@@ -41,8 +41,11 @@ def _show(xdisplay, spec, out):
         wid = wid[0] if wid else ""
         time.sleep(0.1)
     if not wid:
+        code = proc.poll()
         proc.kill()
-    assert wid, "no window appeared"
+        err = proc.communicate(timeout=30)[1]
+        pytest.fail(f"no window appeared ({'exit code ' + str(code) if code is not None else 'still running'} "
+                    f"after {time.monotonic() - deadline + 30:.1f} s); stderr: {err[-1500:]!r}")
     return proc, wid
 
 
