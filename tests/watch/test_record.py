@@ -27,3 +27,28 @@ def test_a_stream_opened_again_starts_a_new_segment_at_its_first_keyframe(cars_c
         with av.open(str(p)) as c:
             assert [s.type for s in c.streams] == ["video", "audio"]
             assert sum(1 for pk in c.demux(c.streams.video[0]) if pk.dts is not None) == n  # every picture, once
+
+
+def test_matroska_b_frames_whose_first_packets_have_no_dts_are_recorded_whole(cars_clip, tmp_path):
+    """Matroska gives a B-frame stream's first packets no dts: through FileSource's packet hook, the segment
+    still starts at the first keyframe and holds every picture (the muxer derives the missing dts)."""
+    import subprocess
+
+    import videotools as vt
+    from tests.watch.conftest import FFMPEG
+
+    mkv = tmp_path / "cars.mkv"
+    subprocess.run([FFMPEG, "-v", "error", "-i", str(cars_clip), "-t", "2", "-c:v", "libx264", "-bf", "2",
+                    "-preset", "veryfast", "-c:a", "ac3", str(mkv)], check=True, timeout=120)
+    with av.open(str(mkv)) as c:
+        assert next(c.demux(c.streams.video[0])).dts is None  # what the test is about
+    out = tmp_path / "rec"
+    out.mkdir()
+    rec = CopyRecorder(out, seconds=60)
+    with vt.FileSource(mkv, on_packet=rec.packet) as src:
+        frames = sum(1 for _ in src)
+    rec.close()
+    segs = segments(out)
+    assert len(segs) == 1 and ffmpeg_errors(segs[0]) == []
+    with vt.open_source(segs[0]) as seg:
+        assert sum(1 for _ in seg) == frames == 25

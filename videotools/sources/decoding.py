@@ -79,8 +79,8 @@ class FileDecoding:
                 if skipped == 1:
                     log.info("%s: skipping undecodable data (%s)", self.path, reason(err))
                 frames = None
-            if hook is not None and packet.dts is not None:
-                hook(packet)
+            if hook is not None and packet.size and (packet.dts is not None or packet.pts is not None):
+                hook(packet)  # Matroska leaves the dts of a B-frame stream's first packets unset: muxers derive it
             if frames is None:
                 continue
             sent += packet.size > 0

@@ -78,7 +78,7 @@ class LiveReading:
                     except (av.error.InvalidDataError, av.error.FFmpegError):
                         self.damaged += 1
                         frames = []
-                    if hook is not None and packet.dts is not None:
+                    if hook is not None and packet.size and (packet.dts is not None or packet.pts is not None):
                         hook(packet)
                     for frame in frames:
                         last = now

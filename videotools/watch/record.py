@@ -70,10 +70,11 @@ class CopySegment:
         """Copy one packet (the first must be a video keyframe)."""
         stream = packet.stream
         if stream is self.video:
-            t = float(packet.dts * packet.time_base)
+            stamp = packet.dts if packet.dts is not None else packet.pts  # no dts: Matroska's first B-frame packets
+            t = float(stamp * packet.time_base)
             if self.first is None:
                 self.first = t
-                self._offset[self.video] = packet.dts
+                self._offset[self.video] = stamp
                 if self.audio is not None:
                     self._offset[self.audio] = int(t / self.audio.time_base)
             self.last = t
@@ -83,9 +84,10 @@ class CopySegment:
         else:
             return
         off = self._offset[stream]
-        if packet.dts - off < 0 or (packet.pts is not None and packet.pts - off < 0):
+        if (packet.dts is not None and packet.dts - off < 0) or (packet.pts is not None and packet.pts - off < 0):
             return  # sound from before the segment's first picture
-        packet.dts -= off
+        if packet.dts is not None:
+            packet.dts -= off
         if packet.pts is not None:
             packet.pts -= off
         if self._adts is not None and stream is self.audio:
