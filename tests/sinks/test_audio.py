@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from pathlib import Path
 
+import imageio_ffmpeg
 import pytest
 
 import videotools as vt
@@ -64,3 +66,17 @@ def test_a_cut_starts_the_sound_at_its_first_frame(inputs: Path, tmp_path: Path,
     cut = dataclasses.replace(fin, times=tuple(t for t in fin.times if t >= 1.0))  # the source from its cut on
     assert cut.times[0] == pytest.approx(1.04)
     assert abs(lag(fout, cut, window=(0.5, 2.5))) <= 0.002
+
+
+def test_aac_from_mpeg_ts_is_copied_into_mp4(inputs: Path, tmp_path: Path) -> None:
+    """AAC in MPEG-TS (HLS segments, IPTV and DVB-T2 recordings) carries ADTS headers, which MP4's fragmented
+    muxer refuses ("operation not permitted" before): they are stripped, and the sound is copied in sync."""
+    src = tmp_path / "h264-aac.ts"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(make_input("h264-aac.mp4", inputs)),
+                    "-c", "copy", "-f", "mpegts", str(src)], check=True, stdin=subprocess.DEVNULL)
+    out = tmp_path / "out.mp4"
+    vt.process(str(src), out=str(out))
+    assert decode_errors(out) == []
+    fin, fout = facts(src), facts(out)
+    assert (fout.audio_codec, len(fout.times)) == ("aac", len(fin.times))
+    assert abs(lag(fout, fin, window=(1.0, 3.0))) <= 0.002

@@ -7,7 +7,9 @@ after its video keeps that offset. It is cut where the recording's last frame
 ends, so a run stopped early, or cut with ``--end``, stays in sync.
 
 * Copied (the container takes the codec): packets keep their timing, cut at
-  packet boundaries (a packet is the codec's smallest unit).
+  packet boundaries (a packet is the codec's smallest unit). AAC with ADTS
+  headers (MPEG-TS, HLS, ``.aac``) loses them on the way (``aac_adtstoasc``):
+  MP4's fragmented muxer refuses such packets.
 * Re-encoded (G.711 or PCM into MP4, anything Matroska or AVI cannot hold):
   decoded, cut to the sample at the video's first and last frame, and encoded
   to AAC for MP4/MOV, to 16-bit PCM for Matroska and AVI (no encoder delay to
@@ -102,6 +104,9 @@ class AudioTrack:
         self._packets = self._in.demux(a)
         self._pending: Any = None  # a packet read but not yet due
         self.done = False
+        self._bsf: Any = None
+        self._checked = False  # whether the first copied packet was looked at (ADTS headers)
+        self._refused = 0  # damaged packets the ADTS filter could not read
         first = self._pending = self._next()
         off = first is not None and abs(self._time(first)) > SHIFT_TOLERANCE
         self._clamp = container_format in NO_EDIT_LISTS
@@ -196,8 +201,25 @@ class AudioTrack:
         p.pts -= shift
         if p.dts is not None:
             p.dts -= shift
-        p.stream = self._out
-        self._output.mux(p)
+        self._mux_stripped(p, self._a)
+
+    def _mux_stripped(self, p: Any, template: Any) -> None:
+        """Mux a copied packet; AAC with ADTS headers (MPEG-TS) goes through ``aac_adtstoasc`` first, as MP4
+        and Matroska want it (a damaged packet the filter cannot read is skipped and counted)."""
+        tb = p.time_base
+        if not self._checked:
+            self._checked = True
+            if self.codec == "aac" and bytes(p)[:2] >= b"\xff\xf0":
+                self._bsf = av.bitstream.BitStreamFilterContext("aac_adtstoasc", template)
+        try:
+            filtered = self._bsf.filter(p) if self._bsf is not None else [p]
+        except av.error.FFmpegError:
+            self._refused += 1
+            return
+        for q in filtered:
+            q.time_base = tb
+            q.stream = self._out
+            self._output.mux(q)
 
     def _queue(self, frame: Any, ts: float) -> None:
         """Resample a decoded frame into the FIFO; the first one fixes where the sound starts."""
@@ -252,6 +274,9 @@ class AudioTrack:
             self.close()
 
     def close(self) -> None:
+        if self._refused:
+            log.warning("%d damaged sound packets were skipped", self._refused)
+            self._refused = 0
         self._in.close()
 
 
@@ -280,6 +305,7 @@ class LiveAudioTrack(AudioTrack):
         self._end = 0.0  # recording seconds where the sound muxed so far ends
         self._bsf: Any = None
         self._checked = False  # whether the first copied packet was looked at (ADTS headers)
+        self._refused = 0
         allowed = COPYABLE.get(container_format, set())
         self._out = self._copy_stream(output, a, fresh=False) if allowed is None or self.codec in allowed else None
         self.copy = self._out is not None
@@ -321,16 +347,8 @@ class LiveAudioTrack(AudioTrack):
             self._drain(int(t * self._rate), final=False)
 
     def _mux_live(self, p: Any, ts: float) -> None:
-        tb = p.time_base
-        p.pts = p.dts = int(round(ts / tb))
-        if not self._checked:
-            self._checked = True
-            if self.codec == "aac" and bytes(p)[:2] >= b"\xff\xf0":  # ADTS headers: MP4 and Matroska want none
-                self._bsf = av.bitstream.BitStreamFilterContext("aac_adtstoasc", self._feed.template)
-        for q in self._bsf.filter(p) if self._bsf is not None else [p]:
-            q.time_base = tb
-            q.stream = self._out
-            self._output.mux(q)
+        p.pts = p.dts = int(round(ts / p.time_base))
+        self._mux_stripped(p, self._feed.template)
 
     def _decode_live(self, p: Any, ts: float) -> None:
         for frame in self._decoder.decode(p):
@@ -347,6 +365,9 @@ class LiveAudioTrack(AudioTrack):
             ts += frame.samples / (frame.sample_rate or self._rate)
 
     def close(self) -> None:
+        if self._refused:
+            log.warning("%d damaged sound packets were skipped", self._refused)
+            self._refused = 0
         if self._feed.dropped:
             log.warning("%d sound packets of the stream were dropped: the recording fell behind", self._feed.dropped)
             self._feed.dropped = 0
