@@ -80,3 +80,24 @@ def test_aac_from_mpeg_ts_is_copied_into_mp4(inputs: Path, tmp_path: Path) -> No
     fin, fout = facts(src), facts(out)
     assert (fout.audio_codec, len(fout.times)) == ("aac", len(fin.times))
     assert abs(lag(fout, fin, window=(1.0, 3.0))) <= 0.002
+
+
+def test_two_recordings_joined_keep_their_sound(inputs: Path, tmp_path: Path) -> None:
+    """Two MPEG-TS recordings joined (``cat a.ts b.ts``: the timestamps start again halfway) record whole, as
+    the video's re-timing promises: the copied sound goes on right after the first part's, in sync with the
+    second part's pictures (before, the muxer refused the sound going back: "invalid argument" after 4 s)."""
+    part = tmp_path / "part.ts"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(make_input("h264-aac.mp4", inputs)),
+                    "-c", "copy", "-f", "mpegts", str(part)], check=True, stdin=subprocess.DEVNULL)
+    src = tmp_path / "joined.ts"
+    src.write_bytes(part.read_bytes() * 2)
+    out = tmp_path / "out.mp4"
+    vt.process(str(src), out=str(out))
+    assert decode_errors(out) == []
+    fin, fout = facts(part), facts(out)
+    n = len(fin.times)
+    assert (fout.audio_codec, len(fout.times)) == ("aac", 2 * n)
+    second = dataclasses.replace(fin, times=tuple(t - n * fin.frame_duration for t in fin.times))  # from 4 s on
+    assert abs(lag(fout, fin, window=(1.0, 3.0))) <= 0.002
+    assert abs(lag(fout, second, window=(4.5, 6.5))) <= fin.audio_frame / 2 + 0.001  # joined at whole packets
+    assert fout.audio_end == pytest.approx(fout.video_end, abs=fin.audio_frame)

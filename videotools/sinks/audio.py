@@ -7,7 +7,10 @@ after its video keeps that offset. It is cut where the recording's last frame
 ends, so a run stopped early, or cut with ``--end``, stays in sync.
 
 * Copied (the container takes the codec): packets keep their timing, cut at
-  packet boundaries (a packet is the codec's smallest unit). AAC with ADTS
+  packet boundaries (a packet is the codec's smallest unit). Where the file's
+  timestamps start again (two recordings joined), the sound moves by as much as
+  the video does (``sources.timing``: one frame after the last), so each part
+  keeps its own sync. AAC with ADTS
   headers (MPEG-TS, HLS, ``.aac``) loses them on the way (``aac_adtstoasc``):
   MP4's fragmented muxer refuses such packets.
 * Re-encoded (G.711 or PCM into MP4, anything Matroska or AVI cannot hold):
@@ -19,6 +22,7 @@ ends, so a run stopped early, or cut with ``--end``, stays in sync.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from fractions import Fraction
 from typing import Any
 
@@ -28,6 +32,7 @@ import av.error
 import numpy as np
 
 from ..errors import SourceError
+from ..sources.timing import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,10 @@ REENCODE = {"mp4": "aac", "mov": "aac", "matroska": "pcm_s16le", "avi": "pcm_s16
 NO_EDIT_LISTS = {"avi"}
 """Containers whose sound always starts at 0: a copy that starts with the video (within ``SHIFT_TOLERANCE``)
 is moved to start exactly with it; a sound that starts earlier or later is re-encoded, cut or led by silence."""
+LOOKAHEAD = 5000
+"""Packets read ahead, at most, for where the video's timestamps start again once the sound's did."""
+JOIN_TOLERANCE = 0.002
+"""Seconds a copied sound packet may start before the previous one ends before it counts as a new stretch."""
 SHIFT_TOLERANCE = 0.010
 """Seconds a copied sound may be moved in such a container: well below what anyone hears as out of sync."""
 _LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}  # for streams that give a channel count without a layout
@@ -101,12 +110,24 @@ class AudioTrack:
         self._output = output
         if start > 0:
             self._in.seek(int(self._zero / self._tb), stream=a, backward=True)
-        self._packets = self._in.demux(a)
+        # video packets (not decoded) only say where the video's timestamps start again
+        self._v = self._in.streams.video[0] if self._in.streams.video else None
+        self._packets = self._in.demux(*(a, self._v) if self._v is not None else (a,))
+        self._ahead: deque[Any] = deque()  # sound packets read while looking for where the video goes on
+        step = 1.0 / float(self._v.average_rate or self._v.guessed_rate or 25) if self._v is not None else 0.04
+        self._video: Timeline[None] = Timeline(step, origin=0.0, window=0)
+        self._video_shift = 0.0  # how far the video's timeline had moved when the sound last went back
+        self._video_resets = 0  # the video's resets the sound has followed
         self._pending: Any = None  # a packet read but not yet due
         self.done = False
         self._bsf: Any = None
         self._checked = False  # whether the first copied packet was looked at (ADTS headers)
         self._refused = 0  # damaged packets the ADTS filter could not read
+        self._jump = 0.0  # seconds added to the sound's timestamps since they went back (recordings joined)
+        self._sound_end: float | None = None  # recording seconds where the sound read so far ends
+        self._last: float | None = None  # recording seconds of the last packet read
+        self._overlap: float | None = None  # after a new stretch: sound before this time is already muxed
+        self._joins = 0
         first = self._pending = self._next()
         off = first is not None and abs(self._time(first)) > SHIFT_TOLERANCE
         self._clamp = container_format in NO_EDIT_LISTS
@@ -163,14 +184,57 @@ class AudioTrack:
         if self._pending is not None:
             p, self._pending = self._pending, None
             return p
-        for p in self._packets:
-            if p.pts is not None and p.size:
-                return p
-        return None
+        while not self._ahead and self._pull():
+            pass
+        return self._ahead.popleft() if self._ahead else None
+
+    def _pull(self) -> bool:
+        """Read one packet: sound is queued, video only moves the video's timeline. False at the end."""
+        p = next(self._packets, None)
+        if p is None:
+            return False
+        if p.stream.type == "video":
+            if p.pts is not None and p.time_base:
+                self._video.push(None, float(p.pts * p.time_base))
+        elif p.pts is not None and p.size:
+            self._ahead.append(p)
+        return True
 
     def _time(self, p: Any) -> float:
         """A packet's time in the recording, in seconds."""
-        return float(p.pts * self._tb) - self._zero
+        return float(p.pts * self._tb) - self._zero + self._jump
+
+    def _follow(self, p: Any, ts: float) -> float | None:
+        """``ts``, moved as the video's timeline was where the sound's timestamps went back (a new stretch);
+        None for a packet of a new stretch that would mostly play over the sound already muxed (dropped).
+
+        The video's packets are read ahead to its own reset; without one (or
+        without video) the sound goes on right after the sound before.
+        """
+        if self._last is not None and ts < self._last - JOIN_TOLERANCE:
+            looked = 0
+            while self._video.resets == self._video_resets and looked < LOOKAHEAD and self._pull():
+                looked += 1
+            shift = self._video.place(0.0)
+            if self._video.resets > self._video_resets and shift is not None:
+                self._jump += shift - self._video_shift
+                self._video_shift = shift
+            else:
+                self._jump += (self._sound_end or 0.0) - ts
+            self._video_resets = self._video.resets
+            self._joins += 1
+            self._overlap = self._sound_end
+            ts = self._time(p)
+        self._last = ts
+        duration = float(p.duration * self._tb) if p.duration else 0.0
+        if self._overlap is not None:
+            # players play a copy's packets back to back: the join is off by the gap or overlap left, at
+            # most half a packet when a packet that mostly plays over the sound before is dropped
+            if ts + duration / 2 < self._overlap - JOIN_TOLERANCE:
+                return None
+            self._overlap = None
+        self._sound_end = ts + duration
+        return ts
 
     def mux_until(self, t: float) -> None:
         """Mux the sound that plays before ``t`` seconds of the recording."""
@@ -183,12 +247,16 @@ class AudioTrack:
             if ts >= t:
                 self._pending = p
                 break
+            placed = self._follow(p, ts)
+            if placed is None:
+                continue
+            ts = placed
             if self.copy:
                 self._mux_copy(p, ts)
             else:
                 for frame in p.decode():  # the decoder's own time: it may drop a start (Opus pre-skip)
                     known = frame.pts is not None and frame.time_base
-                    self._queue(frame, float(frame.pts * frame.time_base) - self._zero if known else ts)
+                    self._queue(frame, float(frame.pts * frame.time_base) - self._zero + self._jump if known else ts)
         if not self.copy:
             self._drain(int(t * self._rate), final=False)
 
@@ -197,7 +265,7 @@ class AudioTrack:
             return
         if self._shift is None:  # without edit lists, sound before the video is moved to start with it
             self._shift = max(0.0, -ts) if self._clamp else 0.0
-        shift = int(round((self._zero - self._shift) / self._tb))
+        shift = int(round((self._zero - self._shift - self._jump) / self._tb))
         p.pts -= shift
         if p.dts is not None:
             p.dts -= shift
@@ -277,6 +345,9 @@ class AudioTrack:
         if self._refused:
             log.warning("%d damaged sound packets were skipped", self._refused)
             self._refused = 0
+        if self._joins:
+            log.info("the sound's timestamps went back %d time(s): each part follows the one before", self._joins)
+            self._joins = 0
         self._in.close()
 
 
