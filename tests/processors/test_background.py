@@ -76,6 +76,22 @@ def test_views_keep_the_input_size():
         assert out.shape == (91, 161, 3) and out.dtype == np.uint8
 
 
+def test_frames_of_another_size_are_fitted_into_the_first(caplog):
+    """A folder of photos of several sizes, or a stream that changes resolution, goes on: a frame of another
+    size is scaled into the first size (letterboxed), with one warning (before: "differs from the model's ...;
+    reset() first", and the run ended)."""
+    scene = vt.SyntheticTraffic(size=(160, 90))
+    proc = vt.Background(view="mask")
+    assert proc(scene.frame(0)).shape == (90, 160, 3)
+    small = scene.frame(1)[::2, ::2]  # the same scene at 80x45
+    for frame in (small, np.ascontiguousarray(small[:, :40])):  # and at 40x45, another aspect
+        assert proc(frame).shape == (90, 160, 3)
+        assert proc.mask_of(frame).shape == (90, 160)
+    assert proc.model.size == (160, 90)
+    assert [r.message for r in caplog.records].count(
+        "frame size 80x45 differs from the first frames' 160x90: the background scales it to fit (letterboxed)") == 1
+
+
 @pytest.mark.slow
 def test_cli_saves_pngs_even_on_ctrl_c(tmp_path):
     import signal

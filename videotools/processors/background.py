@@ -9,6 +9,7 @@ lives in masks.py, the plate itself in plate.py.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,11 @@ import cv2
 import numpy as np
 
 from ..errors import NotFittedError, ParameterError
-from ..frames import Frame, check_frame, tile
+from ..frames import Frame, check_frame, fit_into, tile
 from .masks import mask_image, shadow_mask
 from .plate import PlateModel
+
+log = logging.getLogger(__name__)
 
 VIEWS = ("background", "side-by-side", "mask", "foreground")
 MODELS = ("plate", "average")
@@ -144,6 +147,11 @@ class BackgroundModel:
         self._age: list[np.ndarray] = []  # frames each pixel has been foreground in a row (selective)
         if self.plate_model is not None:
             self.plate_model.reset()
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        """``(W, H)`` of the frames learnt, None before the first."""
+        return (self._acc[0].shape[1], self._acc[0].shape[0]) if self._acc else None
 
     # -- state, for saving and for combining chunks (videotools.batch) -------------------------
     @property
@@ -329,6 +337,9 @@ class Background:
         average (the plate is then not kept).
     shadows : bool
         Masks leave out shadows (see :func:`shadow_mask`).
+
+    Frames of another size than the first (a folder of photos of several sizes, a stream that changes
+    resolution) are scaled to fit the first size, letterboxed as video files are, with one warning.
     """
 
     def __init__(self, alphas: Sequence[float] = (0.1, 0.01), *, view: str = "background",
@@ -343,6 +354,7 @@ class Background:
         self.view, self.reference, self.shadows = view, model, bool(shadows)
         self._views = list(VIEWS)
         self._last: tuple[Frame, np.ndarray] | None = None
+        self._warned_size = False
 
     @property
     def keys(self) -> dict[str, tuple[Callable[[], object], str]]:
@@ -353,9 +365,22 @@ class Background:
         return f"view: {self.view}"
 
     def __call__(self, frame: Frame) -> Frame:
+        frame = self._fit(frame)
         self.model.update(frame)
         self._last = None
         return self.view_of(frame)
+
+    def _fit(self, frame: Frame) -> Frame:
+        """``frame`` letterboxed into the size the models learnt, if it has another."""
+        size = self.model.size
+        h, w = frame.shape[:2]
+        if size is None or (w, h) == size:
+            return frame
+        if not self._warned_size:
+            log.warning("frame size %dx%d differs from the first frames' %dx%d: the background scales it to "
+                        "fit (letterboxed)", w, h, *size)
+            self._warned_size = True
+        return fit_into(frame, size)
 
     def background(self) -> Frame:
         """The chosen model's background, ``(H, W, 3) uint8`` RGB."""
@@ -365,9 +390,10 @@ class Background:
         """``(H, W) bool`` foreground of ``frame``; computed once per frame (views, mask outputs, stats share it)."""
         if self._last is not None and self._last[0] is frame:
             return self._last[1]
+        original, frame = frame, self._fit(frame)
         mask = self.model.foreground(frame, model=self.reference if self.reference == "plate" else -1,
                                      shadows=self.shadows)
-        self._last = (frame, mask)
+        self._last = (original, mask)
         return mask
 
     def view_of(self, frame: Frame) -> Frame:
