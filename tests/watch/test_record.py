@@ -1,9 +1,12 @@
-"""The copy recorder on its own: packets of two connections (a stream opened again) make two whole segments."""
+"""The recorders on their own: copied packets of two connections (a stream opened again) make two whole
+segments; re-encoded frames are cut into whole segments by one encoder; every segment starts at 0."""
 
 import av
+import numpy as np
 
+import videotools as vt
 from tests.watch.conftest import ffmpeg_errors
-from videotools.watch.record import CopyRecorder
+from videotools.watch.record import CopyRecorder, EncodeRecorder
 from videotools.watch.retention import segments
 
 
@@ -27,6 +30,40 @@ def test_a_stream_opened_again_starts_a_new_segment_at_its_first_keyframe(cars_c
         with av.open(str(p)) as c:
             assert [s.type for s in c.streams] == ["video", "audio"]
             assert sum(1 for pk in c.demux(c.streams.video[0]) if pk.dts is not None) == n  # every picture, once
+        with av.open(str(p)) as c:  # the keyframe is shown at 0 (not after the B-frames' delay), the sound with it
+            first = next(c.decode(video=0))
+            assert first.key_frame and first.time == 0.0
+            assert 0 <= c.streams.audio[0].start_time * c.streams.audio[0].time_base < 0.03
+
+
+def test_re_encoded_frames_are_cut_into_whole_segments_at_forced_keyframes(tmp_path):
+    """7 s at 10 fps in 2 s segments: 20 + 20 + 20 + 10 frames, each segment opening on a keyframe at 0, every
+    frame the scene's own (an odd size padded by one black row and column), zero decoding errors."""
+    spec = "synthetic:traffic?size=321x181&fps=10&seconds=7"
+    closed: list = []
+    rec = EncodeRecorder(tmp_path, fps=10, seconds=2, on_closed=closed.append)
+    with vt.open_source(spec) as src:
+        scene = []
+        for frame in src:
+            rec.frame(frame, src.time)
+            scene.append(frame.copy())
+    rec.close()
+    segs = segments(tmp_path)
+    assert closed == segs and [ffmpeg_errors(p) for p in segs] == [[]] * 4
+    got = []
+    for p in segs:
+        with av.open(str(p)) as c:
+            frames = list(c.decode(video=0))
+        assert frames[0].key_frame and frames[0].time == 0.0
+        assert [round(f.time, 3) for f in frames] == [i / 10 for i in range(len(frames))]
+        got.append(len(frames))
+        for f in frames:
+            rgb = f.to_ndarray(format="rgb24")
+            assert rgb.shape == (182, 322, 3)  # padded with black (its chroma shared with the last row, column)
+            assert rgb[181].mean() < 30 and rgb[:, 321].mean() < 30
+            want = scene.pop(0)
+            assert np.abs(rgb[:181, :321].astype(int) - want).mean() < 8
+    assert got == [20, 20, 20, 10]
 
 
 def test_matroska_b_frames_whose_first_packets_have_no_dts_are_recorded_whole(cars_clip, tmp_path):

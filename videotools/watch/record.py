@@ -2,17 +2,20 @@
 
 :class:`CopyRecorder` muxes the stream's own packets (no decoding, no
 encoding), cutting at the first keyframe past each segment's length;
-:class:`EncodeRecorder` re-encodes full-size frames through
-:class:`videotools.VideoSink`. Both write crash-safe fragmented MP4 (see
+:class:`EncodeRecorder` re-encodes full-size frames with one H.264 encoder
+for all its segments, forcing a keyframe where each begins (as FFmpeg's
+segment muxer does). Both write crash-safe fragmented MP4 (see
 :mod:`videotools.sinks.video`): a segment cut short by a crash or a killed
-worker still plays up to its last fragment. After each segment closes,
-retention removes the oldest ones beyond the limits.
+worker still plays up to its last fragment. Each segment's time starts at 0
+with its first picture. After each segment closes, retention removes the
+oldest ones beyond the limits.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,22 +73,24 @@ class CopySegment:
         """Copy one packet (the first must be a video keyframe)."""
         stream = packet.stream
         if stream is self.video:
-            stamp = packet.dts if packet.dts is not None else packet.pts  # no dts: Matroska's first B-frame packets
-            t = float(stamp * packet.time_base)
-            if self.first is None:
-                self.first = t
-                self._offset[self.video] = stamp
+            if self.first is None:  # the keyframe: shown at 0 (its dts may go below 0: B-frames' delay)
+                start = packet.pts if packet.pts is not None else packet.dts
+                self.first = float(start * packet.time_base)
+                self._offset[self.video] = start
                 if self.audio is not None:
-                    self._offset[self.audio] = int(t / self.audio.time_base)
-            self.last = t
+                    self._offset[self.audio] = int(self.first / self.audio.time_base)
+            stamp = packet.dts if packet.dts is not None else packet.pts  # no dts: Matroska's first B-frame packets
+            self.last = float(stamp * packet.time_base)
             target = self.ov
         elif stream is self.audio and self.first is not None:
             target = self.oa
         else:
             return
         off = self._offset[stream]
-        if (packet.dts is not None and packet.dts - off < 0) or (packet.pts is not None and packet.pts - off < 0):
-            return  # sound from before the segment's first picture
+        if packet.pts is not None and packet.pts - off < 0:
+            return  # shown before the segment's first picture: sound, or an open GOP's leading pictures
+        if stream is self.audio and packet.dts is not None and packet.dts - off < 0:
+            return
         if packet.dts is not None:
             packet.dts -= off
         if packet.pts is not None:
@@ -120,7 +125,29 @@ class CopySegment:
             self.pending.discard() if not self.pending.published else self.pending.close()
 
 
-class CopyRecorder:
+class _Segments:
+    """The segment being written, and what closing one does (``on_closed(path)``: retention)."""
+
+    segment: CopySegment | None
+    on_closed: Callable[[Path], None] | None
+
+    @property
+    def current(self) -> Path | None:
+        return self.segment.path if self.segment is not None else None
+
+    def close_segment(self) -> None:
+        seg, self.segment = self.segment, None
+        if seg is None:
+            return
+        try:
+            seg.close()
+        except Exception as err:  # noqa: BLE001 - a broken segment must not stop the camera
+            log.warning("%s: could not be finished (%s)", seg.path, err)
+        if self.on_closed is not None:
+            self.on_closed(seg.path)
+
+
+class CopyRecorder(_Segments):
     """Packets of a file or stream (:class:`~videotools.watch.feed.FileFeed`'s ``on_packet``) into segments of
     ``seconds``, each from a video keyframe.
 
@@ -156,61 +183,122 @@ class CopyRecorder:
             log.warning("%s: segment cut short (%s)", self.segment.path, err)
             self.failed = True
 
-    @property
-    def current(self) -> Path | None:
-        return self.segment.path if self.segment is not None else None
-
-    def close_segment(self) -> None:
-        seg, self.segment = self.segment, None
-        if seg is None:
-            return
-        try:
-            seg.close()
-        except Exception as err:  # noqa: BLE001 - a broken segment must not stop the camera
-            log.warning("%s: could not be finished (%s)", seg.path, err)
-        if self.on_closed is not None:
-            self.on_closed(seg.path)
 
     def close(self) -> None:
         self.close_segment()
 
 
-class EncodeRecorder:
-    """Full-size RGB frames re-encoded (H.264) into segments of ``seconds`` through :class:`videotools.VideoSink`."""
+class EncodeRecorder(_Segments):
+    """Full-size RGB frames re-encoded (H.264, BT.601 tags) into segments of ``seconds``.
+
+    One encoder serves every segment: the frame that starts a segment is
+    forced to a keyframe (an IDR: nothing after it refers to what came
+    before), and its packet, the first of the new segment in decode order,
+    closes the last one. An encoder made per segment would cost its start-up
+    and its threads each time, and restart its rate control.
+    """
 
     def __init__(self, folder: Path, *, fps: float, seconds: float, crf: int = 23, preset: str = "veryfast",
                  on_closed: Callable[[Path], None] | None = None) -> None:
         self.folder, self.fps, self.seconds, self.crf, self.preset = folder, fps, seconds, crf, preset
         self.on_closed = on_closed
-        self.sink: Any = None
-        self.path: Path | None = None
-        self.t0 = 0.0
+        self.segment: CopySegment | None = None
+        self._encoder: Any = None  # the video stream of a container never written to a file
+        self._template: Any = None
+        self._source_size = self._size = (0, 0)  # the frames' size, and the even size encoded
+        self._tb: Any = None
+        self._t0 = 0.0  # the encoder's first frame (s): its timestamps count from there
+        self._cuts: deque[int] = deque()  # pts of the keyframes that start the next segments (the encoder lags)
+        self._last_pts = -1
+        self._started = 0.0  # time of the current segment's first frame (s)
 
     def frame(self, rgb: Any, t: float) -> None:
-        if self.sink is not None and t - self.t0 >= self.seconds:
-            self.close_segment()
-        if self.sink is None:
-            from ..sinks import VideoSink
+        """Encode one ``(H, W, 3) uint8`` RGB frame shown at ``t`` s (a frame of another size is letterboxed)."""
+        import av
+        import cv2
+        from av.video.frame import PictureType
 
-            self.path = segment_path(self.folder)
-            self.sink = VideoSink(self.path, fps=self.fps, crf=self.crf, preset=self.preset)
-            self.t0 = t
-        self.sink.write(rgb, t - self.t0)
+        from ..frames import fit_into
 
-    @property
-    def current(self) -> Path | None:
-        return self.path if self.sink is not None else None
-
-    def close_segment(self) -> None:
-        sink, self.sink = self.sink, None
-        if sink is None:
-            return
+        h, w = rgb.shape[:2]
+        if self._encoder is None:
+            self._open(w, h)
+            self._t0, self._started = t, t
+            self._cuts.append(0)
+        elif (w, h) != self._source_size:
+            rgb = fit_into(rgb, self._source_size)
+        if self._size != self._source_size:  # one black row/column for yuv420p, never a rescale
+            (ew, eh), (sw, sh) = self._size, self._source_size
+            rgb = cv2.copyMakeBorder(rgb, 0, eh - sh, 0, ew - sw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        pts = max(int(round((t - self._t0) / self._tb)), self._last_pts + 1)
+        self._last_pts = pts
+        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+        frame.pts, frame.time_base = pts, self._tb
+        if t - self._started >= self.seconds:
+            self._cuts.append(pts)
+            self._started = t
+        if self._cuts and self._cuts[-1] == pts:
+            frame.pict_type = PictureType.I
         try:
-            sink.close()
-        except SinkError as err:
-            log.warning("%s: could not be finished (%s)", self.path, err)
-        if self.on_closed is not None and self.path is not None:
-            self.on_closed(self.path)
+            self._mux(self._encoder.encode(frame))
+        except av.error.FFmpegError as err:
+            raise SinkError(f"{self.folder}: the recording's encoder failed ({err})") from None
+
+    def _open(self, width: int, height: int) -> None:
+        import io
+        from fractions import Fraction
+
+        import av
+
+        from ..frames import even_size
+        from ..sinks.video import COLOUR_TAGS, ENCODER_THREADS, TIME_BASE
+
+        self._source_size = (width, height)
+        self._size = even_size(width, height)
+        self._template = av.open(io.BytesIO(), "w", format="mp4")
+        v = self._encoder = self._template.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(1001))
+        v.width, v.height = self._size
+        v.pix_fmt = "yuv420p"
+        v.time_base = v.codec_context.time_base = self._tb = TIME_BASE
+        cc = v.codec_context
+        cc.options = {"crf": str(self.crf), "preset": self.preset}
+        cc.colorspace, cc.color_primaries, cc.color_trc = COLOUR_TAGS["bt601"]
+        cc.color_range = 1
+        cc.thread_type, cc.thread_count = "AUTO", ENCODER_THREADS
+        self._template.start_encoding()  # opens the encoder: its parameters (SPS/PPS) go to every segment
+
+    def _mux(self, packets: Any) -> None:
+        import av.error
+
+        for packet in packets:
+            if self._cuts and packet.is_keyframe and packet.pts >= self._cuts[0]:
+                self.close_segment()
+                self._cuts.popleft()
+                try:
+                    self.segment = CopySegment(segment_path(self.folder), self._encoder, None)
+                except OSError as err:  # a full disk, a folder gone: the next segment tries again
+                    log.warning("%s: cannot start a segment (%s)", self.folder, err)
+            if self.segment is None:
+                continue
+            try:
+                self.segment.mux(packet)
+            except (av.error.FFmpegError, OSError) as err:  # a full disk
+                log.warning("%s: segment cut short (%s)", self.segment.path, err)
+                self.close_segment()
+
 
     def close(self) -> None:
+        """Flush the encoder into the last segment and finish it."""
+        import av.error
+
+        if self._encoder is not None:
+            try:
+                self._mux(self._encoder.encode(None))
+            except av.error.FFmpegError as err:
+                log.warning("%s: the recording's last frames are lost (%s)", self.folder, err)
+            try:
+                self._template.close()
+            except (av.error.FFmpegError, OSError):
+                pass
+            self._encoder = self._template = None
         self.close_segment()
