@@ -43,6 +43,8 @@ def describe(spec: str | os.PathLike, *, count: bool = False) -> dict[str, Any]:
             doc["rotation"] = getattr(src, "rotation", 0)
             doc["matrix"] = None if i420 is None else f"{i420[0]} {'full' if i420[1] else 'limited'} range"
             doc["time_base"] = str(inf.time_base) if inf.time_base else None
+            doc["interlaced"] = inf.interlaced
+            doc["hdr"] = inf.transfer
     if count and decoded and not inf.live:
         doc["frames"], doc["frames_exact"] = count_frames(spec), True
     return doc

@@ -14,6 +14,19 @@ def test_sample_clip_metadata():
     assert first.shape == (360, 640, 3) and first.dtype == np.uint8 and first.flags.writeable
 
 
+def test_audio_codec_is_the_codecs_name_not_the_decoders(tmp_path):
+    """MP3 sound reads as ``mp3`` (what ``info`` prints), not as PyAV's decoder ``mp3float``."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    clip = tmp_path / "mp3.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x36:d=0.2",
+                    "-f", "lavfi", "-i", "sine=d=0.2", "-c:v", "libx264", "-c:a", "libmp3lame", str(clip)], check=True)
+    with vt.open_source(clip) as src:
+        assert src.info.audio_codec == "mp3"
+
+
 def test_frames_are_rgb(tmp_path):
     frame = np.zeros((64, 96, 3), np.uint8)
     frame[..., 0] = 220  # pure red in RGB

@@ -109,3 +109,8 @@ def test_interlaced_video_is_woven_or_deinterlaced_as_ffmpeg_does(tmp_path):
     for (a, _), b in zip(smooth, bwdif_ref):
         assert np.abs(a.astype(int) - b).mean() < 2
     assert np.mean([_combing(f) for f, _ in woven]) > 2 > np.mean([_combing(f) for f, _ in smooth])
+    from typer.testing import CliRunner
+
+    from videotools.cli import app
+    r = CliRunner().invoke(app, ["info", str(clip)])  # as the README says, info tells interlaced video apart
+    assert r.exit_code == 0 and "scan:     interlaced (--deinterlace rebuilds each frame" in r.output, r.output

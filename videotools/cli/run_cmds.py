@@ -85,6 +85,10 @@ def info(source: opt.SourceArg,
             lines.append(f"pixels:   {doc['pixel_aspect']} (anamorphic)")
         if doc.get("rotation"):
             lines.append(f"rotation: {doc['rotation']} degrees (frames come out upright)")
+        if doc.get("interlaced"):
+            lines.append("scan:     interlaced (--deinterlace rebuilds each frame from its fields)")
+        if doc.get("hdr"):
+            lines.append(f"hdr:      {doc['hdr'].upper()} (converted as it is, not tone-mapped)")
         typer.echo("\n".join(lines))
 
 

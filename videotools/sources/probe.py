@@ -101,7 +101,11 @@ def first_audio(container: Any) -> Any:
 
 
 def audio_codec(container: Any) -> str | None:
-    return container.streams.audio[0].codec_context.name if container.streams.audio else None
+    """FFmpeg's name of the first audio stream's codec (``mp3``, not its decoder's ``mp3float``), or None."""
+    if not container.streams.audio:
+        return None
+    codec = container.streams.audio[0].codec_context.codec
+    return getattr(codec, "canonical_name", None) or codec.name
 
 
 def rotation_of(frame: Any, path: str) -> int:
