@@ -27,6 +27,22 @@ def test_audio_codec_is_the_codecs_name_not_the_decoders(tmp_path):
         assert src.info.audio_codec == "mp3"
 
 
+def test_cover_art_is_not_a_video(tmp_path):
+    """A song with its cover (an attached picture) is audio-only, as FFmpeg has it: one line says so (before:
+    a one-frame video and a warning that the file was cut off)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    cover, song = tmp_path / "cover.png", tmp_path / "song.m4a"
+    vt.write_image(cover, np.zeros((36, 64, 3), np.uint8))
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=0.3", "-i", str(cover),
+                    "-map", "0", "-map", "1", "-c:a", "aac", "-c:v", "copy", "-disposition:v", "attached_pic",
+                    str(song)], check=True)
+    with pytest.raises(vt.SourceError, match=r"song.m4a: an audio-only file \(its only picture is cover art\)$"):
+        vt.open_source(song)
+
+
 def test_frames_are_rgb(tmp_path):
     frame = np.zeros((64, 96, 3), np.uint8)
     frame[..., 0] = 220  # pure red in RGB

@@ -32,6 +32,7 @@ import av.error
 import numpy as np
 
 from ..errors import SourceError
+from ..sources.probe import video_stream
 from ..sources.timing import Timeline
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class AudioTrack:
         if start > 0:
             self._in.seek(int(self._zero / self._tb), stream=a, backward=True)
         # video packets (not decoded) only say where the video's timestamps start again
-        self._v = self._in.streams.video[0] if self._in.streams.video else None
+        self._v = video_stream(self._in)
         self._packets = self._in.demux(*(a, self._v) if self._v is not None else (a,))
         self._ahead: deque[Any] = deque()  # sound packets read while looking for where the video goes on
         step = 1.0 / float(self._v.average_rate or self._v.guessed_rate or 25) if self._v is not None else 0.04
@@ -446,7 +447,8 @@ class LiveAudioTrack(AudioTrack):
 
 def _origin(container: Any, audio: Any) -> float:
     """Source seconds where the recording starts: the first video frame's (else the sound's own start)."""
-    for s in (*container.streams.video[:1], audio):
+    video = video_stream(container)
+    for s in (*([video] if video is not None else []), audio):
         if s.start_time is not None and s.time_base:
             return float(s.start_time * s.time_base)
     return 0.0

@@ -49,6 +49,7 @@ from .probe import (
     reason,
     rotation_of,
     timestamp,
+    video_stream,
 )
 from .seeking import OPEN_TIMEOUT, Seeking
 from .timing import Timeline
@@ -206,10 +207,12 @@ class FileSource(FileDecoding, Seeking, LiveReading, Handover, SourceBase):
 
     def _setup(self, threads: int | None) -> None:
         c = self._container
-        if not c.streams.video:
+        v = video_stream(c)
+        if v is None:
             what = "an audio-only file" if c.streams.audio else "no video stream"
-            raise SourceError(f"cannot read a video from {self.path}: {what}")
-        v = self._stream = c.streams.video[0]
+            cover = " (its only picture is cover art)" if c.streams.video else ""
+            raise SourceError(f"cannot read a video from {self.path}: {what}{cover}")
+        self._stream = v
         self._threads = threads
         v.thread_type = "AUTO"
         v.codec_context.thread_count = threads or 0

@@ -18,7 +18,7 @@ import av.error
 
 from ..errors import SourceError
 from .feed import AudioFeed, LiveSound
-from .probe import first_audio, reason
+from .probe import first_audio, reason, video_stream
 from .timing import Timeline
 
 log = logging.getLogger(__name__)
@@ -136,11 +136,12 @@ class LiveReading:
             except SourceError:
                 self._stop.wait(min(0.5, max(0.0, left)))
                 continue
-            if not container.streams.video:
+            v = video_stream(container)
+            if v is None:
                 container.close()
                 self._stop.wait(min(0.5, max(0.0, left)))
                 continue
-            self._container, v = container, container.streams.video[0]
+            self._container = container
             v.thread_type = "AUTO"
             v.codec_context.thread_count = self._threads or 0
             self._stream = v

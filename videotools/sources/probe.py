@@ -100,6 +100,11 @@ def first_audio(container: Any) -> Any:
     return container.streams.audio[0] if container.streams.audio else None
 
 
+def video_stream(container: Any) -> Any:
+    """The container's first video stream that is not an attached picture (cover art, a thumbnail), or None."""
+    return next((v for v in container.streams.video if not v.disposition & av.stream.Disposition.attached_pic), None)
+
+
 def audio_codec(container: Any) -> str | None:
     """FFmpeg's name of the first audio stream's codec (``mp3``, not its decoder's ``mp3float``), or None."""
     if not container.streams.audio:
