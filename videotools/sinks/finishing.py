@@ -35,6 +35,7 @@ class Finishing:
     finished: bool
     duration: float
     frames_written: int
+    frames_dropped: int
     audio_from: Any
     _out: Any
     _video: Any
@@ -130,6 +131,10 @@ class Finishing:
             elif not self._pending.published:  # type: ignore[union-attr]
                 self._pending.publish(overwrite=self.overwrite)  # type: ignore[union-attr]
             self.finished = True
+            if self.frames_dropped:
+                log.warning("%s: %d of %d frames dropped: AVI holds a constant %.4g fps and the video came faster "
+                            "at times (variable frame rate); .mp4 or .mkv keep every frame", self.path.name,
+                            self.frames_dropped, self.frames_written, self.fps)
         finally:
             if self._audio is not None:
                 self._audio.close()

@@ -171,6 +171,7 @@ class VideoSink(Finishing, SinkBase):
         self.size: tuple[int, int] | None = None
         self.matrix = "bt601"  # of the YUV written; RGB frames are converted with BT.601
         self.frames_written = 0
+        self.frames_dropped = 0  # AVI only: frames faster than its constant rate (see _encode)
         self.duration = 0.0  # seconds of video written
         self.finished = False  # True once close() left a complete file under its name
         self._queue_size = queue_size
@@ -259,6 +260,12 @@ class VideoSink(Finishing, SinkBase):
             else:
                 frame = av.VideoFrame.from_ndarray(item, format=v.pix_fmt)
             pts = max(int(round(t / self._tb)), self._last_pts + 1)
+            if self.codec == "mjpeg" and pts - t / self._tb > 1.0:
+                # AVI holds a constant rate: a frame that came faster than it (variable frame rate) and would be
+                # played a whole frame late is dropped, as FFmpeg's cfr does, so pictures and sound stay together;
+                # the muxer fills the gaps of slower stretches with empty chunks (the frame before is shown on)
+                self.frames_dropped += 1
+                return
             frame.pts, frame.time_base, self._last_pts = pts, self._tb, pts
             packets = v.encode(frame)
             if self._audio is not None:
