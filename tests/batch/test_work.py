@@ -26,6 +26,25 @@ def test_chunks_hold_exactly_the_frames_of_a_sequential_read(clips, name):
     assert all(np.array_equal(f, frames[i]) for i, (_, f) in enumerate(got))
 
 
+def test_joined_recordings_are_found_so_they_are_not_cut_by_timestamp(clips, tmp_path):
+    """Two MPEG-TS recordings joined (``cat a.ts b.ts``): their timestamps start again halfway, so a seek by
+    time is ambiguous; probe says so and the batch posterizes such a file in one piece (before, chunks by
+    time gave 38 of 76 frames of real footage, silently)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    one = tmp_path / "one.ts"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(clips["short"]), "-c", "copy",
+                    "-f", "mpegts", str(one)], check=True)
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(one.read_bytes() * 2)
+    assert probe(str(joined))["restarts"] is True
+    assert probe(str(one))["restarts"] is False and probe(str(clips["short"]))["restarts"] is False
+    with vt.open_source(joined) as src:
+        assert sum(1 for _ in src) == 2 * len(frames_of(clips["short"])[1])  # read whole, it plays whole
+
+
 def test_posterized_parts_join_into_the_whole_video_with_its_sound(clips, tmp_path):
     pal = vt.Palette.from_colors(["#202020", "#50803a", "#a0a0a0", "#e0e0e0", "#c03030"])
     path = str(clips["vfr"])

@@ -304,7 +304,8 @@ class Runner:
     # -- posterize -----------------------------------------------------------------------
     def _plan_posterize(self, video: _Video) -> None:
         s, info = self.s, video.info
-        video.chunks = plan_chunks(info["duration"], s.chunk_seconds)
+        # a file whose timestamps start again (recordings joined) cannot be cut by timestamp: one piece
+        video.chunks = plan_chunks(None if info.get("restarts") else info["duration"], s.chunk_seconds)
         video.item.chunks = len(video.chunks)
         out = video.job.outputs[0]
         whole = len(video.chunks) == 1

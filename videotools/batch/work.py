@@ -25,6 +25,7 @@ from ..kmeans import Palette
 from ..processors.background import BackgroundModel
 from ..sources import sample_frames
 from ..sources.file import FileSource
+from ..sources.probe import timestamps_restart
 from .plan import Chunk
 
 OnFrames = Callable[[int], None]
@@ -32,6 +33,9 @@ OnFrames = Callable[[int], None]
 
 def probe(path: str, *, samples: int = 0, pixels: int = 0, seed: int = 0) -> dict[str, Any]:
     """What a video's header says (rate, frames, duration, sound), and pixels for a palette fit.
+
+    ``restarts``: its timestamps start again somewhere (MPEG-TS recordings joined), so it cannot be cut into
+    chunks by timestamp (:func:`~videotools.sources.probe.timestamps_restart`).
 
     With ``samples``, up to that many frames spread over the video (keyframes:
     :func:`~videotools.sources.sample_frames`) are decoded and
@@ -54,7 +58,8 @@ def probe(path: str, *, samples: int = 0, pixels: int = 0, seed: int = 0) -> dic
         rng = np.random.default_rng(seed)
         drawn = flat[rng.choice(len(flat), min(pixels, len(flat)), replace=False)]
     return {"fps": info.fps, "frame_count": info.frame_count, "duration": info.duration,
-            "audio": bool(info.audio_codec), "pixel_aspect": info.pixel_aspect, "pixels": drawn}
+            "audio": bool(info.audio_codec), "pixel_aspect": info.pixel_aspect, "pixels": drawn,
+            "restarts": timestamps_restart(path)}
 
 
 def _open(path: str, chunk: Chunk) -> FileSource:

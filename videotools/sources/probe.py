@@ -14,6 +14,7 @@ import av.logging
 import cv2
 
 from ..errors import ParameterError
+from .timing import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,31 @@ def timestamp(frame: Any, time_base: Fraction) -> float | None:
 def first_audio(container: Any) -> Any:
     """The container's first audio stream, or None."""
     return container.streams.audio[0] if container.streams.audio else None
+
+
+TS_DISCONT = 0x0200
+"""FFmpeg's AVFMT_TS_DISCONT: formats whose timestamps may jump or start again (MPEG-TS, MPEG-PS)."""
+
+
+def timestamps_restart(path: str) -> bool:
+    """Whether a file's video timestamps start again somewhere (recordings joined: ``cat a.ts b.ts``).
+
+    Such a file plays whole (the source re-times it, see ``timing``), but a
+    seek by timestamp is ambiguous in it. Only formats that allow it (MPEG-TS,
+    MPEG-PS) are read, packets without decoding (some hundreds of MB a
+    second); any other file gives False at once.
+    """
+    with av.open(path) as c:
+        v = video_stream(c)
+        if v is None or not c.format.flags & TS_DISCONT:
+            return False
+        line: Timeline[None] = Timeline(1.0 / frame_rate(v), origin=0.0, window=0)
+        for p in c.demux(v):
+            if p.pts is not None and p.time_base:
+                line.push(None, float(p.pts * p.time_base))
+                if line.resets:
+                    return True
+    return False
 
 
 def video_stream(container: Any) -> Any:
