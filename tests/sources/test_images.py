@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
+from videotools.sources import list_images, source_name
 
 
 def _write(path, img):
@@ -40,6 +41,22 @@ def test_glob_single_image_and_unreadable(tmp_path):
     assert one.frame_count == 1 and one.info.kind == "image"
     with pytest.raises(vt.SourceError, match="not a readable image: .*b.png"):
         vt.open_source(tmp_path / "b.png")
+
+
+def test_names_with_glob_characters_are_names(tmp_path):
+    """``photo [1].png`` and ``Holiday [2023]/`` exist as written: they are read as a file and a folder, not
+    as patterns (before: "no images found in photo [1].png"); a pattern that names nothing is still a glob."""
+    folder = tmp_path / "Holiday [2023]"
+    folder.mkdir()
+    for i in (1, 2):
+        cv2.imwrite(str(folder / f"photo [{i}].png"), np.full((8, 8, 3), 40 * i, np.uint8))
+    with vt.open_source(folder / "photo [1].png") as src:
+        assert [int(f[0, 0, 0]) for f in src] == [40]
+    with vt.open_source(folder) as src:
+        assert [int(f[0, 0, 0]) for f in src] == [40, 80]
+    assert source_name(folder / "photo [1].png") == "photo [1]"  # outputs are named after it
+    assert list_images(str(tmp_path / "Holiday [2023]" / "*.png")) == []  # [2023] is a class: no such folder
+    assert len(list_images(str(tmp_path / "Holiday [[]2023]" / "*.png"))) == 2  # escaped, as glob wants
 
 
 def test_empty_folder(tmp_path):

@@ -25,7 +25,7 @@ from .camera import LOST_AFTER as CAMERA_LOST_AFTER
 from .camera import CameraSource, list_cameras
 from .file import LOST_AFTER as STREAM_LOST_AFTER
 from .file import STREAM_SCHEMES, FileSource
-from .images import ImageSource, is_image_path, list_images, read_image
+from .images import ImageSource, is_glob, is_image_path, list_images, read_image
 from .loop import LoopSource
 from .synthetic import SyntheticTraffic, parse_synthetic
 
@@ -67,7 +67,7 @@ def source_name(spec: str | os.PathLike) -> str:
             if url and not base:  # the host; never the user or password
                 name = url.hostname or ""
             else:
-                name = Path(base).stem if not any(ch in base for ch in "*?[") else Path(base).parent.name
+                name = Path(base).stem if not is_glob(base) else Path(base).parent.name
     name = re.sub(r'[/\\:*?"<>|\x00-\x1f]+', "-", name).strip(" -.")
     return name or "source"
 
@@ -136,7 +136,7 @@ def open_source(spec: str | os.PathLike, *, start: float | None = None, end: flo
     if s.lower().startswith(STREAM_SCHEMES):
         return FileSource(s, start=start, end=end, threads=decode_threads, deinterlace=deinterlace,
                           lost_after=STREAM_LOST_AFTER if lost_after is None else lost_after)
-    if any(ch in s for ch in "*?[") and not Path(s).exists():
+    if is_glob(s):
         if seeks:
             raise ParameterError(f"start/end apply to video files and streams, not to images ({s})")
         return ImageSource(s, fps=image_fps)

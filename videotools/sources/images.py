@@ -108,10 +108,17 @@ def natural_key(path: str) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path)]
 
 
+def is_glob(spec: str | os.PathLike) -> bool:
+    """True for a pattern (``shots/*.png``): glob characters, and no file or folder of that very name
+    (``photo [1].jpg``, ``Holiday [2023]/`` are names, as they are written)."""
+    s = str(spec)
+    return any(ch in s for ch in "*?[") and not os.path.exists(s)
+
+
 def list_images(spec: str | os.PathLike) -> list[str]:
     """Image paths named by a file, a folder (not recursive) or a glob, in natural order."""
     s = str(spec)
-    if any(ch in s for ch in "*?["):
+    if is_glob(s):
         paths = [p for p in glob.glob(s, recursive=True) if is_image_path(p) and os.path.isfile(p)]
     elif os.path.isdir(s):
         paths = [str(p) for p in Path(s).iterdir() if p.is_file() and is_image_path(p)]

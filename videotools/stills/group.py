@@ -33,7 +33,7 @@ from ..errors import OutputExistsError, ParameterError, SinkError, SourceError
 from ..files import PendingFile, describe, write_text
 from ..kmeans import kmeans, nearest
 from ..sinks.base import free_name
-from ..sources.images import list_images, natural_key, read_image
+from ..sources.images import is_glob, list_images, natural_key, read_image
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ OTHER_PHOTOS = frozenset(".heic .heif .gif .dng .cr2 .cr3 .nef .arw .orf .rw2 .r
 def folder_images(folder: str | os.PathLike) -> list[str]:
     """Image files in a folder (or glob), natural order, including photo formats OpenCV may not read."""
     f = str(folder)
-    if not any(ch in f for ch in "*?[") and not Path(f).is_dir():
+    if not is_glob(f) and not Path(f).is_dir():
         if Path(f).exists():
             raise SourceError(f"{f} is a file: group expects a folder of images or a glob in quotes")
         raise SourceError(f"no such folder: {f}")
