@@ -15,9 +15,9 @@ def here(tmp_path, monkeypatch):
 
 
 def test_kinds_and_folders_a_sequence_will_make(here):
-    got = check_outputs(["a.mp4", "b.png", "nd/x/%05d.png"], also=["p.json"])
+    got = check_outputs(["a.mp4", "b.png", "nd/x/%05d.png", "speed 50%.mkv"], also=["p.json"])
     assert [(o.path, o.kind) for o in got] == [("a.mp4", "video"), ("b.png", "image"), ("nd/x/%05d.png", "sequence"),
-                                                ("p.json", "file")]
+                                                ("speed 50%.mkv", "video"), ("p.json", "file")]  # a video is one file
     assert [f.name for f in got[2].folders] == ["nd", "x"]  # outermost first
     assert os.listdir(here) == []  # nothing created
 

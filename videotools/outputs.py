@@ -45,6 +45,11 @@ class Output:
     folders: tuple[Path, ...] = ()
 
 
+def is_sequence(path: str) -> bool:
+    """Whether an output name is an image-sequence pattern (an image extension and a ``%d`` field)."""
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS and _FIELD.search(path) is not None
+
+
 def sequence_field(pattern: str) -> re.Match | None:
     """The one ``%d``/``%05d`` field of an image-sequence pattern, or None when it is a plain name.
 
@@ -182,6 +187,8 @@ def _check_name(path: str, *, is_frames: bool, video_extensions: Sequence[str]) 
     if not path.strip():
         raise ParameterError("an output name is empty")
     ext = Path(path).suffix.lower()
+    if ext in video_extensions and not _FIELD.search(path):
+        return False  # a video is one file: a % in its name ("speed 50%.mp4") is a character
     field = sequence_field(path) if is_frames or "%" in path else None
     if is_frames and ext not in (*video_extensions, *IMAGE_EXTENSIONS):
         raise ParameterError(f"unknown output extension {ext or '(none)'!r} in {path}; use a video "

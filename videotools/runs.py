@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import cast
 
 from .errors import DisplayError, ParameterError
-from .outputs import check_folder, check_outputs
+from .outputs import check_folder, check_outputs, is_sequence
 from .pipeline import Pipeline, RunStats, Step
 from .protocols import KeyMap, Processor, Sink, Source
 from .settings import Camera, Encoding, Input, Playback, Seek, parse_address
@@ -305,7 +305,7 @@ def written(sinks: Sequence[Sink], outs: list[str]) -> list[str]:
 
 
 def _exists(pattern: str) -> bool:
-    return Path(pattern % 0).exists() if "%" in pattern else Path(pattern).exists()
+    return Path(pattern % 0).exists() if is_sequence(pattern) else Path(pattern).exists()
 
 
 def process(source: PathLike | Source, processors: Sequence[Processor] = (), *, out: Names = (),

@@ -29,6 +29,14 @@ def test_posterize_image_and_palette_round_trip(tmp_path):
     assert {tuple(c) for c in q.reshape(-1, 3)} <= {tuple(c) for c in pal.colors.tolist()}
 
 
+def test_a_percent_sign_in_a_video_name_is_a_character(tmp_path):
+    """``speed 50%.mp4`` is one video file, written and reported (before: "bad image sequence pattern")."""
+    out = tmp_path / "speed 50%.mp4"
+    r = invoke("run", CLIP, "--max-frames", "2", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.is_file() and f"wrote {out}" in r.stderr
+
+
 def test_the_command_gives_what_the_api_gives(tmp_path):
     r = invoke("posterize", CLIP, "-k", "4", "--seed", "3", "--palette-out", str(tmp_path / "cli.json"))
     assert r.returncode == 0, r.stderr

@@ -19,7 +19,9 @@ _click = typer.core._click  # typer's own copy of click
 
 def _written(path: str) -> bool:
     """Whether an output exists (for a sequence: its first frame)."""
-    if "%" in path:
+    from ..outputs import is_sequence
+
+    if is_sequence(path):
         try:
             return os.path.exists(path % 0)
         except (TypeError, ValueError):
