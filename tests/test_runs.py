@@ -166,3 +166,28 @@ def test_a_window_is_checked_with_the_outputs(tmp_path, monkeypatch):
     assert info.value.param == "record_dir"
     with pytest.raises(vt.DisplayError, match="no display"):
         execute(Run(src, display=True, record_dir=tmp_path))
+
+
+@pytest.mark.slow
+def test_a_file_over_http_keeps_its_sound(tmp_path):
+    """A video file fetched over HTTP is a stream with an end, not a live one: its sound is read again from
+    the URL, as a file's is (before, the recording had no sound at all, silently)."""
+    import functools
+    import http.server
+    import threading
+
+    from tests.media import facts, lag, make_input
+
+    src = make_input("h264-aac.mp4", tmp_path)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        out = tmp_path / "out.mp4"
+        vt.process(f"http://127.0.0.1:{server.server_address[1]}/{src.name}", out=str(out))
+    finally:
+        server.shutdown()
+    fin, fout = facts(src), facts(out)
+    assert (fout.audio_codec, len(fout.times)) == ("aac", len(fin.times))
+    assert abs(lag(fout, fin, window=(1.0, 3.0))) <= 0.002

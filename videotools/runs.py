@@ -249,7 +249,7 @@ def _file_sinks(src: Source, run: Run) -> list[Sink]:
 
     enc, info = run.encoding, src.info
     sound = src if enc.audio and isinstance(src, HasSound) and info.audio_codec else None
-    keeps_sound = sound is not None and not sound.is_stream and not run.playback.loop
+    keeps_sound = sound is not None and not sound.live and not run.playback.loop  # a file, or one over http
     queue_size = 4 if info.live or info.kind == "camera" else 0
     sinks: list[Sink] = []
     try:
