@@ -43,6 +43,20 @@ def test_cover_art_is_not_a_video(tmp_path):
         vt.open_source(song)
 
 
+def test_a_file_of_unknown_length_is_sampled_at_its_first_frame(tmp_path):
+    """A one-frame GIF says no duration: sampling it (palette, posterize's fit) takes its frame (before:
+    none, and 'palette still.gif' failed saying a live source has no length)."""
+    from PIL import Image
+
+    gif = tmp_path / "still.gif"  # as Pillow (and many web tools) write one: no frame duration
+    Image.fromarray(vt.SyntheticTraffic(size=(64, 48)).frame(3)).convert("P").save(gif)
+    with vt.open_source(gif) as src:
+        assert src.info.duration is None and not src.info.live
+        first = next(iter(src))
+    [sample] = vt.sample_frames(gif, 5)
+    np.testing.assert_array_equal(sample, first)
+
+
 def test_frames_are_rgb(tmp_path):
     frame = np.zeros((64, 96, 3), np.uint8)
     frame[..., 0] = 220  # pure red in RGB

@@ -160,7 +160,8 @@ def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None
     share is taken once, so a clip with keyframes 10 s apart gives one frame
     per 10 s); an image
     sequence by index; a synthetic scene by frame number. Live sources
-    (cameras, streams) give an empty list: there is no "whole length" to sample.
+    (cameras, streams) give an empty list: there is no "whole length" to sample;
+    a file that does not say how long it is gives its first frame.
     """
     if n < 1:
         raise SourceError(f"the number of frames to sample must be >= 1, got {n}")
@@ -178,7 +179,10 @@ def sample_frames(spec: str | os.PathLike, n: int, *, start: float | None = None
                 except SourceError:
                     continue
             return out
-        if not isinstance(src, FileSource) or src.info.live or not src.info.duration:
+        if not isinstance(src, FileSource) or src.info.live:
             return []
+        if not src.info.duration:  # a file that does not say how long it is (a one-frame GIF): its first frame
+            first = next(iter(src), None)
+            return [] if first is None else [first]
         t0, duration = start or 0.0, src.info.duration
         return src.frames_near([t0 + duration * (i + 0.5) / n for i in range(n)])
