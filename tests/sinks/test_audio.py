@@ -68,16 +68,23 @@ def test_a_cut_starts_the_sound_at_its_first_frame(inputs: Path, tmp_path: Path,
     assert abs(lag(fout, cut, window=(0.5, 2.5))) <= 0.002
 
 
-def test_two_recordings_joined_keep_their_sound(inputs: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def joined(inputs: Path) -> tuple[Path, Path]:
+    """A 4 s recording in MPEG-TS (H.264 + AAC), and it twice over (``cat a.ts a.ts``)."""
+    part = inputs / "part.ts"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(make_input("h264-aac.mp4", inputs)),
+                    "-c", "copy", "-f", "mpegts", str(part)], check=True, stdin=subprocess.DEVNULL)
+    src = inputs / "joined.ts"
+    src.write_bytes(part.read_bytes() * 2)
+    return part, src
+
+
+def test_two_recordings_joined_keep_their_sound(joined: tuple[Path, Path], tmp_path: Path) -> None:
     """Two MPEG-TS recordings joined (``cat a.ts b.ts``: the timestamps start again halfway) record whole into
     MP4, as the video's re-timing promises: the copied sound moves as the video does, so the second part keeps
     its sync (before, the muxer refused the sound going back: "invalid argument" after 4 s). Their AAC carries
     ADTS headers, which MP4's fragmented muxer refuses ("operation not permitted" before): they are stripped."""
-    part = tmp_path / "part.ts"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(make_input("h264-aac.mp4", inputs)),
-                    "-c", "copy", "-f", "mpegts", str(part)], check=True, stdin=subprocess.DEVNULL)
-    src = tmp_path / "joined.ts"
-    src.write_bytes(part.read_bytes() * 2)
+    part, src = joined
     out = tmp_path / "out.mp4"
     vt.process(str(src), out=str(out))
     assert decode_errors(out) == []
@@ -88,3 +95,23 @@ def test_two_recordings_joined_keep_their_sound(inputs: Path, tmp_path: Path) ->
     assert abs(lag(fout, fin, window=(1.0, 3.0))) <= 0.002
     assert abs(lag(fout, second, window=(4.5, 6.5))) <= fin.audio_frame / 2 + 0.001  # joined at whole packets
     assert fout.audio_end == pytest.approx(fout.video_end, abs=fin.audio_frame)
+
+
+def test_a_cut_in_the_second_of_two_joined_recordings_keeps_its_sound(joined: tuple[Path, Path],
+                                                                       tmp_path: Path) -> None:
+    """``--start 5.5`` in two recordings joined (the second plays from 4 s): the frames a whole decode gives from
+    5.5 s on, and the second part's sound from there, in sync. Before, the start was refused as past the end
+    (4 s, one recording's length), and the sound was sought by a timestamp both parts hold."""
+    part, src = joined
+    with vt.open_source(str(src)) as whole:
+        times = [whole.time for _ in whole]
+    out = tmp_path / "cut.mp4"
+    vt.process(str(src), out=str(out), seek=vt.Seek(start=5.5))
+    assert decode_errors(out) == []
+    fin, fout = facts(part), facts(out)
+    kept = [t for t in times if t >= 5.5]
+    assert len(fout.times) == len(kept) and fout.times[-1] - fout.times[0] == pytest.approx(kept[-1] - kept[0])
+    back = times[len(fin.times)] - fin.times[0]  # where the second part starts, less where the part does
+    cut = dataclasses.replace(fin, times=tuple(t for t in fin.times if t + back >= kept[0] - 1e-6))
+    assert abs(fout.offset) <= fin.audio_frame  # the sound starts with the first frame, within a packet
+    assert abs(lag(fout, cut, window=(0.3, 2.0))) <= fin.audio_frame / 2 + 0.001

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import videotools as vt
-from tests.conftest import SAMPLE, cli, ffmpeg_clip, ffmpeg_times
+from tests.conftest import ROOT, SAMPLE, cli, ffmpeg_clip, ffmpeg_times
 
 
 def test_sample_clip_metadata():
@@ -78,6 +78,38 @@ def test_start_end_seek(clip):
     assert len(frames) == 50 and len(got) == 10
     err = np.abs(got[0].astype(int) - frames[25]).mean()
     assert err < 3, err  # frame 25 is at 1.0 s
+
+
+def test_start_and_end_in_recordings_joined_give_the_frames_of_a_whole_decode(tmp_path):
+    """Two MPEG-TS recordings joined (``cat a.ts b.ts``: timestamps start again at 2 s) are cut by the times the
+    source hands out (the second part after the first): exactly the frames, pixels and times of a whole decode,
+    and the length is both parts'. Before, start=2.9 gave 1 frame (a seek by timestamp landed in the first part),
+    and a start past 2 s was refused as past the end."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    cars = ROOT.parent / "shared" / "media" / "car-detection.mp4"
+    joined = tmp_path / "joined.ts"
+    for at in (0, 10):  # keyframes every 0.8 s: a start in the second part skips into it, past its first keyframe
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", str(at), "-t", "2", "-i", str(cars),
+                        "-vf", "scale=320:180", "-an", "-c:v", "libx264", "-preset", "veryfast", "-g", "10",
+                        "-f", "mpegts", str(tmp_path / "part.ts")], check=True, stdin=subprocess.DEVNULL)
+        with open(joined, "ab") as out:
+            out.write((tmp_path / "part.ts").read_bytes())
+
+    def frames(**cut):
+        with vt.open_source(joined, **cut) as src:
+            return [(round(src.time, 6), int(f[::4, ::4].sum())) for f in src], src.info.duration
+
+    whole, length = frames()
+    assert len(whole) == 50 and whole[-1][0] == pytest.approx(3.92)
+    for start, end in ((2.9, None), (1.0, 3.3)):
+        got, duration = frames(start=start, end=end)
+        assert got == [(t, f) for t, f in whole if t >= start and (end is None or t < end)]
+        assert duration == pytest.approx((end or 4.0) - start)
+    with pytest.raises(vt.ParameterError, match=r"start=4.1 s is past the end of .*joined.ts \(4.000 s long\)"):
+        vt.open_source(joined, start=4.1)
 
 
 def test_missing_and_not_a_video(tmp_path):

@@ -10,7 +10,8 @@ ends, so a run stopped early, or cut with ``--end``, stays in sync.
   packet boundaries (a packet is the codec's smallest unit). Where the file's
   timestamps start again (two recordings joined), the sound moves by as much as
   the video does (``sources.timing``: one frame after the last), so each part
-  keeps its own sync. AAC with ADTS
+  keeps its own sync, and a ``start`` in such a file (MPEG-TS/PS) is reached by
+  reading the packets before it rather than by an ambiguous seek. AAC with ADTS
   headers (MPEG-TS, HLS, ``.aac``) loses them on the way (``aac_adtstoasc``):
   MP4's fragmented muxer refuses such packets.
 * Re-encoded (G.711 or PCM into MP4, anything Matroska or AVI cannot hold):
@@ -32,7 +33,7 @@ import av.error
 import numpy as np
 
 from ..errors import SourceError
-from ..sources.probe import video_stream
+from ..sources.probe import TS_DISCONT, video_stream
 from ..sources.timing import Timeline
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,10 @@ class AudioTrack:
         self._tb = a.time_base or Fraction(1, a.rate or 48000)
         self._zero = _origin(self._in, a) + start  # source seconds at the recording's time 0
         self._output = output
-        if start > 0:
+        # where timestamps may start again (MPEG-TS/PS: recordings joined), a seek by timestamp is ambiguous: the
+        # packets before start are read instead (not decoded), following the video's timeline as a whole read does
+        self._read_to_start = start > 0 and bool(self._in.format.flags & TS_DISCONT)
+        if start > 0 and not self._read_to_start:
             self._in.seek(int(self._zero / self._tb), stream=a, backward=True)
         # video packets (not decoded) only say where the video's timestamps start again
         self._v = video_stream(self._in)
@@ -129,7 +133,8 @@ class AudioTrack:
         self._last: float | None = None  # recording seconds of the last packet read
         self._overlap: float | None = None  # after a new stretch: sound before this time is already muxed
         self._joins = 0
-        first = self._pending = self._next()
+        first = self._next()
+        first = self._pending = self._skip_to_start(first) if self._read_to_start else first
         off = first is not None and abs(self._time(first)) > SHIFT_TOLERANCE
         self._clamp = container_format in NO_EDIT_LISTS
         self._shift: float | None = None  # seconds added to copied packets' times (set by the first one)
@@ -174,8 +179,22 @@ class AudioTrack:
     def begin_at(self, time: float) -> None:
         """Make the recording's time 0 the source's ``time`` seconds: its first frame written, which a cut
         at ``start`` puts at or after ``start`` (up to a frame later). Call before :meth:`mux_until`."""
-        self._zero += time - self.start
+        moved = time - self.start
+        self._zero += moved
         self.start = time
+        # the times of the sound already read (before start) count from the new zero too
+        self._last, self._sound_end, self._overlap = (None if v is None else v - moved
+                                                      for v in (self._last, self._sound_end, self._overlap))
+
+    def _skip_to_start(self, p: Any) -> Any:
+        """The first sound packet that plays past ``start`` (from ``p`` on; None: none does), those before it
+        read, not muxed, moved as the video's timeline is where timestamps start again (:meth:`_follow`)."""
+        while p is not None:
+            ts = self._follow(p, self._time(p))
+            if ts is not None and ts + (float(p.duration * self._tb) if p.duration else 0.0) > 1e-6:
+                return p
+            p = self._next()
+        return None
 
     def describe(self) -> str:
         """``aac (copied)``, ``pcm_mulaw (re-encoded to aac)``."""

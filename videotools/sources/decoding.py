@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import av
 import av.error
@@ -19,6 +19,15 @@ from .base import StreamInfo
 from .probe import first_audio, reason
 
 log = logging.getLogger(__name__)
+
+
+class Skipped(NamedTuple):
+    """A video packet read but not decoded (before the place reading skips to): its timestamp only, which
+    the timeline takes as a decoded frame's, so the frames after it are timed as in a whole decode."""
+
+    pts: int | None
+    time_base: Fraction | None
+    dts: None = None
 
 
 class FileDecoding:
@@ -40,6 +49,7 @@ class FileDecoding:
     _t0: float
     _unreadable: bool
     _declared: float | None
+    _skip_to: int
 
     def _every_frame(self, give_up: float | None = None) -> Iterator[Any]:
         """Every frame decoded from where the file was sought, and those the decoder lost at the end (:meth:`_tail`).
@@ -48,6 +58,7 @@ class FileDecoding:
         (a seek that landed where nothing decodes: :meth:`_from_start`).
         """
         skipped = sent = got = 0
+        place = 0  # of the video packet, among those with data
         last_pts: int | None = None
         hook = self.on_packet
         audio = first_audio(self._container) if hook is not None else None
@@ -68,6 +79,12 @@ class FileDecoding:
                 if packet.dts is not None:
                     hook(packet)  # type: ignore[misc]
                 continue
+            if place < self._skip_to:  # before the keyframe at the start of a file whose timestamps restart
+                place += packet.size > 0
+                if packet.size:
+                    yield Skipped(packet.pts, packet.time_base)
+                continue
+            place += packet.size > 0
             if give_up is not None and not got and packet.dts is not None \
                     and float(packet.dts * self._tb) - self._t0 > give_up:
                 return

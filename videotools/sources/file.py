@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import ParameterError, SourceError
 from ..frames import Frame, I420ToRGB, YuvFrame
 from .base import SourceBase, StreamInfo
-from .decoding import FileDecoding
+from .decoding import FileDecoding, Skipped
 from .deinterlace import Deinterlacer
 from .feed import AudioFeed, LiveSound
 from .handover import Handover
@@ -93,7 +93,10 @@ class FileSource(FileDecoding, Seeking, LiveReading, Handover, SourceBase):
     start, end : float, optional
         Seconds. The first frame is the first whose time is ``>= start`` (seek to
         the keyframe before, then decode up to it: frame-accurate); reading stops
-        before the first frame at ``>= end``.
+        before the first frame at ``>= end``. Both are times this source hands
+        out: in two recordings joined (MPEG-TS/PS whose timestamps start
+        again), the second part's follow the first's, and a cut gives the
+        frames a whole decode gives (its packets are read first to find them).
     prefetch : int, optional
         Frames a reader thread keeps ready; 0 decodes on the caller's thread.
         Default: 0 for files, 4 for network streams.
@@ -223,7 +226,7 @@ class FileSource(FileDecoding, Seeking, LiveReading, Handover, SourceBase):
         duration = self._declared or (c.duration / 1e6 if c.duration else None)
         self.live = self.path.lower().startswith(LIVE_SCHEMES) or (self.is_stream and not duration)
         self._step = 1.0 / frame_rate(v)
-        self._seek_start(duration)
+        duration = self._seek_start(duration)
         first = self._first = self._first_frame()
         c, v = self._container, self._stream  # opened again when a seek landed too late (_seek_back)
         self.rotation = rotation_of(first, self.path)
@@ -270,7 +273,7 @@ class FileSource(FileDecoding, Seeking, LiveReading, Handover, SourceBase):
         Undecodable packets are skipped, as FFmpeg does; a container that cannot be read further ends the frames.
         """
         last: float | None = None
-        timed = self._from_start()
+        timed = ((f, t) for f, t in self._from_start() if not isinstance(f, Skipped))
         for frame, t in self._deinterlaced(timed) if self.deinterlace else timed:
             if self._past_end(t):
                 return

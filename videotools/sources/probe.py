@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -124,6 +125,59 @@ def timestamps_restart(path: str) -> bool:
                 if line.resets:
                     return True
     return False
+
+
+@dataclass(frozen=True)
+class Stretches:
+    """The video of a file whose timestamps start again, from its packets: how long it plays re-timed (as
+    :class:`.file.FileSource` times it), and where its keyframes are.
+
+    ``keyframes`` holds ``(time, packet)`` pairs: a keyframe's re-timed time in
+    seconds, and its place among the video stream's packets (counting those
+    with data, from 0).
+    """
+
+    length: float
+    keyframes: tuple[tuple[float, int], ...]
+
+    def keyframe_at(self, time: float) -> int:
+        """The place of the last keyframe at or before ``time`` (0, the first packet, when there is none)."""
+        return max((n for t, n in self.keyframes if t <= time + 1e-6), default=0)
+
+
+def stretches(path: str, *, origin: float, step: float) -> Stretches | None:
+    """The re-timed length and keyframes of a file whose video timestamps start again; None for any other.
+
+    Reads every video packet, without decoding (some hundreds of MB a second),
+    of MPEG-TS and MPEG-PS files only; other formats give None at once. The
+    times are those :class:`.timing.Timeline` gives the decoded frames (the same
+    ``origin`` and ``step``): a frame's time is the smallest timestamp among
+    those held back, whichever order they come in.
+    """
+    with av.open(path) as c:
+        v = video_stream(c)
+        if v is None or not c.format.flags & TS_DISCONT:
+            return None
+        line: Timeline[None] = Timeline(step, origin=origin)
+        keyframes: list[tuple[float, int]] = []
+        last: float | None = None
+        count = 0
+        for p in c.demux(v):
+            if not p.size:
+                continue
+            ts = float(p.pts * p.time_base) if p.pts is not None and p.time_base else None
+            timed = line.push(None, ts)
+            if p.is_keyframe and ts is not None:
+                at = line.place(ts)
+                if at is not None:
+                    keyframes.append((at, count))
+            count += 1
+            last = timed[-1][1] if timed else last
+        timed = line.flush()
+        last = timed[-1][1] if timed else last
+    if not line.resets or last is None:
+        return None
+    return Stretches(last + step, tuple(keyframes))
 
 
 def video_stream(container: Any) -> Any:

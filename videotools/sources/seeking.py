@@ -18,7 +18,7 @@ import av.error
 
 from ..errors import ParameterError, SourceError
 from ..frames import Frame
-from .probe import reason
+from .probe import Stretches, reason, stretches
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,12 @@ class Seeking:
 
     path: str
     live: bool
+    is_stream: bool
     start: float | None
     end: float | None
+    _declared: float | None
+    _skip_to: int
+    _stretches: Stretches | None
     _container: Any
     _stream: Any
     _t0: float
@@ -51,15 +55,37 @@ class Seeking:
     _every_live_frame: Callable[[], Iterator[tuple[Any, float]]]
     _every_frame: Callable[..., Iterator[Any]]
 
-    def _seek_start(self, duration: float | None) -> None:
-        """Seek to the keyframe before ``start`` (a start past the end, or on a live stream, is an error)."""
+    def _seek_start(self, duration: float | None) -> float | None:
+        """Seek to the keyframe before ``start`` (a start past the end, or on a live stream, is an error).
+
+        Returns the video's length in seconds (``duration``, or a file's
+        re-timed length where its timestamps start again).
+
+        Where a file's timestamps start again (recordings joined), a seek by
+        timestamp is ambiguous, and its container's duration is one
+        recording's: its packets are read first (:func:`.probe.stretches`,
+        MPEG-TS/PS only, without decoding), and reading skips the packets
+        before the keyframe at or before ``start`` by their place, not their
+        timestamp (they still go to the timeline, as ``Skipped``, so the
+        frames after them are timed as in a whole decode).
+        """
+        self._skip_to = 0
+        self._stretches = None
+        if (self.start or self.end is not None) and not self.is_stream:
+            found = self._stretches = stretches(self.path, origin=self._t0, step=self._step)
+            if found is not None:
+                duration = self._declared = found.length
         if not self.start:
-            return
+            return duration
         if self.live:
             raise ParameterError(f"start: a live stream cannot seek (got start={self.start})")
         if duration is not None and self.start >= duration:
             raise ParameterError(f"start={self.start:g} s is past the end of {self.path} ({duration:.3f} s long)")
-        self._container.seek(int((self.start + self._t0) / self._tb), stream=self._stream, backward=True)
+        if self._stretches is not None:
+            self._skip_to = self._stretches.keyframe_at(self.start)
+        else:
+            self._container.seek(int((self.start + self._t0) / self._tb), stream=self._stream, backward=True)
+        return duration
 
     def _from_start(self) -> Iterator[tuple[Any, float]]:
         """The timed frames from where the file was sought, sought again further back while the seek landed late.
@@ -73,7 +99,7 @@ class Seeking:
         back, and at last read from its beginning: the first frame given is the
         one a whole decode gives first at or after ``start``.
         """
-        back: float | None = SEEK_BACK[0]
+        back: float | None = SEEK_BACK[0] if self._stretches is None else None  # skipped to by place: exact
         while True:
             start = self.start if not self.live else None
             if self.live:
