@@ -9,6 +9,7 @@ the command line maps it to its flag (``--crf``, ``--start``).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from .errors import ParameterError
@@ -21,6 +22,36 @@ MAX_SIDE = 16384
 """Widest frame a size option accepts (H.264 level 6.2 tops out at 8192; cameras far below)."""
 MAX_FPS = 1000.0
 """Highest frame rate a rate option accepts."""
+
+
+TIME_FORMS = "seconds or [[HH:]MM:]SS[.frac], e.g. 90, 1:30 or 1:02:03.5"
+"""How a time in a video may be written: what an error about one says it takes."""
+_CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)", re.ASCII)
+
+
+def parse_time(text: str, *, param: str = "start") -> float:
+    """A time in a video from what a person types: ``"90"``, ``"1.5"``, ``"1:30"``, ``"01:02:03.5"`` -> seconds.
+
+    As FFmpeg's ``-ss`` takes it: plain seconds, or ``[[HH:]MM:]SS[.frac]``
+    (minutes and seconds after a colon below 60; the first field any size).
+    A plain number passes as it is (its range is :class:`Seek`'s rule).
+
+    Raises
+    ------
+    ParameterError
+        Naming ``param``, for text in neither form (``1:75``, ``-1:30``, ``1:30s``).
+    """
+    clock = _CLOCK.fullmatch(text.strip())
+    if clock is not None:
+        hours, minutes, seconds = clock.groups()
+        if (hours is None or int(minutes) < 60) and float(seconds) < 60:
+            return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    elif ":" not in text:
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    raise ParameterError(f"{param} takes {TIME_FORMS}, got {text!r}", param=param)
 
 
 def _seconds(name: str, value: float | None) -> None:

@@ -17,12 +17,14 @@ from ..settings import (
     MAX_FPS,
     MAX_SIDE,
     PRESETS,
+    TIME_FORMS,
     Camera,
     Encoding,
     Input,
     Seek,
     parse_address,
     parse_size,
+    parse_time,
 )
 from .failures import range_text
 
@@ -123,12 +125,20 @@ ServeOpt = Annotated[str | None, typer.Option("--serve", callback=_serve, help="
 MaxOpt = Annotated[int | None, typer.Option("--max-frames", min=1, help="Stop after N frames.")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, nothing but errors.")]
+def _time(text: str) -> float:
+    """A time option's text in seconds (``settings.parse_time``), else a usage error naming the forms it takes."""
+    try:
+        return parse_time(text)
+    except ParameterError:
+        raise _click.exceptions.BadParameter(f"{text!r} (expected {TIME_FORMS})") from None
+
+
 StartOpt = Annotated[float | None, typer.Option(
-    "--start", callback=_setting(lambda v: Seek(start=v), "a finite number of seconds >= 0"),
-    help="Start at this second (files, streams).")]
+    "--start", parser=_time, callback=_setting(lambda v: Seek(start=v), f"a time >= 0: {TIME_FORMS}"),
+    help="Start at this time: seconds (90) or [[HH:]MM:]SS[.frac] (1:30) (files, streams).")]
 EndOpt = Annotated[float | None, typer.Option(
-    "--end", callback=_setting(lambda v: Seek(end=v), "a finite number of seconds > 0"),
-    help="Stop at this second (files, streams).")]
+    "--end", parser=_time, callback=_setting(lambda v: Seek(end=v), f"a time > 0: {TIME_FORMS}"),
+    help="Stop at this time: seconds (90) or [[HH:]MM:]SS[.frac] (1:30) (files, streams).")]
 CrfOpt = Annotated[int, typer.Option("--crf", callback=_setting(lambda v: Encoding(crf=v),
                                                                 f"a whole number in 0..{CRF_MAX}"),
                                      help=f"H.264 quality: 0 lossless .. {CRF_MAX} worst.")]
