@@ -83,8 +83,9 @@ def test_start_end_seek(clip):
 def test_start_and_end_in_recordings_joined_give_the_frames_of_a_whole_decode(tmp_path):
     """Two MPEG-TS recordings joined (``cat a.ts b.ts``: timestamps start again at 2 s) are cut by the times the
     source hands out (the second part after the first): exactly the frames, pixels and times of a whole decode,
-    and the length is both parts'. Before, start=2.9 gave 1 frame (a seek by timestamp landed in the first part),
-    and a start past 2 s was refused as past the end."""
+    and the length is both parts'; sampling takes their keyframes. Before, start=2.9 gave 1 frame (a seek by
+    timestamp landed in the first part), a start past 2 s was refused as past the end, and sampling from 1 s
+    found 1 keyframe of 3."""
     import subprocess
 
     import imageio_ffmpeg
@@ -110,6 +111,9 @@ def test_start_and_end_in_recordings_joined_give_the_frames_of_a_whole_decode(tm
         assert duration == pytest.approx((end or 4.0) - start)
     with pytest.raises(vt.ParameterError, match=r"start=4.1 s is past the end of .*joined.ts \(4.000 s long\)"):
         vt.open_source(joined, start=4.1)
+    # sampling (a palette's fit) takes the keyframe before each time too: 1.375, 2.125, 2.875 and 3.625 s
+    samples = [int(f[::4, ::4].sum()) for f in vt.sample_frames(str(joined), 4, start=1.0)]
+    assert samples == [f for t, f in whole if t in (2.0, 2.8, 3.6)]  # 0.8 s is before the start
 
 
 def test_missing_and_not_a_video(tmp_path):

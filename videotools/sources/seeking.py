@@ -160,6 +160,9 @@ class Seeking:
         try:  # a handle of its own: no frame threads, whose pipeline would decode keyframes past the one asked
             with av.open(self.path) as probe:
                 stream = probe.streams[self._stream.index]
+                if self._stretches is not None:  # timestamps start again: keyframes found by place, not by a seek
+                    out = self._keyframes_at(probe, stream, times, start, convert)
+                    times = []
                 for t in sorted(times):
                     probe.seek(int((t + self._t0) / self._tb), stream=stream, backward=True)
                     # a seek lands on a keyframe where the container has an index; elsewhere (MPEG-TS) read on to one
@@ -177,6 +180,29 @@ class Seeking:
         finally:
             self.start = start
         return out or [convert(self._first)]  # RGB; no keyframe in range: the first frame
+
+    def _keyframes_at(self, probe: Any, stream: Any, times: list[float], start: float | None,
+                      convert: Callable[[Any], Any]) -> list[Frame]:
+        """The keyframe at or before each time in a file whose timestamps start again (:attr:`_stretches`),
+        within ``start``..``end``: found by their place among the packets, in one read of them."""
+        assert self._stretches is not None
+        when = {n: t for t, n in self._stretches.keyframes}
+        wanted = {n for n in map(self._stretches.keyframe_at, times)
+                  if n in when and not self._before(when[n], start) and not self._past_end(when[n])}
+        out: list[Frame] = []
+        place = 0
+        for packet in probe.demux(stream):
+            if not packet.size:
+                continue
+            if place in wanted:
+                frames = packet.decode() or stream.codec_context.decode(None)
+                stream.codec_context.flush_buffers()
+                if frames:
+                    out.append(convert(frames[0]))
+                if len(out) == len(wanted):
+                    break
+            place += 1
+        return out
 
     @staticmethod
     def _before(t: float, start: float | None) -> bool:
