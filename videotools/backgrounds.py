@@ -80,7 +80,6 @@ def background(source: PathLike | Source, processors: Sequence[Processor] = (), 
     ['synthetic-traffic-background-plate.png', 'synthetic-traffic-background-alpha0.1.png']
     """
     from .processors import Background
-    from .processors.background import background_names, free_names
     from .processors.foreground import ForegroundWriter
     from .runs import Run, execute
     from .sinks import write_image
@@ -131,3 +130,22 @@ def background(source: PathLike | Source, processors: Sequence[Processor] = (), 
 
 
 __all__ = ["background"]
+
+
+def background_names(name: str, alphas: Sequence[float]) -> list[str]:
+    """File names of a background set for a source called ``name``: the plate, then one per alpha.
+
+    ``background_names("traffic", (0.1, 0.01))`` is ``["traffic-background-plate.png",
+    "traffic-background-alpha0.1.png", "traffic-background-alpha0.01.png"]``: the
+    names the ``background`` command writes (and its ``--every`` snapshots extend).
+    """
+    return [f"{name}-background-plate.png", *(f"{name}-background-alpha{a:g}.png" for a in alphas)]
+
+
+def free_names(folder: Path, names: Sequence[str]) -> list[str]:
+    """``names``, or all with one suffix ``-2``, ``-3``...: the first set of which no file exists in ``folder``."""
+    i, out = 1, list(names)
+    while any((folder / n).exists() or (folder / n).is_symlink() for n in out):
+        i += 1
+        out = [f"{Path(n).stem}-{i}{Path(n).suffix}" for n in names]
+    return out

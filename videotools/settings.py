@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import ParameterError
@@ -188,3 +189,20 @@ def parse_address(spec: str | int) -> tuple[str, int]:
     if not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ParameterError(f"serve takes [HOST:]PORT with PORT in 0..65535, got {spec!r}", param="serve")
     return host, int(port)
+
+
+def check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
+    """Validate learning rates: at least one, each in (0, 1]."""
+    try:
+        values = tuple(float(a) for a in alphas)
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"alphas must be numbers in (0, 1], got {alphas!r}", param="alphas") from err
+    if not values:
+        raise ParameterError("alphas: at least one alpha is needed", param="alphas")
+    for a in values:
+        if not 0 < a <= 1 or a != a:
+            raise ParameterError(f"alpha must be in (0, 1], got {a}", param="alpha")
+    if len(set(values)) != len(values):
+        twice = next(a for a in values if values.count(a) > 1)
+        raise ParameterError(f"alpha {twice:g} is given twice (each model needs its own rate)", param="alpha")
+    return values

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..kmeans import Palette
-from ..processors.background import check_alphas
 from ..processors.posterize import FIT_FRAMES
+from ..settings import check_alphas
 from .client import check_shared, connect, dashboard, dask_logs
 from .execute import Runner
 from .plan import BatchError, Settings, find_videos, leftovers, make_plan

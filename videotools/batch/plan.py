@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..backgrounds import background_names
 from ..errors import ParameterError, VideotoolsError
-from ..processors.background import background_names
 from ..processors.posterize import FIT_FRAMES
 
 VIDEO_EXTENSIONS = frozenset(".mp4 .m4v .mov .mkv .avi .webm .mpg .mpeg .ts .mts .m2ts .wmv .flv .3gp .ogv".split())
@@ -83,7 +83,7 @@ def outputs_for(do: str, video: Path, root: Path, out_dir: Path, alphas: Sequenc
 
     A background folder holds ``background-plate.png`` and one
     ``background-alpha<A>.png`` per alpha: the names the ``background`` command
-    writes (:func:`~videotools.processors.background.background_names`), in
+    writes (:func:`~videotools.backgrounds.background_names`), in
     its order, without the ``<name>-`` it starts them with (the folder says it).
     """
     rel = video.relative_to(root) if root in video.parents else Path(video.name)

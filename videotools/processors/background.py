@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..errors import NotFittedError, ParameterError
 from ..frames import Frame, check_frame, fit_into, tile
+from ..settings import check_alphas
 from .masks import mask_image, shadow_mask
 from .plate import PlateModel
 
@@ -26,23 +26,6 @@ log = logging.getLogger(__name__)
 
 VIEWS = ("background", "side-by-side", "mask", "foreground")
 MODELS = ("plate", "average")
-
-
-def check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
-    """Validate learning rates: at least one, each in (0, 1]."""
-    try:
-        values = tuple(float(a) for a in alphas)
-    except (TypeError, ValueError) as err:
-        raise ParameterError(f"alphas must be numbers in (0, 1], got {alphas!r}", param="alphas") from err
-    if not values:
-        raise ParameterError("alphas: at least one alpha is needed", param="alphas")
-    for a in values:
-        if not 0 < a <= 1 or a != a:
-            raise ParameterError(f"alpha must be in (0, 1], got {a}", param="alpha")
-    if len(set(values)) != len(values):
-        twice = next(a for a in values if values.count(a) > 1)
-        raise ParameterError(f"alpha {twice:g} is given twice (each model needs its own rate)", param="alpha")
-    return values
 
 
 @dataclass
@@ -62,25 +45,6 @@ class BackgroundState:
     t: int
     accumulators: list[np.ndarray]
     ages: list[np.ndarray] = field(default_factory=list)
-
-
-def background_names(name: str, alphas: Sequence[float]) -> list[str]:
-    """File names of a background set for a source called ``name``: the plate, then one per alpha.
-
-    ``background_names("traffic", (0.1, 0.01))`` is ``["traffic-background-plate.png",
-    "traffic-background-alpha0.1.png", "traffic-background-alpha0.01.png"]``: the
-    names the ``background`` command writes (and its ``--every`` snapshots extend).
-    """
-    return [f"{name}-background-plate.png", *(f"{name}-background-alpha{a:g}.png" for a in alphas)]
-
-
-def free_names(folder: Path, names: Sequence[str]) -> list[str]:
-    """``names``, or all with one suffix ``-2``, ``-3``...: the first set of which no file exists in ``folder``."""
-    i, out = 1, list(names)
-    while any((folder / n).exists() or (folder / n).is_symlink() for n in out):
-        i += 1
-        out = [f"{Path(n).stem}-{i}{Path(n).suffix}" for n in names]
-    return out
 
 
 class BackgroundModel:

@@ -48,9 +48,10 @@ from ..errors import ParameterError, SinkError, SourceError
 from ..files import PendingFile, WholeWrites, describe
 from ..frames import Frame, YuvFrame, check_frame, even_size, fit_into, letterbox_i420
 from ..settings import check_encoding
-from .audio import AudioTrack, LiveAudioTrack
+from .audio import AudioTrack
 from .base import SinkBase, check_output
 from .finishing import Finishing
+from .live_audio import LiveAudioTrack
 
 if TYPE_CHECKING:
     from ..sources.feed import AudioFeed
