@@ -2,21 +2,21 @@
 
 import csv
 import json
+import subprocess
 import threading
 
+import av
 import cv2
 import numpy as np
 import pytest
 
 import videotools as vt
-from tests.watch.conftest import ffmpeg_errors, free_port, send_udp, status, wait_for
+from tests.watch.conftest import FFMPEG, ffmpeg_errors, free_port, make_scene_clip, send_udp, status, wait_for
 from videotools.watch import watch
 from videotools.watch.retention import segments
 
 
 def _frames(path):
-    import av
-
     with av.open(str(path)) as c:
         return sum(1 for p in c.demux(c.streams.video[0]) if p.dts is not None)
 
@@ -29,8 +29,8 @@ def _run(sources, out, stop=None, **options):
     return t, box
 
 
-def test_a_file_at_four_times_its_rate_gives_the_plate_stats_and_copied_segments(scene_clip, tmp_path):
-    result = watch([str(scene_clip)], out_dir=tmp_path, speed=4, segment_seconds=1, detect_width=160,
+def test_a_file_at_eight_times_its_rate_gives_the_plate_stats_and_copied_segments(scene_clip, tmp_path):
+    result = watch([str(scene_clip)], out_dir=tmp_path, speed=8, segment_seconds=1, detect_width=160,
                    detect_fps=0, plate_seconds=0.5)
     (cam,) = result.cameras
     assert (cam["name"], cam["state"], cam["frames"], cam["processed"], cam["dropped"]) == ("scene", "ended", 150,
@@ -55,6 +55,34 @@ def test_a_file_at_four_times_its_rate_gives_the_plate_stats_and_copied_segments
     assert len(busy) > 50  # cars are found once the plate holds the road
     assert all(len(json.loads(r["boxes"])) == int(r["blobs"]) for r in rows)
     assert status(tmp_path, "scene")["state"] == "ended"
+
+
+@pytest.mark.slow
+def test_a_turned_file_is_watched_and_re_encoded_upright_as_run_gives_it(tmp_path):
+    clip = make_scene_clip(tmp_path / "scene.mp4", seconds=2)
+    turned = tmp_path / "turned.mp4"  # the same H.264 with a display matrix: shown 90 degrees turned
+    subprocess.run([FFMPEG, "-v", "error", "-display_rotation", "90", "-i", str(clip), "-c", "copy", str(turned)],
+                   check=True, timeout=60)
+    with vt.FileSource(str(turned)) as src:
+        upright = [f for f, _ in zip(src, range(50))]  # what `videotools run` hands its chain
+    assert upright[0].shape == (320, 180, 3)
+    result = watch([str(turned)], out_dir=tmp_path / "out", speed=20, record="encode", detect_width=90,
+                   detect_fps=0, plate_seconds=0.5)
+    assert [(c["state"], c["frames"]) for c in result.cameras] == [("ended", 50)]
+    folder = tmp_path / "out" / "turned"
+    assert cv2.imread(str(folder / "plate.png")).shape == (160, 90, 3)
+    assert cv2.imread(str(folder / "latest.jpg")).shape == (160, 90, 3)
+    with open(next(folder.glob("stats-*.csv"))) as fh:
+        boxes = [b for r in csv.DictReader(fh) for b in json.loads(r["boxes"])]
+    assert boxes and all(x + w <= 90 and y + h <= 160 for x, y, w, h in boxes)
+    assert max(y + h for _, y, _, h in boxes) > 90  # cars go down the road, as it stands upright
+    (seg,) = segments(folder / "rec")
+    assert ffmpeg_errors(seg) == []
+    with av.open(str(seg)) as c:
+        frames = [f for f in c.decode(video=0)]
+    assert len(frames) == 50 and all(f.rotation == 0 for f in frames)  # upright pixels, no matrix
+    diff = [np.abs(f.to_ndarray(format="rgb24").astype(int) - u).mean() for f, u in zip(frames, upright)]
+    assert max(diff) < 4, diff
 
 
 def test_a_synthetic_scene_is_re_encoded_until_stopped(tmp_path):
@@ -106,8 +134,6 @@ def test_a_udp_camera_that_stops_is_down_then_back_and_the_other_never_stalls(ca
     assert cams[udp]["state"] == cams["synthetic-traffic"]["state"] == "stopped"
     segs = segments(rec)
     assert [ffmpeg_errors(p) for p in segs] == [[]] * len(segs)
-    import av
-
     with av.open(str(segs[-2])) as c:  # the sound is copied too
         assert [s.type for s in c.streams] == ["video", "audio"]
 

@@ -18,36 +18,56 @@ from ..errors import SourceError
 
 @dataclass
 class FeedFrame:
-    """One decoded frame: its time (s from the feed's start) and the frame, converted on demand."""
+    """One decoded frame: its time (s from the feed's start) and the frame, converted on demand, upright.
+
+    ``rotation`` is what the file's display matrix asks (0, 90, 180 or 270,
+    :attr:`videotools.sources.FileSource.rotation`): the frame is turned as
+    :class:`~videotools.sources.FileSource` turns its own, so the chain, the
+    pictures and a re-encoded recording see what ``videotools run`` sees.
+    """
 
     t: float
-    av_frame: Any = None  # an av.VideoFrame (FileFeed)
-    array: Any = None  # an (H, W, 3) uint8 RGB ndarray (SourceFeed)
+    av_frame: Any = None  # an av.VideoFrame as decoded, not turned (FileFeed)
+    array: Any = None  # an (H, W, 3) uint8 RGB ndarray, upright (SourceFeed, or once converted)
+    rotation: int = 0
 
     def rgb(self) -> Any:
-        """The full-size frame, ``(H, W, 3) uint8`` RGB."""
+        """The full-size frame, ``(H, W, 3) uint8`` RGB, upright."""
         if self.array is None:
-            self.array = self.av_frame.to_ndarray(format="rgb24")
+            self.array = self._upright(self.av_frame.to_ndarray(format="rgb24"))
         return self.array
 
     def small(self, width: int) -> Any:
-        """The frame scaled to ``width`` (the height keeps the aspect, even), RGB; 0 or wider: full size."""
+        """The frame scaled to ``width`` (the height keeps the aspect, even), RGB, upright; 0 or wider: full size."""
         w, h = self.size
         if width <= 0 or width >= w:
             return self.rgb()
         height = max(2, round(h * width / w / 2) * 2)
         if self.av_frame is not None and self.array is None:  # swscale scales and converts in one pass
-            return self.av_frame.reformat(width=width, height=height, format="rgb24",
-                                          interpolation="AREA").to_ndarray()
+            dw, dh = (height, width) if self.rotation in (90, 270) else (width, height)
+            return self._upright(self.av_frame.reformat(width=dw, height=dh, format="rgb24",
+                                                        interpolation="AREA").to_ndarray())
         import cv2
 
         return cv2.resize(self.array, (width, height), interpolation=cv2.INTER_AREA)
 
     @property
     def size(self) -> tuple[int, int]:
+        """``(width, height)`` upright."""
         if self.array is not None:
             return int(self.array.shape[1]), int(self.array.shape[0])
-        return int(self.av_frame.width), int(self.av_frame.height)
+        w, h = int(self.av_frame.width), int(self.av_frame.height)
+        return (h, w) if self.rotation in (90, 270) else (w, h)
+
+    def _upright(self, rgb: Any) -> Any:
+        """``rgb`` (as decoded) turned by :data:`videotools.sources.probe.ROTATE`, the table FileSource turns by."""
+        if not self.rotation:
+            return rgb
+        import cv2
+
+        from ..sources.probe import ROTATE
+
+        return cv2.rotate(rgb, ROTATE[self.rotation])
 
 
 class FileFeed:
@@ -73,12 +93,12 @@ class FileFeed:
         self.spec = spec
         self.live = bool(self.source.live)
         self.fps = float(self.source.info.fps)
-        self.size = self.source.info.size
+        self.size = self.source.info.size  # upright, as the frames are handed out
 
     def __iter__(self) -> Iterator[FeedFrame]:
         src = self.source
         for frame in src.iter_decoded():
-            yield FeedFrame(src.time, av_frame=frame)
+            yield FeedFrame(src.time, av_frame=frame, rotation=src.rotation)
         if src.warning and self.live:
             raise SourceError(src.warning)
 
