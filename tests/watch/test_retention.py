@@ -17,8 +17,14 @@ def test_oldest_go_first_beyond_age_or_size_and_never_the_current_one(tmp_path):
     # ended 5, 4, 3, 2, 1 hours ago: keep 2.5 h -> the first three go
     assert prune(tmp_path, keep_seconds=2.5 * 3600, keep_bytes=None, now=now) == old[:3]
     assert segments(tmp_path) == old[3:]
-    # 200 bytes left; keep 150 -> the oldest goes, the current (newest) stays even when alone over the limit
-    assert prune(tmp_path, keep_seconds=None, keep_bytes=50, current=old[4], now=now) == [old[3]]
+    # 200 bytes left; keep 50 -> the oldest would go, but the last one finished and the current one (being
+    # written) stay, even over the limit: a limit smaller than a segment never leaves no recording at all
+    current = _segment(tmp_path, "20260101-000005.mp4", 100, now)
+    assert prune(tmp_path, keep_seconds=None, keep_bytes=50, current=current, now=now) == [old[3]]
+    assert segments(tmp_path) == [old[4], current]
+    # a camera stopped (nothing current): its last segment stays, however old or big
+    current.unlink()
+    assert prune(tmp_path, keep_seconds=60, keep_bytes=50, current=None, now=now) == []
     assert segments(tmp_path) == [old[4]]
 
 
@@ -29,3 +35,8 @@ def test_names_sort_in_time_order_when_two_segments_start_in_one_second(tmp_path
     assert (first.name, second.name) == ("19700101-000000.mp4", "19700101-000000_2.mp4")
     second.write_bytes(b"")
     assert segments(tmp_path) == [first, second]
+    later = []
+    for _ in range(9):  # _3 .. _11: _10 and _11 sort after _9, not after _1
+        later.append(segment_path(tmp_path, 0.0))
+        later[-1].write_bytes(b"")
+    assert segments(tmp_path) == [first, second, *later] and later[-1].name == "19700101-000000_11.mp4"

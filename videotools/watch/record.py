@@ -125,11 +125,18 @@ class CopySegment:
             self.pending.discard() if not self.pending.published else self.pending.close()
 
 
-class _Segments:
-    """The segment being written, and what closing one does (``on_closed(path)``: retention)."""
+TAIL_SECONDS = 2.0
+"""How long (stream time past a cut) a finished segment waits for sound that belongs before its end."""
 
+
+class _Segments:
+    """The segment being written, what closing one does (``on_closed(path)``: retention), and the warnings of
+    a recording that cannot write (a full disk): one when it stops, one when it writes again."""
+
+    folder: Path
     segment: CopySegment | None
     on_closed: Callable[[Path], None] | None
+    _troubled = False
 
     @property
     def current(self) -> Path | None:
@@ -137,14 +144,26 @@ class _Segments:
 
     def close_segment(self) -> None:
         seg, self.segment = self.segment, None
-        if seg is None:
-            return
+        if seg is not None:
+            self._close(seg)
+
+    def _close(self, seg: CopySegment) -> None:
         try:
             seg.close()
         except Exception as err:  # noqa: BLE001 - a broken segment must not stop the camera
-            log.warning("%s: could not be finished (%s)", seg.path, err)
+            self._trouble(f"{seg.path}: could not be finished ({err})")
         if self.on_closed is not None:
             self.on_closed(seg.path)
+
+    def _trouble(self, message: str) -> None:
+        if not self._troubled:
+            log.warning("%s; recording paused, a new segment is tried every segment's length", message)
+        self._troubled = True
+
+    def _writing(self) -> None:
+        if self._troubled:
+            log.warning("%s: recording again", self.folder)
+        self._troubled = False
 
 
 class CopyRecorder(_Segments):
@@ -153,39 +172,94 @@ class CopyRecorder(_Segments):
 
     A video packet of another stream than the segment's (the source opened
     the stream again: its timestamps start over) ends the segment; the next
-    begins at the next keyframe. ``on_closed(path)`` is called after each
-    segment is finished (retention).
+    begins at the next keyframe. Sound that plays before a cut often comes
+    after the cut's keyframe (MPEG-TS and Matroska send video ahead): the
+    finished segment takes it until the sound reaches the cut (at most
+    :data:`TAIL_SECONDS`), so no sound is lost between segments. A segment
+    that cannot be written (a full disk) pauses the recording until the next
+    segment is due; the camera goes on. ``on_closed(path)`` is called after
+    each segment is finished (retention).
     """
 
     def __init__(self, folder: Path, *, seconds: float, on_closed: Callable[[Path], None] | None = None) -> None:
         self.folder, self.seconds = folder, seconds
         self.on_closed = on_closed
         self.segment: CopySegment | None = None
-        self.failed = False  # the muxer refused a packet: wait for the next keyframe in a new segment
+        self.failed = False  # the segment could not be written: wait until the next one is due
+        self._retry_at: float | None = None  # stream time (s) the next segment may start after a failure
+        self._tail: CopySegment | None = None  # the segment before the cut, still taking its sound
+        self._cut_at = 0.0  # stream time (s) of that cut
 
     def packet(self, packet: Any) -> None:
+        stream = packet.stream
+        t = _seconds(packet)
+        if stream.type == "video":
+            if self.segment is not None and stream is not self.segment.video:  # the stream was opened again
+                self._end_tail()
+                self.close_segment()
+            if packet.is_keyframe and self._due(t):
+                self._cut(packet, t)
+            elif self._tail is not None and t is not None and t >= self._cut_at + TAIL_SECONDS:
+                self._end_tail()
+        elif self._tail is not None and stream is self._tail.audio:
+            if t is not None and t < self._cut_at:
+                self._mux(self._tail, packet)
+                return
+            self._end_tail()
+        if self.segment is not None and not self.failed:
+            self._mux(self.segment, packet)
+
+    def _due(self, t: float | None) -> bool:
+        if self.segment is None or self.failed:
+            return self._retry_at is None or t is None or t >= self._retry_at
+        return self.segment.seconds >= self.seconds
+
+    def _cut(self, packet: Any, t: float | None) -> None:
+        old, self.segment = self.segment, None
+        self._end_tail()
+        if old is not None and not self.failed and old.audio is not None and t is not None:
+            self._tail, self._cut_at = old, t
+        elif old is not None:
+            self._close(old)
+        audio = packet.stream.container.streams.audio
+        try:
+            self.segment = CopySegment(segment_path(self.folder), packet.stream, audio[0] if audio else None)
+        except OSError as err:  # a full disk, a folder gone: the camera goes on, unrecorded for now
+            self._failed(t, f"{self.folder}: cannot start a segment ({err})")
+            return
+        self.failed, self._retry_at = False, None
+        self._writing()
+
+    def _mux(self, seg: CopySegment, packet: Any) -> None:
         import av.error
 
-        stream = packet.stream
-        if stream.type == "video":
-            if self.segment is not None and stream is not self.segment.video:
-                self.close_segment()
-            if packet.is_keyframe and (self.segment is None or self.failed or self.segment.seconds >= self.seconds):
-                self.close_segment()
-                audio = stream.container.streams.audio
-                self.segment = CopySegment(segment_path(self.folder), stream, audio[0] if audio else None)
-                self.failed = False
-        if self.segment is None or self.failed:
-            return
         try:
-            self.segment.mux(packet)
+            seg.mux(packet)
         except (av.error.FFmpegError, OSError) as err:  # timestamps that jump back, a full disk
-            log.warning("%s: segment cut short (%s)", self.segment.path, err)
-            self.failed = True
+            if seg is self._tail:
+                self._end_tail()
+            else:
+                self._failed(_seconds(packet), f"{seg.path}: segment cut short ({err})")
 
+    def _failed(self, t: float | None, message: str) -> None:
+        self.failed = True
+        self._retry_at = None if t is None else t + self.seconds
+        self._trouble(message)
+
+    def _end_tail(self) -> None:
+        tail, self._tail = self._tail, None
+        if tail is not None:
+            self._close(tail)
 
     def close(self) -> None:
+        self._end_tail()
         self.close_segment()
+
+
+def _seconds(packet: Any) -> float | None:
+    """A packet's time in its stream, in seconds (its pts, else its dts)."""
+    stamp = packet.pts if packet.pts is not None else packet.dts
+    return None if stamp is None or packet.time_base is None else float(stamp * packet.time_base)
 
 
 class EncodeRecorder(_Segments):
@@ -276,14 +350,15 @@ class EncodeRecorder(_Segments):
                 self._cuts.popleft()
                 try:
                     self.segment = CopySegment(segment_path(self.folder), self._encoder, None)
+                    self._writing()
                 except OSError as err:  # a full disk, a folder gone: the next segment tries again
-                    log.warning("%s: cannot start a segment (%s)", self.folder, err)
+                    self._trouble(f"{self.folder}: cannot start a segment ({err})")
             if self.segment is None:
                 continue
             try:
                 self.segment.mux(packet)
             except (av.error.FFmpegError, OSError) as err:  # a full disk
-                log.warning("%s: segment cut short (%s)", self.segment.path, err)
+                self._trouble(f"{self.segment.path}: segment cut short ({err})")
                 self.close_segment()
 
 
