@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,9 @@ class StatusServer:
             def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
                 outer._answer(self)
 
+            def do_HEAD(self) -> None:  # noqa: N802 - a monitor's check: the GET's headers, no body
+                outer._answer(self, head=True)
+
             def log_message(self, *args: Any) -> None:  # quiet: no line per request on stderr
                 pass
 
@@ -126,36 +130,38 @@ class StatusServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
 
-    def _answer(self, req: BaseHTTPRequestHandler) -> None:
+    def _answer(self, req: BaseHTTPRequestHandler, *, head: bool = False) -> None:
         path = urlsplit(req.path).path
         cams = self.statuses()
+        send = partial(_send, head=head)
         if path in ("/", "/index.html"):
-            return _send(req, 200, "text/html; charset=utf-8", page(cams).encode())
+            return send(req, 200, "text/html; charset=utf-8", page(cams).encode())
         if path == "/status.json":
             body = json.dumps({"time": time.time(), "cameras": cams}).encode()
-            return _send(req, 200, "application/json", body)
+            return send(req, 200, "application/json", body)
         parts = path.strip("/").split("/")
         names = {c["name"] for c in cams}
         if len(parts) == 3 and parts[0] == "cam" and parts[1] in names and parts[2] in ("latest.jpg", "plate.png"):
             try:
                 data = (self.out_dir / parts[1] / parts[2]).read_bytes()
             except OSError:
-                return _send(req, 404, "text/plain", f"not yet: {path}".encode())
-            return _send(req, 200, "image/jpeg" if parts[2].endswith(".jpg") else "image/png", data)
-        return _send(req, 404, "text/plain", f"no such page: {path}".encode())
+                return send(req, 404, "text/plain", f"not yet: {path}".encode())
+            return send(req, 200, "image/jpeg" if parts[2].endswith(".jpg") else "image/png", data)
+        return send(req, 404, "text/plain", f"no such page: {path}".encode())
 
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
 
 
-def _send(req: BaseHTTPRequestHandler, code: int, kind: str, body: bytes) -> None:
+def _send(req: BaseHTTPRequestHandler, code: int, kind: str, body: bytes, *, head: bool = False) -> None:
     try:
         req.send_response(code)
         req.send_header("Content-Type", kind)
         req.send_header("Content-Length", str(len(body)))
         req.send_header("Cache-Control", "no-store")
         req.end_headers()
-        req.wfile.write(body)
+        if not head:
+            req.wfile.write(body)
     except OSError:  # the viewer left
         pass
