@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.cli.helpers import invoke
 from tests.watch.conftest import ffmpeg_errors, free_port, status, wait_for
 from videotools.watch.retention import segments
 
@@ -91,10 +92,25 @@ def test_config_file_and_ctrl_c(tmp_path):
 
 
 def test_bad_options_are_one_line(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "videotools", "watch", "--out-dir", str(tmp_path)],
-                       capture_output=True, text=True, timeout=60)
+    r = invoke("watch", "--out-dir", str(tmp_path))
     assert r.returncode == 1 and r.stderr.strip() == "videotools: error: no camera: give sources or --config FILE"
-    r = subprocess.run([sys.executable, "-m", "videotools", "watch", "synthetic:traffic", "--record", "copy",
-                        "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    r = invoke("watch", "synthetic:traffic", "--record", "copy", "--out-dir", str(tmp_path))
     assert r.returncode == 1 and r.stderr.strip().startswith("videotools: error: camera 'synthetic-traffic': "
                                                              "record=copy needs a video file"), r.stderr
+
+
+def test_files_that_fail_are_failed_for_good_and_the_watch_ends_with_1(tmp_path):
+    missing, junk, out = tmp_path / "missing.mp4", tmp_path / "junk.mp4", tmp_path / "out"
+    junk.write_bytes(np.random.default_rng(0).bytes(5000))  # not a video
+    r = invoke("watch", str(missing), str(junk), "synthetic:traffic?size=160x90&seconds=1", "--out-dir", str(out),
+               "--speed", "4")
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.splitlines()[-2:] == [
+        f"videotools: error: camera 'missing' ({missing}) failed: no such file: {missing}",
+        f"videotools: error: camera 'junk' ({junk}) failed: cannot read a video from {junk}: Invalid data found "
+        "when processing input"]
+    for name in ("missing", "junk"):  # never replayed: no retry, no frame, no recording
+        s = status(out, name)
+        assert (s["state"], s["restarts"], s["frames"], s["retry_in"]) == ("failed", 0, 0, None), s
+        assert str(tmp_path) in s["error"] and not segments(out / name / "rec")
+    assert status(out, "synthetic-traffic")["state"] == "ended"

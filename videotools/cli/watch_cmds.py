@@ -9,7 +9,7 @@ import typer
 
 from ..startup import EXIT_INTERRUPTED
 from .app import app
-from .failures import user_errors
+from .failures import EXIT_ERROR, error_line, user_errors
 from .options import PresetOpt, QuietOpt, ServeOpt
 
 
@@ -57,10 +57,13 @@ def watch(
     low rate, and writes OUT_DIR/NAME/plate.png and latest.jpg (replaced
     atomically), stats-YYYYMMDD.csv, status.json and rec/YYYYMMDD-HHMMSS.mp4
     segments (UTC start times), the oldest removed beyond --keep-hours and
-    --keep-gb. A camera that stops or never answers is shown as down and
-    retried (1, 2, 4 ... 60 s); the others go on. Ctrl-C or SIGTERM finishes
-    every segment and plate. Options set every camera's defaults; a config
-    file's own defaults and each camera's entries come first.
+    --keep-gb. A stream that stops or never answers is shown as down and
+    retried (1, 2, 4 ... 60 s); a file that is missing, not a video or fails
+    is failed for good; the others go on. Ctrl-C or SIGTERM finishes every
+    segment and plate. When every camera has ended or failed, the command
+    exits: 0, or 1 if any failed (a line each on stderr). Options set every
+    camera's defaults; a config file's own defaults and each camera's
+    entries come first.
 
     Examples:
 
@@ -84,5 +87,9 @@ def watch(
         for cam in result.cameras:
             typer.echo(f"{cam['name']}: {cam['state']}, {cam.get('frames', 0)} frames, "
                        f"{cam.get('segments', 0)} segments, {cam.get('restarts', 0)} restarts", err=True)
+    for cam in result.failed:
+        error_line(f"camera {cam['name']!r} ({cam.get('source')}) failed: {cam.get('error')}")
     if result.stopped_by == "SIGINT":
         raise typer.Exit(EXIT_INTERRUPTED)
+    if result.failed:
+        raise typer.Exit(EXIT_ERROR)

@@ -35,6 +35,11 @@ class WatchResult:
     cameras: list[dict[str, Any]] = field(default_factory=list)
     stopped_by: str = "end"
 
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        """The cameras that failed for good (files: state ``failed``, their ``error`` saying why)."""
+        return [c for c in self.cameras if c.get("state") == "failed"]
+
 
 @contextlib.contextmanager
 def _signals(stop: threading.Event, result: WatchResult) -> Iterator[None]:
@@ -60,15 +65,17 @@ def _signals(stop: threading.Event, result: WatchResult) -> Iterator[None]:
 def watch(sources: Sequence[str] = (), *, out_dir: str | Path, config: str | Path | None = None,
           serve: str | None = None, scheduler: str | None = None, stop: threading.Event | None = None,
           on_serve: Callable[[str], None] | None = None, **options: Any) -> WatchResult:
-    """Watch cameras until Ctrl-C, SIGTERM, ``stop``, or until every one (files) has ended.
+    """Watch cameras until Ctrl-C, SIGTERM, ``stop``, or until every one (files) has ended or failed.
 
     Each camera writes under ``out_dir/NAME/``: ``plate.png`` (its chain's
     background, the clean plate by default) and ``latest.jpg``, replaced
     atomically every ``plate_seconds``; ``stats-YYYYMMDD.csv`` (a row per
     processed frame: wall time, time, foreground share, blobs, boxes);
     ``rec/YYYYMMDD-HHMMSS.mp4`` segments (UTC start times) with retention;
-    ``status.json``. A camera that fails or never answers is shown ``down``
-    and retried after 1, 2, 4 ... 60 s; the others go on.
+    ``status.json``. A stream or camera device that fails or never answers
+    is shown ``down`` and retried after 1, 2, 4 ... 60 s; a file that is
+    missing, is not a video or fails mid-way is ``failed`` for good (opened
+    again, it would play from its start once more); the others go on.
 
     Parameters
     ----------

@@ -124,7 +124,7 @@ class SourceFeed:
         from ..sources import open_source
 
         self.spec = spec
-        self.source = open_source(spec, lost_after=lost_after) if _lossy(spec) else open_source(spec)
+        self.source = open_source(spec, lost_after=lost_after) if live_source(spec) else open_source(spec)
         self.live = bool(self.source.info.live)
         self.fps = float(self.source.info.fps)
         self.size = self.source.info.size
@@ -166,8 +166,9 @@ def copyable(spec: str) -> bool:
     return p.is_file() and not is_image_path(p)
 
 
-def _lossy(spec: str) -> bool:
-    """Whether ``spec`` is a stream or a camera (the sources that take ``lost_after``)."""
+def live_source(spec: str) -> bool:
+    """Whether ``spec`` is a stream URL or a camera device: what takes ``lost_after``, and what is worth
+    reopening after a failure (a file or a scene opened again would play again from its start)."""
     from ..sources import camera_device
     from ..sources.file import STREAM_SCHEMES
 

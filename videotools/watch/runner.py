@@ -1,5 +1,8 @@
 """One camera, watched until told to stop: open, run, and on failure mark it down, back off and reopen.
 
+Only streams and camera devices are reopened: a file (or any source that
+would start again from its beginning) that fails has failed for good.
+
 A camera's loop decodes every frame (the recording needs them), hands a
 scaled-down copy to its chain at most ``detect_fps`` times a second, and
 keeps its outputs under ``OUT/NAME/``: ``plate.png`` and ``latest.jpg``
@@ -19,7 +22,7 @@ from typing import Any
 
 from .config import CameraConfig
 from .detect import Detector
-from .feed import FeedFrame, open_feed
+from .feed import FeedFrame, live_source, open_feed
 from .memory import memory_trimmer
 from .outputs import StatsLog, write_picture
 from .record import CopyRecorder, EncodeRecorder
@@ -42,7 +45,7 @@ def one_line(err: BaseException) -> str:
 
 
 class CameraRunner:
-    """Watch one camera until ``stop`` is set (or a file ends); :meth:`run` never raises for the camera's faults.
+    """Watch one camera until ``stop`` is set (or a file ends or fails); :meth:`run` never raises for its faults.
 
     Parameters
     ----------
@@ -58,6 +61,7 @@ class CameraRunner:
         self.folder = Path(out_dir) / cam.name
         self.rec = self.folder / "rec"
         self.status = CameraStatus(cam.name, cam.source, pid=os.getpid())
+        self.retried = live_source(cam.source)  # reopening a file would replay it: duplicate stats and segments
         Detector(cam.chain, name=cam.name)  # a chain that does not parse fails now, not in the loop
         self.detector: Detector | None = None
         self._size: tuple[int, int] | None = None
@@ -70,7 +74,8 @@ class CameraRunner:
 
     # -- the supervisor ----------------------------------------------------------------
     def run(self) -> CameraStatus:
-        """Watch until stopped; returns the last status (state ``stopped`` or ``ended``)."""
+        """Watch until stopped; returns the last status: state ``stopped``, ``ended``, or ``failed`` (a file's
+        failure, final: its ``error`` says why)."""
         self.rec.mkdir(parents=True, exist_ok=True)
         delay = BACKOFF_FIRST
         try:
@@ -83,6 +88,11 @@ class CameraRunner:
                 try:
                     ended = self._attempt()
                 except Exception as err:  # noqa: BLE001 - a camera's fault, whatever it is, must not end the watch
+                    if not self.retried:
+                        log.warning("camera %s failed for good (%s): a file is not opened again, it would play "
+                                    "from its start once more", self.cam.name, one_line(err))
+                        self.status.set_state("failed", one_line(err))
+                        break
                     if self.status.frames > seen:  # it was working: start the backoff again
                         delay = BACKOFF_FIRST
                     log.warning("camera %s is down (%s); retrying in %g s", self.cam.name, one_line(err), delay)
@@ -97,7 +107,7 @@ class CameraRunner:
                     self.status.set_state("ended")
                     break
         finally:
-            if self.status.state != "ended":
+            if self.status.state not in ("ended", "failed"):
                 self.status.set_state("stopped")
             self._finish()
         return self.status

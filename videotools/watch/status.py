@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATES = ("starting", "up", "down", "ended", "stopped")
+STATES = ("starting", "up", "down", "ended", "failed", "stopped")
 STALE_AFTER = 15.0
 """Seconds without a report after which a camera's last known state is shown as ``lost`` (its worker died)."""
 
