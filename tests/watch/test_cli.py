@@ -12,8 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
+import videotools as vt
 from tests.cli.helpers import invoke
 from tests.watch.conftest import ffmpeg_errors, free_port, status, wait_for
+from videotools.watch import watch
 from videotools.watch.retention import segments
 
 
@@ -97,6 +99,17 @@ def test_bad_options_are_one_line(tmp_path):
     r = invoke("watch", "synthetic:traffic", "--record", "copy", "--out-dir", str(tmp_path))
     assert r.returncode == 1 and r.stderr.strip().startswith("videotools: error: camera 'synthetic-traffic': "
                                                              "record=copy needs a video file"), r.stderr
+
+
+def test_out_dir_is_created_only_where_its_parent_exists(tmp_path):
+    typo, scene = tmp_path / "typo" / "cams", "synthetic:traffic?size=160x90&seconds=0.2"
+    r = invoke("watch", scene, "--out-dir", str(typo))
+    assert r.returncode == 2 and r.stderr.splitlines() == [
+        f"videotools: error: bad value for --out-dir: '{typo}' (expected a folder whose parent exists: "
+        f"{typo.parent} does not; create it first or check the path)"]
+    with pytest.raises(vt.ParameterError, match="its parent folder .* does not exist") as info:
+        watch([scene], out_dir=typo)
+    assert info.value.param == "out_dir" and not typo.parent.exists()
 
 
 def test_files_that_fail_are_failed_for_good_and_the_watch_ends_with_1(tmp_path):

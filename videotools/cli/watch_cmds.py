@@ -10,7 +10,23 @@ import typer
 from ..startup import EXIT_INTERRUPTED
 from .app import app
 from .failures import EXIT_ERROR, error_line, user_errors
-from .options import PresetOpt, QuietOpt, ServeOpt
+from .options import PresetOpt, QuietOpt, ServeOpt, usage_error
+
+
+def _out_dir(ctx: Any, param: Any, value: Path) -> Path:
+    """--out-dir as :func:`videotools.watch.check_out_dir` accepts it (its parent must exist), else exit 2."""
+    from ..errors import ParameterError
+    from ..watch import check_out_dir
+
+    if value is None or ctx.resilient_parsing:
+        return value
+    try:
+        check_out_dir(value)
+    except ParameterError:
+        parent = value.absolute().parent
+        raise usage_error(param, str(value), f"a folder whose parent exists: {parent} does not; create it "
+                          "first or check the path") from None
+    return value
 
 
 @app.command()
@@ -18,7 +34,8 @@ def watch(
     sources: Annotated[list[str] | None, typer.Argument(help="Camera sources: stream URLs (rtsp://, udp://...), "
                                                             "files, synthetic:traffic?...", show_default=False)]
     = None,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Each camera writes under OUT_DIR/NAME/.")] = Path("."),
+    out_dir: Annotated[Path, typer.Option("--out-dir", callback=_out_dir, help="Each camera writes under "
+                                          "OUT_DIR/NAME/ (OUT_DIR is created if its parent exists).")] = Path("."),
     config: Annotated[Path | None, typer.Option("--config", help="JSON (or TOML on Python 3.11+) file listing "
                                                    "cameras, each with a name, a source and its own options.")]
     = None,

@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import ParameterError, SinkError
 from .config import DEFAULT_CHAIN, CameraConfig, camera, load_config, unique
 
-__all__ = ["watch", "WatchResult", "CameraConfig", "camera", "load_config", "DEFAULT_CHAIN"]
+__all__ = ["watch", "WatchResult", "CameraConfig", "camera", "load_config", "check_out_dir", "DEFAULT_CHAIN"]
 
 
 @dataclass
@@ -62,6 +62,24 @@ def _signals(stop: threading.Event, result: WatchResult) -> Iterator[None]:
             signal.signal(sig, h)
 
 
+def check_out_dir(out_dir: str | Path) -> Path:
+    """``out_dir`` made absolute, if it exists or only its last folder is missing (:func:`watch` creates that one).
+
+    Its parents are never created: a typo in a storage path would silently
+    fill another disk.
+
+    Raises
+    ------
+    ParameterError
+        Neither ``out_dir`` nor its parent folder exists.
+    """
+    out = Path(out_dir).absolute()
+    if not out.exists() and not out.parent.is_dir():
+        raise ParameterError(f"out_dir {out}: its parent folder {out.parent} does not exist; create it first "
+                             "or check the path (only OUT_DIR itself is created)", param="out_dir")
+    return out
+
+
 def watch(sources: Sequence[str] = (), *, out_dir: str | Path, config: str | Path | None = None,
           serve: str | None = None, scheduler: str | None = None, stop: threading.Event | None = None,
           on_serve: Callable[[str], None] | None = None, **options: Any) -> WatchResult:
@@ -82,7 +100,8 @@ def watch(sources: Sequence[str] = (), *, out_dir: str | Path, config: str | Pat
     sources : sequence of str
         Camera sources (stream URLs, files, ``synthetic:traffic?...``), each named after itself.
     out_dir : path
-        Created if missing. With ``scheduler``, every worker must see it at the same path.
+        Created if missing, but not its parents (see :func:`check_out_dir`). With ``scheduler``, every worker
+        must see it at the same path.
     config : path, optional
         A JSON (or, on Python 3.11+, TOML) file listing cameras (see :func:`load_config`);
         its cameras come after ``sources``.
@@ -100,7 +119,7 @@ def watch(sources: Sequence[str] = (), *, out_dir: str | Path, config: str | Pat
     Raises
     ------
     ParameterError
-        No camera, a bad option or config file, an out_dir workers cannot see.
+        No camera, a bad option or config file, an out_dir whose parent is missing or that workers cannot see.
     SinkError
         ``out_dir`` cannot be created, or the page's address cannot be bound.
     SourceError
@@ -112,9 +131,9 @@ def watch(sources: Sequence[str] = (), *, out_dir: str | Path, config: str | Pat
     if not cams:
         raise ParameterError("no camera: give sources or --config FILE")
     cams = unique(cams)
-    out = Path(out_dir).absolute()
+    out = check_out_dir(out_dir)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)
     except OSError as err:
         raise SinkError(f"out_dir {out}: cannot create it ({err.strerror or err})", param="out_dir") from None
     stop = stop or threading.Event()
