@@ -101,6 +101,20 @@ def test_bad_options_are_one_line(tmp_path):
                                                              "record=copy needs a video file"), r.stderr
 
 
+@pytest.mark.parametrize(("option", "value", "expected"), [
+    ("--keep-gb", "0", "a number in (0, 1e+09]"),
+    ("--keep-hours", "0", "a number in (0, 1e+09]"),
+    ("--detect-width", "1", "a whole number in [16, 16384], or 0 (full size)"),
+    ("--segment-seconds", "100000", "a number in [1, 86400]"),
+    ("--speed", "0.001", "a number in [0.01, 1000]"),
+])
+def test_camera_numbers_out_of_range_are_refused_naming_the_option(tmp_path, option, value, expected):
+    r = invoke("watch", "synthetic:traffic?size=160x90&seconds=0.2", "--out-dir", str(tmp_path), option, value)
+    assert (r.returncode, r.stderr) == (2, f"videotools: error: bad value for {option}: '{value}' (expected "
+                                           f"{expected})\n")
+    assert not list(tmp_path.iterdir())  # nothing started
+
+
 def test_out_dir_is_created_only_where_its_parent_exists(tmp_path):
     typo, scene = tmp_path / "typo" / "cams", "synthetic:traffic?size=160x90&seconds=0.2"
     r = invoke("watch", scene, "--out-dir", str(typo))

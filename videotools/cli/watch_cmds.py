@@ -13,6 +13,19 @@ from .failures import EXIT_ERROR, error_line, user_errors
 from .options import PresetOpt, QuietOpt, ServeOpt, usage_error
 
 
+def _limit(key: str) -> Any:
+    """A callback checking a camera option by :data:`videotools.watch.config.LIMITS` (exit 2 naming the flag)."""
+    from ..watch.config import LIMITS
+
+    limit = LIMITS[key]
+
+    def check(ctx: Any, param: Any, value: Any) -> Any:
+        if value is None or ctx.resilient_parsing or limit.allows(value):
+            return value
+        raise usage_error(param, value, limit.expected)
+    return check
+
+
 def _out_dir(ctx: Any, param: Any, value: Path) -> Path:
     """--out-dir as :func:`videotools.watch.check_out_dir` accepts it (its parent must exist), else exit 2."""
     from ..errors import ParameterError
@@ -45,26 +58,34 @@ def watch(
                                                      "storage every worker sees.")] = None,
     chain: Annotated[str | None, typer.Option("--chain", help="Chain run on the detection copy "
                                                  "(default: background:model=plate).")] = None,
-    detect_width: Annotated[int | None, typer.Option("--detect-width", min=0, help="Width the chain sees "
-                                                        "(default 320; 0: full size).")] = None,
-    detect_fps: Annotated[float | None, typer.Option("--detect-fps", min=0, help="Frames a second the chain "
-                                                        "sees (default 5; 0: every frame).")] = None,
+    detect_width: Annotated[int | None, typer.Option(
+        "--detect-width", callback=_limit("detect_width"),
+        help="Width the chain sees, 16-16384 (default 320; 0: full size).")] = None,
+    detect_fps: Annotated[float | None, typer.Option(
+        "--detect-fps", callback=_limit("detect_fps"),
+        help="Frames a second the chain sees, up to 1000 (default 5; 0: every frame).")] = None,
     record: Annotated[str | None, typer.Option("--record", help="auto (default), copy (packets, no "
                                                   "re-encoding), encode (H.264) or off.")] = None,
-    segment_seconds: Annotated[float | None, typer.Option("--segment-seconds", min=1, help="Length of each "
-                                                             "recording segment (default 300).")] = None,
-    keep_hours: Annotated[float | None, typer.Option("--keep-hours", min=0, help="Delete segments older than "
-                                                        "this (default 24).")] = None,
-    keep_gb: Annotated[float | None, typer.Option("--keep-gb", min=0, help="Delete the oldest segments while a "
-                                                     "camera's recordings exceed this.")] = None,
-    plate_seconds: Annotated[float | None, typer.Option("--plate-seconds", min=0.1, help="How often plate.png is "
-                                                           "rewritten (default 10).")] = None,
-    speed: Annotated[float | None, typer.Option("--speed", min=0.01, help="Files and synthetic scenes play at "
-                                                   "their own rate times this (default 1).")] = None,
-    lost_after: Annotated[float | None, typer.Option("--lost-after", min=0.5, help="Seconds without a frame "
-                                                        "before a camera counts as down (default 10).")] = None,
-    crf: Annotated[int | None, typer.Option("--crf", min=0, max=51, help="H.264 quality for --record encode "
-                                               "(default 23).")] = None,
+    segment_seconds: Annotated[float | None, typer.Option(
+        "--segment-seconds", callback=_limit("segment_seconds"),
+        help="Length of each recording segment, 1-86400 (default 300).")] = None,
+    keep_hours: Annotated[float | None, typer.Option(
+        "--keep-hours", callback=_limit("keep_hours"),
+        help="Delete segments older than this, > 0 (default 24).")] = None,
+    keep_gb: Annotated[float | None, typer.Option(
+        "--keep-gb", callback=_limit("keep_gb"),
+        help="Delete the oldest segments while a camera's recordings exceed this, > 0.")] = None,
+    plate_seconds: Annotated[float | None, typer.Option(
+        "--plate-seconds", callback=_limit("plate_seconds"),
+        help="How often plate.png is rewritten, 0.1-86400 (default 10).")] = None,
+    speed: Annotated[float | None, typer.Option(
+        "--speed", callback=_limit("speed"),
+        help="Files and synthetic scenes play at their own rate times this, 0.01-1000 (default 1).")] = None,
+    lost_after: Annotated[float | None, typer.Option(
+        "--lost-after", callback=_limit("lost_after"),
+        help="Seconds without a frame before a camera counts as down, 0.5-3600 (default 10).")] = None,
+    crf: Annotated[int | None, typer.Option(
+        "--crf", callback=_limit("crf"), help="H.264 quality for --record encode, 0-51 (default 23).")] = None,
     preset: PresetOpt = "veryfast",
     quiet: QuietOpt = False,
 ) -> None:

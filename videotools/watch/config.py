@@ -27,6 +27,47 @@ DEFAULT_CHAIN = "background:model=plate"
 
 
 @dataclass(frozen=True)
+class Limit:
+    """The values one number option of a camera takes: ``lo`` to ``hi`` (``lo`` left out when ``open_low``),
+    whole numbers only when ``whole``, and 0 as well when ``zero`` says what 0 means."""
+
+    lo: float
+    hi: float
+    whole: bool = False
+    open_low: bool = False
+    zero: str = ""
+
+    def allows(self, value: Any) -> bool:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            return False
+        if self.whole and not float(value).is_integer():
+            return False
+        return (value == 0 and bool(self.zero)) or ((value > self.lo if self.open_low else value >= self.lo)
+                                                    and value <= self.hi)
+
+    @property
+    def expected(self) -> str:
+        """What :meth:`allows`, in words: ``a whole number in [16, 16384], or 0 (full size)``."""
+        kind = "a whole number" if self.whole else "a number"
+        span = f"{'(' if self.open_low else '['}{self.lo:g}, {self.hi:g}]"
+        return f"{kind} in {span}" + (f", or 0 ({self.zero})" if self.zero else "")
+
+
+LIMITS = {
+    "detect_width": Limit(16, 16384, whole=True, zero="full size"),  # narrower leaves the chain nothing to find
+    "detect_fps": Limit(0, 1000),
+    "segment_seconds": Limit(1, 86400),
+    "plate_seconds": Limit(0.1, 86400),
+    "speed": Limit(0.01, 1000),
+    "lost_after": Limit(0.5, 3600),
+    "crf": Limit(0, 51, whole=True),
+    "keep_hours": Limit(0, 1e9, open_low=True),  # 0 would keep nothing: use record=off
+    "keep_gb": Limit(0, 1e9, open_low=True),
+}
+"""The range of each number option of :class:`CameraConfig` (a config file's values and the command's flags)."""
+
+
+@dataclass(frozen=True)
 class CameraConfig:
     """One camera: where its frames come from and what is kept of them.
 
@@ -40,7 +81,7 @@ class CameraConfig:
         Processing chain (:func:`videotools.parse_chain`) run on the detection copy of the frames;
         a ``background`` step gives the plate, masks and statistics.
     detect_width : int
-        Width of the scaled-down copy the chain sees (0: full size); the height keeps the aspect.
+        Width of the scaled-down copy the chain sees, 16 or more (0: full size); the height keeps the aspect.
     detect_fps : float
         Frames per second the chain sees (0: every frame); recordings keep every frame.
     record : {"auto", "copy", "encode", "off"}
@@ -50,7 +91,8 @@ class CameraConfig:
     segment_seconds : float
         Length of each recording segment.
     keep_hours, keep_gb : float, optional
-        Retention: oldest segments are removed beyond either limit (None: no limit).
+        Retention: oldest segments are removed beyond either limit (None: no limit; 0 is refused,
+        as it would keep nothing: ``record="off"`` records nothing).
     plate_seconds : float
         How often ``plate.png`` (and ``latest.jpg``) are rewritten.
     speed : float
@@ -92,17 +134,10 @@ class CameraConfig:
             if not copyable(self.source):
                 raise ParameterError(f"{where}: record=copy needs a video file or a stream URL, not "
                                      f"{self.source!r}; use record=encode")
-        _number(where, "detect_width", self.detect_width, 0, 16384, whole=True)
-        _number(where, "detect_fps", self.detect_fps, 0, 1000)
-        _number(where, "segment_seconds", self.segment_seconds, 1, 86400)
-        _number(where, "plate_seconds", self.plate_seconds, 0.1, 86400)
-        _number(where, "speed", self.speed, 0.01, 1000, open_low=True)
-        _number(where, "lost_after", self.lost_after, 0.5, 3600)
-        _number(where, "crf", self.crf, 0, 51, whole=True)
-        for key in ("keep_hours", "keep_gb"):
+        for key, limit in LIMITS.items():
             value = getattr(self, key)
-            if value is not None:
-                _number(where, key, value, 0, 1e9, open_low=True)
+            if value is not None and not limit.allows(value):
+                raise ParameterError(f"{where}: {key} must be {limit.expected}, got {value!r}")
 
     @property
     def copies(self) -> bool:
@@ -123,16 +158,6 @@ class CameraConfig:
 
 
 OPTIONS = {f.name for f in dataclasses.fields(CameraConfig)} - {"name", "source", "extra"}
-
-
-def _number(where: str, key: str, value: Any, lo: float, hi: float, *, whole: bool = False,
-            open_low: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value > lo if open_low else value >= lo) and value <= hi and (not whole or float(value).is_integer())
-    if not ok:
-        kind = "a whole number" if whole else "a number"
-        span = f"{'(' if open_low else '['}{lo:g}, {hi:g}]"
-        raise ParameterError(f"{where}: {key} must be {kind} in {span}, got {value!r}")
 
 
 def camera(source: str, *, name: str | None = None, **options: Any) -> CameraConfig:
