@@ -117,6 +117,7 @@ def test_a_udp_camera_that_stops_is_down_then_back_and_the_other_never_stalls(ca
         sender.wait()
         down = wait_for(lambda: (s := status(tmp_path, udp)).get("state") == "down" and s, "the camera down")
         assert "no frame for 1 s" in down["error"] or "nothing arrived" in down["error"]
+        assert down["segment"] is None  # no segment is being written while down
         before = status(tmp_path, "synthetic-traffic")["frames"]
         wait_for(lambda: status(tmp_path, "synthetic-traffic")["frames"] >= before + 25, "the other camera going on")
         assert status(tmp_path, udp)["state"] == "down"

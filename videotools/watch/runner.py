@@ -221,8 +221,8 @@ class CameraRunner:
         if now - t0 >= REPORT_EVERY:
             self.status.fps = (self.status.frames - n0) / (now - t0)
             self._meter = (now, self.status.frames)
-        if self.status.state != "up":
-            self.status.fps = 0.0
+        if self.status.state != "up":  # nothing is decoded or recorded while a camera is not up
+            self.status.fps, self.status.segment = 0.0, None
         if now - self._pictured >= self.cam.plate_seconds:
             self._write_pictures()
             self._pictured = now
