@@ -154,3 +154,16 @@ def test_a_camera_that_never_answers_is_retried_with_backoff(tmp_path):
         stop.set()
         t.join(60)
     assert [c["state"] for c in box["result"].cameras] == ["stopped"] * 2
+
+
+def test_re_encoding_a_file_with_sound_says_once_that_the_sound_is_not_recorded(cars_clip, tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="videotools.watch"):
+        result = watch([str(cars_clip)], out_dir=tmp_path / "out", speed=50, record="encode", detect_fps=1)
+    assert [c["state"] for c in result.cameras] == ["ended"]
+    said = [r.getMessage() for r in caplog.records if "sound" in r.getMessage()]
+    assert said == ["camera cars: its sound (aac) is not recorded when re-encoding; record: copy keeps it"]
+    (seg,) = segments(tmp_path / "out" / "cars" / "rec")
+    with av.open(str(seg)) as c:
+        assert [s.type for s in c.streams] == ["video"]

@@ -94,6 +94,7 @@ class FileFeed:
         self.live = bool(self.source.live)
         self.fps = float(self.source.info.fps)
         self.size = self.source.info.size  # upright, as the frames are handed out
+        self.audio_codec = self.source.info.audio_codec  # its sound, if it has one
 
     def __iter__(self) -> Iterator[FeedFrame]:
         src = self.source
@@ -128,6 +129,7 @@ class SourceFeed:
         self.live = bool(self.source.info.live)
         self.fps = float(self.source.info.fps)
         self.size = self.source.info.size
+        self.audio_codec = self.source.info.audio_codec
         self.errors = 0
 
     def __iter__(self) -> Iterator[FeedFrame]:

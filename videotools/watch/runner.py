@@ -132,6 +132,9 @@ class CameraRunner:
             if cam.record != "off" and copier is None:
                 self._recorder = EncodeRecorder(self.rec, fps=feed.fps, seconds=cam.segment_seconds,
                                                 crf=cam.crf, preset=cam.preset, on_closed=self._segment_closed)
+                if feed.audio_codec and not self.status.restarts:
+                    log.warning("camera %s: its sound (%s) is not recorded when re-encoding; record: copy keeps it",
+                                cam.name, feed.audio_codec)
             try:
                 self._loop(feed)
             finally:

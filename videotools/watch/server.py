@@ -32,7 +32,8 @@ body {{ background: #111; color: #ddd; font: 14px sans-serif; margin: 12px; }}
 .grid {{ display: flex; flex-wrap: wrap; gap: 12px; }}
 .tile {{ background: #222; padding: 8px; border-radius: 6px; width: 340px; }}
 .tile img {{ width: 160px; height: 90px; object-fit: contain; background: #000; }}
-.state-up {{ color: #6d6; }} .state-down, .state-lost {{ color: #e55; }} .state-starting {{ color: #ec5; }}
+.state-up {{ color: #6d6; }} .state-starting {{ color: #ec5; }}
+.state-down, .state-lost, .state-failed {{ color: #e55; }}
 .error {{ color: #e99; font-size: 12px; }}
 </style></head>
 <body><h1>videotools watch: {count} cameras</h1><div class="grid">
