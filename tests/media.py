@@ -36,6 +36,7 @@ INPUTS: dict[str, tuple[list[str], list[str]]] = {
     "hevc-eac3.ts": (["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error"],
                      ["-c:a", "eac3"]),  # NVR
     "h264-ac3.ts": (["-c:v", "libx264", "-preset", "veryfast"], ["-c:a", "ac3"]),  # broadcast
+    "h264-aac.ts": (["-c:v", "libx264", "-preset", "veryfast"], ["-c:a", "aac"]),  # HLS, IPTV, dash cams
     "mpeg4-ac3.avi": (["-c:v", "mpeg4", "-q:v", "4"], ["-c:a", "ac3"]),
     "mpeg2-mp2.ts": (["-c:v", "mpeg2video", "-r", "25", "-q:v", "4"], ["-c:a", "mp2"]),  # DVB; MPEG-2 has no 12.5 fps
     "vp9-opus.webm": (["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"],
