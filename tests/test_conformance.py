@@ -1,11 +1,11 @@
 """Real-world media in and out: the codec/container pairs devices write, run as a new user would, into every
 container the video sink writes (``CONTAINERS`` in videotools/sinks/video.py: MP4, MKV, MOV, AVI; no WebM).
 
-The matrix (12 inputs, made once per session from the real clip; see tests/media.py):
+The matrix (13 inputs, made once per session from the real clip; see tests/media.py):
 
-* a copy (no processor): every input into MP4, MKV, MOV and AVI (48 cells): every audio path;
-* a planar processor (``flip:axis=h``): every input into MP4 (12 cells): every decoder into I420 and x264;
-* an RGB processor (``blur``): every input into MKV (12 cells): every decoder into RGB and back;
+* a copy (no processor): every input into MP4, MKV, MOV and AVI (52 cells): every audio path;
+* a planar processor (``flip:axis=h``): every input into MP4 (13 cells): every decoder into I420 and x264;
+* an RGB processor (``blur``): every input into MKV (13 cells): every decoder into RGB and back;
 * the real clip itself (768x432, its own AAC, first 4 s) into MP4, as the issue ran it (1 cell).
 
 Every output decodes with zero error lines from ``ffmpeg -v error``, holds exactly the frames and times
