@@ -12,7 +12,9 @@ from videotools.sources import source_name
     ("/dev/video2", "video2"),
     ("synthetic:traffic?seed=1&size=64x36", "synthetic-traffic"),
     ("rtsp://host:554/live/cam1", "cam1"),
-    ("rtsp://admin:secret@10.0.0.2:554/", "10.0.0.2"),  # never the password
+    ("rtsp://admin:secret@10.0.0.2:554/", "10.0.0.2-554"),  # never the password
+    ("udp://10.0.0.7:5000", "10.0.0.7-5000"),  # two streams of one host get two names, whatever their order
+    ("udp://@:5001", "5001"),
     ("http://x/hls/stream.m3u8?token=abc", "stream"),
     ("shots/", "shots"),
     ("shots/*.png", "shots"),

@@ -107,7 +107,7 @@ def test_a_udp_camera_that_stops_is_down_then_back_and_the_other_never_stalls(ca
     port = free_port()
     sender = send_udp(cars_clip, port)
     stop = threading.Event()
-    udp = "127.0.0.1"
+    udp = f"127.0.0.1-{port}"
     t, box = _run([f"udp://127.0.0.1:{port}", "synthetic:traffic?size=160x90&seconds=0"], tmp_path, stop,
                   segment_seconds=1, lost_after=1, plate_seconds=0.5)
     try:
@@ -142,11 +142,12 @@ def test_a_udp_camera_that_stops_is_down_then_back_and_the_other_never_stalls(ca
 @pytest.mark.slow
 def test_a_camera_that_never_answers_is_retried_with_backoff(tmp_path):
     stop = threading.Event()
-    silent = f"udp://127.0.0.1:{free_port(2)}"  # 2: SOCK_DGRAM, a port nobody sends to
+    port = free_port(2)  # 2: SOCK_DGRAM, a port nobody sends to
+    silent = f"udp://127.0.0.1:{port}"
     t, box = _run([silent, "synthetic:traffic?size=160x90&seconds=0"], tmp_path / "out", stop, lost_after=0.5,
                   record="auto")
     try:
-        s = wait_for(lambda: (s := status(tmp_path / "out", "127.0.0.1")).get("restarts", 0) >= 2 and s,
+        s = wait_for(lambda: (s := status(tmp_path / "out", f"127.0.0.1-{port}")).get("restarts", 0) >= 2 and s,
                      "two retries")
         assert s["state"] == "down" and s["retry_in"] == 2.0 and "nothing arrived within 0.5 s" in s["error"]
         assert status(tmp_path / "out", "synthetic-traffic")["state"] == "up"

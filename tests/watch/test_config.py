@@ -51,4 +51,4 @@ def test_bad_config_is_one_line_naming_the_file(tmp_path, text, message):
 
 def test_names_from_sources_are_made_distinct():
     cams = unique([camera("udp://127.0.0.1:5000/"), camera("a/street.mp4"), camera("b/street.mp4")])
-    assert [c.name for c in cams] == ["127.0.0.1", "street", "street-2"]
+    assert [c.name for c in cams] == ["127.0.0.1-5000", "street", "street-2"]

@@ -52,7 +52,8 @@ def source_name(spec: str | os.PathLike) -> str:
 
     ``clips/street.mp4`` -> ``street``, ``0`` -> ``camera0``, ``/dev/video2`` -> ``video2``,
     ``synthetic:traffic?seed=1`` -> ``synthetic-traffic``, ``rtsp://host/cam1`` -> ``cam1``,
-    ``shots/`` -> ``shots``. Only characters that file systems refuse are replaced.
+    ``udp://10.0.0.7:5000`` -> ``10.0.0.7-5000``, ``shots/`` -> ``shots``. Only characters that file
+    systems refuse are replaced.
     """
     s = os.fspath(spec).strip()
     if s.startswith("synthetic:"):
@@ -64,8 +65,8 @@ def source_name(spec: str | os.PathLike) -> str:
         else:
             url = urlsplit(s) if "://" in s else None
             base = url.path.rstrip("/") if url else s.rstrip("/\\")
-            if url and not base:  # the host; never the user or password
-                name = url.hostname or ""
+            if url and not base:  # the host and port (two streams from one host); never the user or password
+                name = "-".join(str(part) for part in (url.hostname, url.port) if part)
             else:
                 name = Path(base).stem if not is_glob(base) else Path(base).parent.name
     name = re.sub(r'[/\\:*?"<>|\x00-\x1f]+', "-", name).strip(" -.")
