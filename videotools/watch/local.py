@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 from .config import CameraConfig
 from .runner import CameraRunner
+
+log = logging.getLogger(__name__)
 
 JOIN_GRACE = 5.0
 """Seconds, beyond a camera's ``lost_after``, that stopping waits for it (a read blocked on a silent stream)."""
@@ -27,5 +30,9 @@ def run_local(cameras: list[CameraConfig], out_dir: Path, *, stop: threading.Eve
     while not stop.is_set() and any(t.is_alive() for t in threads):
         stop.wait(0.5)
     for t, r in zip(threads, runners):
-        t.join(timeout=r.cam.lost_after + JOIN_GRACE)
+        t.join(timeout=1.0)
+        if t.is_alive():  # a read blocked on a silent stream: say what the wait is for
+            log.warning("stopping: waiting up to %g s for camera %s (%s)", r.cam.lost_after + JOIN_GRACE - 1,
+                        r.cam.name, r.cam.source)
+            t.join(timeout=r.cam.lost_after + JOIN_GRACE - 1.0)
     return [r.status.as_dict() for r in runners]

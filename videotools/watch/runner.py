@@ -88,6 +88,8 @@ class CameraRunner:
                 try:
                     ended = self._attempt()
                 except Exception as err:  # noqa: BLE001 - a camera's fault, whatever it is, must not end the watch
+                    if self.stop.is_set():  # stopped while it waited on a silent stream: nothing to retry
+                        break
                     if not self.retried:
                         log.warning("camera %s failed for good (%s): a file is not opened again, it would play "
                                     "from its start once more", self.cam.name, one_line(err))
