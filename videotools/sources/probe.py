@@ -111,20 +111,9 @@ def timestamps_restart(path: str) -> bool:
 
     Such a file plays whole (the source re-times it, see ``timing``), but a
     seek by timestamp is ambiguous in it. Only formats that allow it (MPEG-TS,
-    MPEG-PS) are read, packets without decoding (some hundreds of MB a
-    second); any other file gives False at once.
+    MPEG-PS) are read (:func:`stretches`); any other file gives False at once.
     """
-    with av.open(path) as c:
-        v = video_stream(c)
-        if v is None or not c.format.flags & TS_DISCONT:
-            return False
-        line: Timeline[None] = Timeline(1.0 / frame_rate(v), origin=0.0, window=0)
-        for p in c.demux(v):
-            if p.pts is not None and p.time_base:
-                line.push(None, float(p.pts * p.time_base))
-                if line.resets:
-                    return True
-    return False
+    return stretches(path) is not None
 
 
 @dataclass(frozen=True)
@@ -145,19 +134,21 @@ class Stretches:
         return max((n for t, n in self.keyframes if t <= time + 1e-6), default=0)
 
 
-def stretches(path: str, *, origin: float, step: float) -> Stretches | None:
+def stretches(path: str, *, origin: float = 0.0, step: float | None = None) -> Stretches | None:
     """The re-timed length and keyframes of a file whose video timestamps start again; None for any other.
 
     Reads every video packet, without decoding (some hundreds of MB a second),
     of MPEG-TS and MPEG-PS files only; other formats give None at once. The
     times are those :class:`.timing.Timeline` gives the decoded frames (the same
-    ``origin`` and ``step``): a frame's time is the smallest timestamp among
-    those held back, whichever order they come in.
+    ``origin`` and ``step``, the frame duration: the stream's own by default): a
+    frame's time is the smallest timestamp among those held back, whichever
+    order they come in.
     """
     with av.open(path) as c:
         v = video_stream(c)
         if v is None or not c.format.flags & TS_DISCONT:
             return None
+        step = step or 1.0 / frame_rate(v)
         line: Timeline[None] = Timeline(step, origin=origin)
         keyframes: list[tuple[float, int]] = []
         last: float | None = None
